@@ -1,0 +1,63 @@
+"""The composition root: ``create_app(settings)`` builds a platform and its Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+
+from core.outbox import Dispatcher
+from core.platform import Platform
+from core.plugins.calling import call_each, call_sync_each
+from core.settings import Settings
+from core.web.dependencies import DEPENDENCIES
+from core.web.errors import EXCEPTION_HANDLERS
+from core.web.guards import refuse_out_of_range_ids
+from core.web.routes import ROUTES
+
+log = logging.getLogger("zhurnal")
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Litestar:
+    platform = platform or Platform(settings or Settings.from_env())
+    dispatcher = Dispatcher(platform)
+    platform.state["core.dispatcher"] = dispatcher
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await call_each(platform.hook.startup, platform=platform)
+        if platform.settings.event_dispatcher:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
+            await call_each(platform.hook.shutdown, platform=platform)
+            await platform.close()
+
+    return Litestar(
+        route_handlers=[*ROUTES, *plugin_routers(platform)],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        before_request=refuse_out_of_range_ids,
+        state=State({"platform": platform}),
+        openapi_config=None,
+        debug=False,
+    )
+
+
+def plugin_routers(platform: Platform) -> list[Router]:
+    """Each plugin's route handlers, mounted under ``/<plugin>``."""
+    return [
+        Router(path=f"/{plugin}", route_handlers=list(handlers))
+        for plugin, handlers in call_sync_each(platform.hook.register_routes, platform=platform)
+    ]
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` worker processes: settings come from the environment."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,343 @@
+"""The ``zhurnal`` command: serve, demo, db, plugins, worker, events, and plugins' own commands.
+
+Errors are one clear line on stderr and exit status 2 (``--traceback`` shows the details).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from typing import Any, Awaitable, Callable, TypeVar
+
+import click
+
+from core.errors import ZhurnalError
+from core.settings import Settings, normalize_database_url
+
+T = TypeVar("T")
+
+
+class ZhurnalCLI(click.Group):
+    """The root group: adds the enabled plugins' commands (``register_cli_commands``) on demand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plugin_commands: dict[str, click.Command] | None = None
+        self._plugin_error: ZhurnalError | None = None
+
+    def plugin_commands(self) -> dict[str, click.Command]:
+        if self._plugin_commands is None:
+            self._plugin_commands = {}
+            try:
+                self._plugin_commands = collect_plugin_commands(load_platform(), set(self.commands))
+            except ZhurnalError as exc:  # reported when a command needs the platform
+                self._plugin_error = exc
+        return self._plugin_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.plugin_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self.plugin_commands().get(name)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        show_traceback = "--traceback" in sys.argv
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("zhurnal: aborted", err=True)
+            sys.exit(1)
+        except ZhurnalError as exc:
+            if show_traceback:
+                raise
+            click.echo(f"zhurnal: error: {exc}", err=True)
+            sys.exit(2)
+        except Exception as exc:  # never a traceback by default
+            if show_traceback:
+                raise
+            click.echo(f"zhurnal: unexpected error: {type(exc).__name__}: {exc} (run again with --traceback for details)", err=True)
+            sys.exit(2)
+
+
+def collect_plugin_commands(platform: Any, taken: set[str]) -> dict[str, click.Command]:
+    from core.plugins.calling import implementations, invoke
+
+    found: dict[str, click.Command] = {}
+    for impl in implementations(platform.hook.register_cli_commands):
+        collector = click.Group(name=impl.plugin_name)
+        invoke(impl, platform=platform, cli=collector)
+        for name, command in collector.commands.items():
+            if name in taken or name in found:
+                raise ZhurnalError(f"plugin {impl.plugin_name!r} adds command {name!r}, which already exists")
+            found[name] = command
+    return found
+
+
+def load_platform(**overrides: Any) -> Any:
+    from core.platform import Platform
+
+    return Platform(Settings.from_env(**overrides))
+
+
+def run_async(platform: Any, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work()`` on an event loop and close the platform's database afterwards."""
+
+    async def main() -> T:
+        try:
+            return await work()
+        finally:
+            await platform.close()
+
+    return asyncio.run(main())
+
+
+@click.group(cls=ZhurnalCLI, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(package_name="zhurnal", prog_name="zhurnal")
+def cli(traceback: bool) -> None:
+    """zhurnal: the electronic school journal and diary.
+
+    Settings come from ZHURNAL_* environment variables (see docs/operations.md).
+    """
+
+
+# ---- serve and demo ----------------------------------------------------------------------------
+
+server_options = [
+    click.option("--host", default=None, help="Address to listen on [default: ZHURNAL_HOST or 127.0.0.1]."),
+    click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port [default: ZHURNAL_PORT or 8000]."),
+    click.option("--workers", type=click.IntRange(1, 64), default=None, help="App processes [default: ZHURNAL_WORKERS or 1]."),
+]
+
+
+def with_server_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(server_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@with_server_options
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Start the web server (upgrading an embedded SQLite database first)."""
+    platform = load_platform()
+    prepare_database(platform)
+    start_server(platform.settings, host, port, workers)
+
+
+@cli.command()
+@with_server_options
+@click.option("--seed", type=int, default=None, help="Seed for the demo data [default: 2026].")
+def demo(host: str | None, port: int | None, workers: int | None, seed: int | None) -> None:
+    """Serve a demo school from <data dir>/demo.db, creating it on the first run."""
+    from core import demo as demo_data
+
+    data_dir = Settings.from_env().data_dir
+    url = normalize_database_url(f"sqlite:///{data_dir / 'demo.db'}")
+    os.environ["ZHURNAL_DATABASE_URL"] = url  # worker processes read their settings from the environment
+    platform = load_platform()
+    started = time.monotonic()
+    prepare_database(platform, upgrade_any=True)
+
+    async def fill() -> bool:
+        if await demo_data.has_demo_data(platform):
+            return False
+        click.echo(f"Creating demo data in {data_dir / 'demo.db'} ...")
+        await demo_data.seed(platform, seed if seed is not None else demo_data.DEFAULT_SEED, progress=demo_progress(started))
+        return True
+
+    created = run_async(platform, fill)
+    if not created and seed is not None:
+        click.echo(f"Demo data already exists in {data_dir / 'demo.db'}; delete that file to seed with --seed {seed}.")
+    click.echo(f"Demo ready in {time.monotonic() - started:.1f} s.")
+    start_server(platform.settings, host, port, workers)
+
+
+def demo_progress(started: float) -> Callable[[str], None]:
+    def show(owner: str) -> None:
+        click.echo(f"  {time.monotonic() - started:5.1f} s  seeding {owner}")
+
+    return show
+
+
+def prepare_database(platform: Any, upgrade_any: bool = False) -> None:
+    """Upgrade an embedded database; a server database must already be at head."""
+    from core.db import migrate
+
+    if platform.settings.is_sqlite or upgrade_any:
+        run_async(platform, lambda: migrate.upgrade(platform))
+        return
+    states = run_async(platform, lambda: migrate.branch_states(platform))
+    behind = [s.owner for s in states if not s.up_to_date]
+    if behind:
+        raise ZhurnalError(f"the database is not up to date ({', '.join(behind)}): run `zhurnal db upgrade` first")
+
+
+def start_server(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    import uvicorn
+
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"zhurnal listens on http://{host}:{port}/ (Ctrl+C stops it)")
+    uvicorn.run(
+        "core.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+
+
+# ---- db ----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations (one branch for core and one for each plugin)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring core and every enabled plugin to their newest migration."""
+    from core.db import migrate
+
+    platform = load_platform()
+    run_async(platform, lambda: migrate.upgrade(platform))
+    click.echo("Database is up to date.")
+
+
+@db.command("downgrade")
+@click.argument("target")
+def db_downgrade(target: str) -> None:
+    """Go back to TARGET: a revision id, or `base` to remove every table."""
+    from core.db import migrate
+
+    platform = load_platform()
+    run_async(platform, lambda: migrate.downgrade(platform, target))
+    click.echo(f"Database downgraded to {target}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show, per branch, the revision in the database and the newest one installed."""
+    from core.db import migrate
+
+    platform = load_platform()
+    states = run_async(platform, lambda: migrate.branch_states(platform))
+    click.echo(f"{'branch':<20} {'database':<20} {'newest':<20} state")
+    for s in states:
+        state = "parked (plugin off)" if s.parked else "up to date" if s.up_to_date else "needs upgrade"
+        click.echo(f"{s.owner:<20} {s.applied or '-':<20} {s.head or '-':<20} {state}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Fail unless the database is at the newest migrations and matches the models."""
+    from core.db import migrate
+
+    platform = load_platform()
+    problems = run_async(platform, lambda: migrate.check(platform))
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    click.echo("Database matches the installed migrations and models.")
+
+
+@db.command("forget")
+@click.argument("plugin")
+def db_forget(plugin: str) -> None:
+    """Stop tracking the migrations of PLUGIN, which was removed (its tables are kept)."""
+    from core.db import migrate
+
+    platform = load_platform()
+    dropped = run_async(platform, lambda: migrate.forget(platform, plugin))
+    if dropped:
+        click.echo(f"Forgot {plugin}'s migrations ({', '.join(dropped)}); its tables were kept.")
+    else:
+        click.echo(f"The database records no migrations of {plugin!r}.")
+
+
+@db.command("revision")
+@click.argument("owner")
+@click.option("-m", "--message", required=True, help="What the migration does.")
+@click.option("--empty", is_flag=True, help="Write an empty revision instead of autogenerating it.")
+def db_revision(owner: str, message: str, empty: bool) -> None:
+    """Write the next migration of OWNER (`core` or a plugin) from its models (for developers)."""
+    from core.db import migrate
+
+    platform = load_platform()
+    path = run_async(platform, lambda: migrate.new_revision(platform, owner, message, autogenerate=not empty))
+    click.echo(f"Wrote {path}")
+
+
+# ---- plugins, worker, events -------------------------------------------------------------------
+
+
+@cli.command("plugins")
+def plugins_command() -> None:
+    """List installed plugins: enabled or blocked, versions and requirements."""
+    from core.plugins.manager import discover
+
+    platform = load_platform()
+    installed = discover()
+    if not installed:
+        click.echo("No plugins are installed.")
+        return
+    click.echo(f"{'plugin':<16} {'state':<9} {'version':<10} {'requires':<20} module")
+    for name, info in installed.items():
+        loaded = platform.plugins.get(name)
+        state = "enabled" if loaded else "blocked"
+        requires = ", ".join(loaded.requires) if loaded else "?"
+        click.echo(f"{name:<16} {state:<9} {info.version:<10} {requires or '-':<20} {info.target}")
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver events in the foreground (production: run beside the app processes)."""
+    from core.outbox import Dispatcher
+
+    platform = load_platform()
+    prepare_database(platform)
+    dispatcher = Dispatcher(platform)
+
+    async def loop() -> None:
+        click.echo("Delivering events (Ctrl+C stops).")
+        dispatcher.start()
+        await asyncio.Event().wait()
+
+    try:
+        run_async(platform, loop)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+@cli.command()
+@click.option("--retry", is_flag=True, help="Queue failed deliveries for another round of attempts.")
+def events(retry: bool) -> None:
+    """Show event deliveries waiting or failed."""
+    from core.outbox import delivery_summary, retry_failed
+
+    platform = load_platform()
+    if retry:
+        count = run_async(platform, lambda: retry_failed(platform))
+        click.echo(f"Queued {count} failed deliveries again.")
+        return
+    counts, failed = run_async(platform, lambda: delivery_summary(platform))
+    click.echo(", ".join(f"{state}: {counts.get(state, 0)}" for state in ("pending", "delivered", "failed")))
+    for row in failed:
+        click.echo(f"failed #{row.id} {row.name} -> {row.handler} after {row.attempts} attempts: {row.last_error}")
+
+
+def main() -> None:
+    cli(prog_name="zhurnal")

@@ -1,0 +1,116 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (production), from the same code.
+
+SQLite gets WAL, foreign keys, a busy timeout and explicit transactions: read sessions start
+with a deferred ``BEGIN``; write sessions with ``BEGIN IMMEDIATE``, so the write lock is taken up
+front (a deferred transaction that later writes can fail with "database is locked" whatever the
+timeout) and only by sessions that mean to write.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Callable
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_WRITE_OPTION = "zhurnal_write"
+EVENTS_EMITTED = "zhurnal.events_emitted"  # Session.info flag set by core.events.emit
+
+
+def make_engine(url: str, *, foreign_keys: bool = True, pooled: bool = True) -> AsyncEngine:
+    """An engine with zhurnal's connection settings.
+
+    ``foreign_keys=False`` is for migrations only: SQLite's batch migrations recreate tables,
+    and with foreign keys on, dropping a parent table cascade-deletes its children's rows.
+    """
+    kwargs: dict[str, Any] = {}
+    if not pooled:
+        kwargs["poolclass"] = NullPool
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, foreign_keys=foreign_keys)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module; we emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One engine per app, with read and write session factories."""
+
+    def __init__(self, url: str, *, pooled: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url, pooled=pooled)
+        # A Session class of this database's own, so its commit listener sees only its sessions.
+        session_class = type("ZhurnalSession", (Session,), {})
+        event.listen(session_class, "after_commit", self._after_commit)
+        self._commit_listeners: list[Callable[[], None]] = []
+        options = {"expire_on_commit": False, "autoflush": False, "sync_session_class": session_class}
+        self._read = async_sessionmaker(self.engine, **options)
+        writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._write = async_sessionmaker(writer, **options)
+
+    def on_events_committed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each commit that wrote events to the outbox."""
+        self._commit_listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(EVENTS_EMITTED, False):
+            for listener in self._commit_listeners:
+                listener()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def read_session(self) -> AsyncSession:
+        return self._read()
+
+    def write_session(self) -> AsyncSession:
+        """A session for work that writes; the caller commits explicitly."""
+        return self._write()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A write session that commits when the block ends without error, else rolls back."""
+        async with self._write() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

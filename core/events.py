@@ -1,0 +1,91 @@
+"""Typed events and how to emit them.
+
+An event is a frozen dataclass with a ``name`` of the form ``<owner>.<past_tense>``. Event types
+shared between plugins live here, in core, so plugins never import each other; a plugin may also
+declare event types only it handles. ``emit`` writes the event to the outbox in the caller's
+transaction: if the transaction rolls back, the event never happened. After commit the
+dispatcher (``core.outbox``) delivers it to every ``on_event`` implementation, at least once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.session import EVENTS_EMITTED
+
+_EVENT_TYPES: dict[str, type["Event"]] = {}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of all events. Subclasses set ``name`` and declare plain fields."""
+
+    name: ClassVar[str] = ""
+    school_id: int | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        owner, dot, what = cls.name.partition(".")
+        if not (owner and dot and what and what.islower()):
+            raise TypeError(f"{cls.__qualname__}.name must be '<owner>.<past_tense>', got {cls.name!r}")
+        known = _EVENT_TYPES.get(cls.name)
+        if known and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"event name {cls.name!r} is already used by {known.__module__}.{known.__qualname__}")
+        _EVENT_TYPES[cls.name] = cls
+
+    def to_payload(self) -> str:
+        return json.dumps({f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}, sort_keys=True)
+
+    @classmethod
+    def from_payload(cls, payload: str) -> "Event":
+        data = json.loads(payload)
+        hints = typing.get_type_hints(cls)
+        return cls(**{f.name: _decode(hints[f.name], data.get(f.name)) for f in dataclasses.fields(cls) if f.init})
+
+
+def event_type(name: str) -> type[Event] | None:
+    return _EVENT_TYPES.get(name)
+
+
+def emit(session: AsyncSession, event: Event) -> None:
+    """Record ``event`` in the outbox as part of ``session``'s transaction."""
+    from core.outbox import OutboxEvent
+
+    if not isinstance(event, Event) or not type(event).name:
+        raise TypeError(f"emit() takes an Event subclass instance, got {event!r}")
+    session.add(OutboxEvent(name=event.name, school_id=event.school_id, payload=event.to_payload()))
+    session.sync_session.info[EVENTS_EMITTED] = True
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+    return value
+
+
+# ---- Core event types ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SchoolCreated(Event):
+    """A school was added to the installation."""
+
+    name: ClassVar[str] = "core.school_created"
+    school_name: str

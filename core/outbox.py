@@ -1,0 +1,266 @@
+"""The event outbox and its dispatcher.
+
+``core.events.emit`` writes an ``OutboxEvent`` in the same transaction as the change. The
+dispatcher then, after commit:
+
+1. fans each new event out into one ``EventDelivery`` per ``on_event`` implementation;
+2. claims due deliveries with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the single
+   writer lock on SQLite), so several app processes can dispatch side by side;
+3. calls each handler outside any transaction, then records success, or schedules a retry with
+   exponential back-off, or after ``MAX_ATTEMPTS`` records the delivery as failed with its error.
+
+A process killed anywhere in between leaves the rows behind; the next dispatcher to run (after a
+restart, or another process) picks them up: delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, delete, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base
+from core.db.types import UTCDateTime, utcnow
+from core.events import event_type
+from core.plugins.calling import implementations, invoke, resolve
+
+if TYPE_CHECKING:
+    from core.platform import Platform
+
+log = logging.getLogger("zhurnal.events")
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=2)
+BACKOFF_MAX = timedelta(hours=1)
+LEASE = timedelta(minutes=5)
+BATCH = 100
+KEEP_DELIVERED = timedelta(days=7)
+POLL_INTERVAL = 5.0  # seconds; other processes' events are found by polling
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_pending", "fanned_out_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EventDelivery(Base):
+    """One event to one handler (a plugin's ``on_event``)."""
+
+    __tablename__ = "event_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "handler"),
+        Index("ix_event_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass
+class DispatchReport:
+    fanned_out: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def worked(self) -> bool:
+        return bool(self.fanned_out or self.delivered or self.retried or self.failed)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failures: 2 s, 4 s, 8 s ... at most an hour."""
+    return min(BACKOFF_BASE * (2 ** (attempts - 1)), BACKOFF_MAX)
+
+
+class Dispatcher:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def handlers(self) -> dict[str, Any]:
+        return {impl.plugin_name: impl for impl in implementations(self.platform.hook.on_event)}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self, now: datetime | None = None) -> DispatchReport:
+        """Deliver everything that is due; returns what was done."""
+        report = DispatchReport()
+        report.fanned_out = await self._fan_out(now or utcnow())
+        while True:
+            claimed = await self._claim(now or utcnow())
+            if not claimed:
+                break
+            for delivery_id, handler, attempts, name, payload in claimed:
+                await self._deliver(delivery_id, handler, attempts, name, payload, report, now)
+            if len(claimed) < BATCH:
+                break
+        return report
+
+    async def _fan_out(self, now: datetime) -> int:
+        handlers = sorted(self.handlers)
+        async with self.platform.db.writing() as session:
+            events = (
+                await session.execute(
+                    select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None)).order_by(OutboxEvent.id)
+                    .limit(BATCH * 10).with_for_update(skip_locked=True)
+                )
+            ).scalars().all()
+            if not events:
+                return 0
+            if handlers:
+                session.add_all(
+                    EventDelivery(event_id=event_id, handler=h, next_attempt_at=now) for event_id in events for h in handlers
+                )
+            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(events)).values(fanned_out_at=now))
+        return len(events)
+
+    async def _claim(self, now: datetime) -> list[tuple[int, str, int, str, str]]:
+        async with self.platform.db.writing() as session:
+            rows = (
+                await session.execute(
+                    select(EventDelivery.id, EventDelivery.handler, EventDelivery.attempts, OutboxEvent.name, OutboxEvent.payload)
+                    .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                    .where(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now)
+                    .order_by(EventDelivery.id)
+                    .limit(BATCH)
+                    .with_for_update(of=EventDelivery, skip_locked=True)
+                )
+            ).all()
+            if rows:  # the lease: nobody else takes these until it runs out
+                await session.execute(
+                    update(EventDelivery).where(EventDelivery.id.in_([r[0] for r in rows])).values(next_attempt_at=now + LEASE)
+                )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    async def _deliver(
+        self, delivery_id: int, handler: str, attempts: int, name: str, payload: str, report: DispatchReport, now: datetime | None
+    ) -> None:
+        impl = self.handlers.get(handler)
+        error: str | None = None
+        cls = event_type(name)
+        if impl is None:
+            error = f"handler {handler!r} is not enabled in this process"
+        elif cls is None:
+            error = f"unknown event type {name!r}"
+        else:
+            try:
+                event = cls.from_payload(payload)
+                await resolve(invoke(impl, platform=self.platform, event=event))
+            except Exception as exc:
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                log.warning("event %s delivery %s to %s failed: %s", name, delivery_id, handler, error)
+        attempts += 1
+        at = now or utcnow()
+        values: dict[str, Any]
+        if error is None:
+            values = {"state": "delivered", "delivered_at": at, "attempts": attempts, "last_error": None}
+            report.delivered += 1
+        elif attempts >= MAX_ATTEMPTS:
+            values = {"state": "failed", "attempts": attempts, "last_error": error}
+            report.failed += 1
+            log.error("event %s could not be delivered to %s after %d attempts: %s", name, handler, attempts, error)
+        else:
+            values = {"attempts": attempts, "next_attempt_at": at + backoff(attempts), "last_error": error}
+            report.retried += 1
+        async with self.platform.db.writing() as session:
+            await session.execute(update(EventDelivery).where(EventDelivery.id == delivery_id).values(**values))
+
+    async def prune(self, now: datetime | None = None) -> int:
+        """Remove events older than a week whose deliveries all succeeded."""
+        cutoff = (now or utcnow()) - KEEP_DELIVERED
+        undelivered = select(EventDelivery.event_id).where(EventDelivery.state != "delivered")
+        async with self.platform.db.writing() as session:
+            result = await session.execute(
+                delete(OutboxEvent).where(
+                    OutboxEvent.fanned_out_at.is_not(None), OutboxEvent.created_at < cutoff, OutboxEvent.id.not_in(undelivered)
+                )
+            )
+        return result.rowcount or 0
+
+    # ---- background loop --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.platform.db.on_events_committed(self.wake)
+        self._task = asyncio.create_task(self._loop(), name="zhurnal-event-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _loop(self) -> None:
+        cycles = 0
+        while True:
+            try:
+                await self.run_once()
+                cycles += 1
+                if cycles % 720 == 1:  # about hourly when idle
+                    await self.prune()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is away; try again after the pause
+                log.exception("event dispatcher cycle failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_INTERVAL)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+
+# ---- what operators see ------------------------------------------------------------------------
+
+
+async def delivery_summary(platform: Platform, limit: int = 50) -> tuple[dict[str, int], list[Any]]:
+    """Counts of deliveries by state, and the newest failed ones with their errors."""
+    async with platform.db.reading() as session:
+        counts = dict(
+            (await session.execute(select(EventDelivery.state, func.count()).group_by(EventDelivery.state))).all()
+        )
+        failed = (
+            await session.execute(
+                select(EventDelivery.id, OutboxEvent.name, EventDelivery.handler, EventDelivery.attempts, EventDelivery.last_error)
+                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                .where(EventDelivery.state == "failed")
+                .order_by(EventDelivery.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return counts, list(failed)
+
+
+async def retry_failed(platform: Platform) -> int:
+    """Give failed deliveries a fresh set of attempts (after the cause was fixed)."""
+    async with platform.db.writing() as session:
+        result = await session.execute(
+            update(EventDelivery)
+            .where(EventDelivery.state == "failed")
+            .values(state="pending", attempts=0, next_attempt_at=utcnow())
+        )
+    return result.rowcount or 0

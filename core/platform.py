@@ -1,0 +1,96 @@
+"""The platform: settings, the plugin manager, the database and what plugins registered.
+
+One ``Platform`` per app (never a module global), so tests can build apps with any set of
+plugins side by side. Hooks receive it as their ``platform`` argument.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from sqlalchemy import Table
+
+from core.db.session import Database
+from core.errors import StartupError
+from core.plugins.calling import call_sync_each
+from core.plugins.manager import LoadedPlugin, build_manager
+from core.settings import Settings
+
+CORE = "core"
+
+
+class Platform:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pm, self.plugins, self.blocked = build_manager(settings.plugins)
+        # Free-form per-process state for plugins, keyed "<plugin>.<name>".
+        self.state: dict[str, Any] = {}
+        self._db: Database | None = None
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    @property
+    def db(self) -> Database:
+        """The app's database, created on first use (building a platform never connects)."""
+        if self._db is None:
+            self._db = Database(self.settings.database_url)
+        return self._db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.dispose()
+            self._db = None
+
+    @cached_property
+    def models(self) -> dict[str, list[type]]:
+        """ORM classes by owner: ``core`` first, then each plugin in dependency order."""
+        from core.models import CORE_MODELS
+
+        owned: dict[str, list[type]] = {CORE: list(CORE_MODELS)}
+        for plugin, classes in call_sync_each(self.hook.register_models, platform=self):
+            owned[plugin] = list(classes)
+        return owned
+
+    @cached_property
+    def table_owners(self) -> dict[str, str]:
+        """Table name -> owner (``core`` or a plugin name) for every registered model."""
+        owners: dict[str, str] = {}
+        for owner, classes in self.models.items():
+            for cls in classes:
+                for table in _tables_of(cls):
+                    if owners.setdefault(table.name, owner) != owner:
+                        raise StartupError(f"table {table.name!r} is registered by both {owners[table.name]!r} and {owner!r}")
+        return owners
+
+    @cached_property
+    def migration_folders(self) -> dict[str, Path]:
+        """Alembic version folders: core's, then each plugin's declared folder."""
+        folders = {CORE: Path(__file__).parent / "db" / "migrations" / "versions"}
+        for plugin, folder in call_sync_each(self.hook.register_migrations, platform=self):
+            path = Path(folder)
+            if not path.is_dir():
+                raise StartupError(f"plugin {plugin!r} declares migrations folder {path}, which does not exist")
+            folders[plugin] = path
+        return folders
+
+    def plugin(self, name: str) -> LoadedPlugin:
+        return self.plugins[name]
+
+    def __repr__(self) -> str:
+        return f"<Platform plugins={list(self.plugins)} blocked={self.blocked}>"
+
+
+def _tables_of(cls: type) -> list[Table]:
+    table = getattr(cls, "__table__", None)
+    if not isinstance(table, Table):
+        raise StartupError(f"{cls!r} is not a mapped ORM class")
+    return [table]
+
+
+def hook_implementers(pm: pluggy.PluginManager, hook_name: str) -> list[str]:
+    return [impl.plugin_name for impl in getattr(pm.hook, hook_name).get_hookimpls()]

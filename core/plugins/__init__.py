@@ -1,0 +1,1 @@
+"""The plugin system: hookspecs, discovery and selection, and calling helpers."""

@@ -1,0 +1,77 @@
+"""Every hook zhurnal calls. Plugins implement them with ``@core.hookimpl``.
+
+Each hook is documented in ``docs/plugin_hooks.md`` under a heading that is its exact signature.
+Arguments may be added later, never renamed or removed. A hook lands together with the feature
+that calls it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from random import Random
+
+    import click
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.events import Event
+    from core.platform import Platform
+    from core.school.models import School
+
+PROJECT = "zhurnal"
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec
+def register_routes(platform: Platform) -> list[Any]:
+    """Return Litestar route handlers, controllers or routers; core mounts them under ``/<plugin>/``.
+
+    Route names are ``<plugin>:<view>``.
+    """
+
+
+@hookspec
+def register_models(platform: Platform) -> list[type]:
+    """Return the plugin's ORM classes (subclasses of ``core.db.Base``, tables ``<plugin>_<entity>``)."""
+
+
+@hookspec
+def register_migrations(platform: Platform) -> Path:
+    """Return the folder of the plugin's Alembic revisions (its branch, labelled with the plugin's name)."""
+
+
+@hookspec
+def register_cli_commands(platform: Platform, cli: click.Group) -> None:
+    """Add click commands to the ``zhurnal`` command group."""
+
+
+@hookspec
+def startup(platform: Platform) -> Any:
+    """Called once per app process when it starts, after the database is reachable. May be async."""
+
+
+@hookspec
+def shutdown(platform: Platform) -> Any:
+    """Called once per app process when it stops. May be async."""
+
+
+@hookspec
+def on_event(platform: Platform, event: Event) -> Any:
+    """Handle an event delivered from the outbox after its transaction committed. May be async.
+
+    Delivery is at least once: the handler must be idempotent. Raising makes the dispatcher
+    retry this handler (and only this one) with back-off.
+    """
+
+
+@hookspec
+def seed_demo_data(platform: Platform, session: AsyncSession, school: School, rng: Random) -> Any:
+    """Add deterministic demo data for ``school`` to ``session`` (do not commit). May be async.
+
+    ``rng`` is seeded from the demo seed and the plugin's name; core seeds first, plugins follow
+    their dependency order.
+    """

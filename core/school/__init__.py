@@ -1,0 +1,1 @@
+"""The school structure: schools now; calendar, classes, people and timetable as they land."""

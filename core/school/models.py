@@ -1,0 +1,21 @@
+"""Schools. Everything that belongs to a school carries its ``school_id``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base
+from core.db.types import UTCDateTime, utcnow
+
+
+class School(Base):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))  # full name, as on documents
+    short_name: Mapped[str] = mapped_column(String(100))  # «МАОУ СОШ № 20»
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Asia/Yekaterinburg
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

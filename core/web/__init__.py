@@ -1,0 +1,1 @@
+"""The web layer: core pages, request dependencies and error handling."""

@@ -1,0 +1,140 @@
+"""Every hook, called the way its caller calls it, with the test plugin enabled and blocked."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from core import demo
+from core.cli import ZhurnalCLI, collect_plugin_commands
+from core.outbox import Dispatcher
+from core.school.models import School
+from tests.support.snapshot import fetch
+from tests.testplugin.models import Note
+
+ENABLED = ("testplugin",)
+BLOCKED = ()
+
+
+async def test_hook_register_routes(make_client, database_url):
+    async with make_client(plugins=ENABLED) as client:
+        await client.get("/")  # the app is up
+        school_id = await _a_school(database_url)
+        created = await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "Родительское собрание"})
+        assert created.status_code == 201, created.text
+        listed = await client.get(f"/testplugin/schools/{school_id}/notes")
+        assert [n["text"] for n in listed.json()] == ["Родительское собрание"]
+    async with make_client(plugins=BLOCKED) as client:
+        assert (await client.get(f"/testplugin/schools/{school_id}/notes")).status_code == 404
+
+
+async def test_hook_register_models(make_platform):
+    enabled = make_platform(plugins=ENABLED)
+    assert enabled.table_owners["testplugin_note"] == "testplugin"
+    assert enabled.table_owners["school"] == "core"
+    blocked = make_platform(plugins=BLOCKED)
+    assert "testplugin_note" not in blocked.table_owners
+    assert set(blocked.table_owners.values()) == {"core"}
+
+
+async def test_hook_register_migrations(make_platform):
+    enabled = make_platform(plugins=ENABLED)
+    assert list(enabled.migration_folders) == ["core", "testplugin"]
+    assert (enabled.migration_folders["testplugin"] / "testplugin_0001_notes_and_received_events.py").exists()
+    assert list(make_platform(plugins=BLOCKED).migration_folders) == ["core"]
+
+
+async def test_hook_register_cli_commands(make_platform, database_url):
+    enabled = make_platform(plugins=ENABLED)
+    commands = collect_plugin_commands(enabled, taken={"serve", "db"})
+    assert list(commands) == ["testplugin"]
+    # a command runs its own event loop, as under the real CLI
+    result = await asyncio.to_thread(CliRunner().invoke, commands["testplugin"], ["count-notes"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "notes: 0"
+    assert collect_plugin_commands(make_platform(plugins=BLOCKED), taken=set()) == {}
+
+
+async def test_hook_register_cli_commands_refuses_a_name_clash(make_platform):
+    import pytest
+
+    from core.errors import ZhurnalError
+
+    with pytest.raises(ZhurnalError, match="adds command 'testplugin', which already exists"):
+        collect_plugin_commands(make_platform(plugins=ENABLED), taken={"testplugin"})
+    assert isinstance(ZhurnalCLI(), ZhurnalCLI)
+
+
+async def test_hook_startup(make_client, make_platform):
+    client = make_client(plugins=ENABLED)
+    platform = client.app.state.platform
+    async with client:
+        assert platform.state["testplugin.lifecycle"] == ["startup"]
+    blocked = make_client(plugins=BLOCKED)
+    async with blocked:
+        assert "testplugin.lifecycle" not in blocked.app.state.platform.state
+
+
+async def test_hook_shutdown(make_client):
+    client = make_client(plugins=ENABLED)
+    async with client:
+        pass
+    assert client.app.state.platform.state["testplugin.lifecycle"] == ["startup", "shutdown"]
+
+
+async def test_hook_on_event(make_platform, database_url):
+    enabled = make_platform(plugins=ENABLED)
+    await demo.seed(enabled)  # emits core.school_created
+    report = await Dispatcher(enabled).run_once()
+    assert (report.fanned_out, report.delivered) == (1, 1)
+    assert await fetch(database_url, "SELECT name, subject FROM testplugin_received_event") == [
+        ("core.school_created", "school:1")
+    ]
+
+    blocked = make_platform(plugins=BLOCKED)
+    async with blocked.db.writing() as session:
+        from core.school.services import SchoolService
+
+        await SchoolService(session).create(name="Школа № 2", short_name="СОШ № 2", timezone="Asia/Yekaterinburg")
+    report = await Dispatcher(blocked).run_once()
+    assert (report.fanned_out, report.delivered) == (1, 0)  # nobody subscribed
+    assert len(await fetch(database_url, "SELECT id FROM testplugin_received_event")) == 1
+
+
+async def test_hook_seed_demo_data(make_platform, database_url):
+    enabled = make_platform(plugins=ENABLED)
+    steps: list[str] = []
+    school = await demo.seed(enabled, seed=7, progress=steps.append)
+    assert steps == ["core", "testplugin"]
+    notes = await fetch(database_url, "SELECT text FROM testplugin_note ORDER BY id")
+    expected = random.Random("7:testplugin").sample(
+        ["Сбор макулатуры", "Родительское собрание", "Олимпиада по математике", "Субботник", "Экскурсия в музей"], 3
+    )
+    assert [n for (n,) in notes] == expected
+    assert school.short_name == "МАОУ СОШ № 20"
+
+    blocked = make_platform(plugins=BLOCKED)
+    async with blocked.db.writing() as session:
+        await session.execute(Note.__table__.delete())
+        await session.execute(School.__table__.delete())
+    assert await demo.seed(blocked) is not None
+    async with blocked.db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(Note)) == 0
+
+
+async def _a_school(url: str) -> int:
+    from core.settings import Settings
+    from core.platform import Platform
+
+    platform = Platform(Settings(database_url=url, secret_key="x" * 32, plugins=()))
+    try:
+        async with platform.db.writing() as session:
+            from core.school.services import SchoolService
+
+            school = await SchoolService(session).create(name="Школа", short_name="Школа", timezone="Europe/Moscow")
+            return school.id
+    finally:
+        await platform.close()

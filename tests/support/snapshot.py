@@ -1,0 +1,54 @@
+"""Reading a database from test code: through its own NullPool engine, never the app's pool."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from sqlalchemy import inspect, text
+
+from core.db.session import make_engine
+
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+
+async def fetch(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    engine = make_engine(url, pooled=False)
+    try:
+        async with engine.connect() as conn:
+            return [tuple(row) for row in await conn.execute(text(sql), params)]
+    finally:
+        await engine.dispose()
+
+
+async def snapshot(url: str) -> Snapshot:
+    """Every row of every table, in a stable order."""
+    engine = make_engine(url, pooled=False)
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: sorted(inspect(sync).get_table_names()))
+            content: Snapshot = {}
+            for table in tables:
+                rows = await conn.execute(text(f'SELECT * FROM "{table}"'))
+                content[table] = sorted((tuple(row) for row in rows), key=repr)
+            return content
+    finally:
+        await engine.dispose()
+
+
+def differences(before: Snapshot, after: Snapshot) -> list[str]:
+    found = []
+    for table in sorted(set(before) | set(after)):
+        old, new = set(before.get(table, [])), set(after.get(table, []))
+        found += [f"{table}: removed {row!r}" for row in sorted(old - new, key=repr)]
+        found += [f"{table}: added {row!r}" for row in sorted(new - old, key=repr)]
+    return found
+
+
+@asynccontextmanager
+async def database_unchanged(url: str) -> AsyncIterator[None]:
+    """Fail the test if anything in the database changed inside the block."""
+    before = await snapshot(url)
+    yield
+    changed = differences(before, await snapshot(url))
+    assert not changed, "the database changed:\n" + "\n".join(changed[:20])

@@ -1,0 +1,86 @@
+"""A plugin that exists for the tests: it implements every hook zhurnal has.
+
+Each later feature that adds a hook extends this plugin, so ``tests/core/test_hooks.py`` calls
+every hook the way its caller will, with this plugin enabled and blocked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core import hookimpl
+
+title = "Тестовый модуль"
+
+
+@hookimpl
+def register_routes(platform: Any) -> list[Any]:
+    from tests.testplugin.routes import ROUTES
+
+    return ROUTES
+
+
+@hookimpl
+def register_models(platform: Any) -> list[type]:
+    from tests.testplugin import models
+
+    return [models.Note, models.ReceivedEvent, models.HandlerAttempt]
+
+
+@hookimpl
+def register_migrations(platform: Any) -> Path:
+    return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_cli_commands(platform: Any, cli: click.Group) -> None:
+    @cli.group("testplugin")
+    def group() -> None:
+        """Commands of the test plugin."""
+
+    @group.command("count-notes")
+    def count_notes() -> None:
+        """Print how many notes all schools have."""
+        import asyncio
+
+        from sqlalchemy import func, select
+
+        from tests.testplugin.models import Note
+
+        async def count() -> int:
+            try:
+                async with platform.db.reading() as session:
+                    return await session.scalar(select(func.count()).select_from(Note)) or 0
+            finally:
+                await platform.close()
+
+        click.echo(f"notes: {asyncio.run(count())}")
+
+
+@hookimpl
+async def startup(platform: Any) -> None:
+    platform.state.setdefault("testplugin.lifecycle", []).append("startup")
+
+
+@hookimpl
+def shutdown(platform: Any) -> None:
+    platform.state.setdefault("testplugin.lifecycle", []).append("shutdown")
+
+
+@hookimpl
+async def on_event(platform: Any, event: Any) -> None:
+    from tests.testplugin.subscriber import handle
+
+    await handle(platform, event)
+
+
+@hookimpl
+async def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> None:
+    from tests.testplugin.models import Note
+
+    words = ["Сбор макулатуры", "Родительское собрание", "Олимпиада по математике", "Субботник", "Экскурсия в музей"]
+    for text in rng.sample(words, 3):
+        session.add(Note(school_id=school.id, text=text))
