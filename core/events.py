@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import typing
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -45,8 +44,7 @@ class Event:
     @classmethod
     def from_payload(cls, payload: str) -> "Event":
         data = json.loads(payload)
-        hints = typing.get_type_hints(cls)
-        return cls(**{f.name: _decode(hints[f.name], data.get(f.name)) for f in dataclasses.fields(cls) if f.init})
+        return cls(**{f.name: _decode(data.get(f.name)) for f in dataclasses.fields(cls) if f.init})
 
 
 def event_type(name: str) -> type[Event] | None:
@@ -71,7 +69,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(hint: Any, value: Any) -> Any:
+def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "$datetime" in value:
             return datetime.fromisoformat(value["$datetime"])

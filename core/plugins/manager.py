@@ -134,5 +134,7 @@ def build_manager(wanted: Sequence[str] | None) -> tuple[pluggy.PluginManager, d
             pm.register(loaded[name].module, name=name)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise StartupError(f"plugin {exc.plugin_name!r} has an invalid hook implementation: {exc}") from exc
+        culprit = pm.get_name(exc.plugin) or name
+        detail = " ".join(str(exc).split())
+        raise StartupError(f"plugin {culprit!r} has an invalid hook implementation: {detail}") from exc
     return pm, {name: loaded[name] for name in order}, blocked
