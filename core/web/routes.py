@@ -15,7 +15,7 @@ from core.school.services import SchoolService
 @get("/", name="core:start", media_type=MediaType.HTML)
 async def start_page(platform: NamedDependency[Platform], db_session: NamedDependency[AsyncSession]) -> str:
     schools = await SchoolService(db_session).list()
-    school_items = "".join(f"<li>{escape(s.name)} ({escape(s.timezone)})</li>" for s in schools) or "<li>школ пока нет</li>"
+    school_items = "".join(f"<li><strong>{escape(s.short_name)}</strong>: {escape(s.name)}, {escape(s.timezone)}</li>" for s in schools) or "<li>школ пока нет</li>"
     module_items = "".join(
         f"<li>{escape(p.title)} <small>{escape(p.name)} {escape(p.version)}</small></li>" for p in platform.plugins.values()
     ) or "<li>модули не подключены</li>"
