@@ -23,6 +23,7 @@ log = logging.getLogger("zhurnal")
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Litestar:
     platform = platform or Platform(settings or Settings.from_env())
+    platform.table_owners  # collect the models now: a table claimed twice stops start-up
     dispatcher = Dispatcher(platform)
     platform.state["core.dispatcher"] = dispatcher
 
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             yield
         finally:
             await dispatcher.stop()
-            await call_each(platform.hook.shutdown, platform=platform)
+            await call_each(platform.hook.shutdown, platform=platform, reverse=True)
             await platform.close()
 
     return Litestar(

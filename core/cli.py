@@ -40,7 +40,10 @@ class ZhurnalCLI(click.Group):
         return sorted({*super().list_commands(ctx), *self.plugin_commands()})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return super().get_command(ctx, name) or self.plugin_commands().get(name)
+        command = super().get_command(ctx, name) or self.plugin_commands().get(name)
+        if command is None and self._plugin_error is not None:
+            raise self._plugin_error  # a bad setting, not a misspelt command
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         show_traceback = "--traceback" in sys.argv
@@ -67,12 +70,15 @@ class ZhurnalCLI(click.Group):
 
 
 def collect_plugin_commands(platform: Any, taken: set[str]) -> dict[str, click.Command]:
-    from core.plugins.calling import implementations, invoke
+    from core.plugins.calling import implementations, invoke_sync
 
     found: dict[str, click.Command] = {}
     for impl in implementations(platform.hook.register_cli_commands):
         collector = click.Group(name=impl.plugin_name)
-        invoke(impl, platform=platform, cli=collector)
+        try:
+            invoke_sync(impl, platform=platform, cli=collector)
+        except TypeError as exc:
+            raise ZhurnalError(str(exc)) from exc
         for name, command in collector.commands.items():
             if name in taken or name in found:
                 raise ZhurnalError(f"plugin {impl.plugin_name!r} adds command {name!r}, which already exists")
@@ -236,8 +242,7 @@ def db_current() -> None:
     states = run_async(platform, lambda: migrate.branch_states(platform))
     click.echo(f"{'branch':<20} {'database':<20} {'newest':<20} state")
     for s in states:
-        state = "parked (plugin off)" if s.parked else "up to date" if s.up_to_date else "needs upgrade"
-        click.echo(f"{s.owner:<20} {s.applied or '-':<20} {s.head or '-':<20} {state}")
+        click.echo(f"{s.owner:<20} {s.applied or '-':<20} {s.head or '-':<20} {s.description}")
 
 
 @db.command("check")
@@ -312,14 +317,18 @@ def worker() -> None:
     dispatcher = Dispatcher(platform)
 
     async def loop() -> None:
+        import signal
+
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         click.echo("Delivering events (Ctrl+C stops).")
         dispatcher.start()
-        await asyncio.Event().wait()
-
-    try:
-        run_async(platform, loop)
-    except KeyboardInterrupt:
+        await stop.wait()
+        await dispatcher.stop()  # a delivery under way finishes its database work or is retried
         click.echo("Stopped.")
+
+    run_async(platform, loop)
 
 
 @cli.command()
@@ -334,7 +343,7 @@ def events(retry: bool) -> None:
         click.echo(f"Queued {count} failed deliveries again.")
         return
     counts, failed = run_async(platform, lambda: delivery_summary(platform))
-    click.echo(", ".join(f"{state}: {counts.get(state, 0)}" for state in ("pending", "delivered", "failed")))
+    click.echo(", ".join(f"{state}: {counts.get(state, 0)}" for state in ("undispatched", "pending", "delivered", "failed")))
     for row in failed:
         click.echo(f"failed #{row.id} {row.name} -> {row.handler} after {row.attempts} attempts: {row.last_error}")
 

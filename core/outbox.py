@@ -120,7 +120,7 @@ class Dispatcher:
         return report
 
     async def _fan_out(self, now: datetime) -> int:
-        handlers = sorted(self.handlers)
+        handlers = list(self.handlers)  # dependency order
         async with self.platform.db.writing() as session:
             events = (
                 await session.execute(
@@ -238,11 +238,15 @@ class Dispatcher:
 
 
 async def delivery_summary(platform: Platform, limit: int = 50) -> tuple[dict[str, int], list[Any]]:
-    """Counts of deliveries by state, and the newest failed ones with their errors."""
+    """Counts of deliveries by state (and of events not yet fanned out), and the newest failed
+    deliveries with their errors."""
     async with platform.db.reading() as session:
         counts = dict(
             (await session.execute(select(EventDelivery.state, func.count()).group_by(EventDelivery.state))).all()
         )
+        counts["undispatched"] = await session.scalar(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.fanned_out_at.is_(None))
+        ) or 0
         failed = (
             await session.execute(
                 select(EventDelivery.id, OutboxEvent.name, EventDelivery.handler, EventDelivery.attempts, EventDelivery.last_error)

@@ -10,7 +10,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import pluggy
 from sqlalchemy import Table
 
 from core.db.session import Database
@@ -90,7 +89,3 @@ def _tables_of(cls: type) -> list[Table]:
     if not isinstance(table, Table):
         raise StartupError(f"{cls!r} is not a mapped ORM class")
     return [table]
-
-
-def hook_implementers(pm: pluggy.PluginManager, hook_name: str) -> list[str]:
-    return [impl.plugin_name for impl in getattr(pm.hook, hook_name).get_hookimpls()]

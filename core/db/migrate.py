@@ -30,6 +30,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, String, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -65,7 +66,16 @@ class BranchState:
 
     @property
     def up_to_date(self) -> bool:
-        return self.parked or self.applied == self.head
+        """Parked while the plugin is off counts as up to date; parked while on needs an upgrade."""
+        return self.head is None if self.parked else self.applied == self.head
+
+    @property
+    def description(self) -> str:
+        if self.parked:
+            return "parked (plugin off)" if self.head is None else "parked: run `zhurnal db upgrade` to restore"
+        if self.head is None:
+            return "no migrations yet" if self.applied is None else "plugin not enabled"
+        return "up to date" if self.up_to_date else "needs upgrade"
 
 
 def owner_of(revision: str) -> str:
@@ -132,6 +142,9 @@ async def _in_migration_transaction(platform: Platform, work: Callable[[Connecti
             return await conn.run_sync(run)
     except OSError as exc:
         raise MigrationError(f"cannot reach the database: {exc}") from exc
+    except DBAPIError as exc:
+        detail = " ".join(str(exc.orig).split())
+        raise MigrationError(f"the database refused a migration step: {detail}") from exc
     finally:
         await engine.dispose()
 
@@ -170,10 +183,18 @@ async def upgrade(platform: Platform, target: str = "heads") -> None:
     def work(conn: Connection) -> None:
         _park_and_restore(conn, platform)
         cfg = alembic_config(platform, conn)
-        for step in [f"{owner}@head" for owner in platform.migration_folders] if target == "heads" else [target]:
+        owners = _owners_with_revisions(cfg, platform)
+        for step in [f"{owner}@head" for owner in owners] if target == "heads" else [target]:
             command.upgrade(cfg, step)
 
     await _in_migration_transaction(platform, work)
+
+
+def _owners_with_revisions(cfg: Config, platform: Platform) -> list[str]:
+    """Core and the enabled plugins, in dependency order, that have at least one revision
+    (a new plugin's empty folder has no branch yet)."""
+    heads = {owner_of(head) for head in ScriptDirectory.from_config(cfg).get_heads()}
+    return [owner for owner in platform.migration_folders if owner in heads]
 
 
 async def downgrade(platform: Platform, target: str = "base") -> None:
@@ -182,7 +203,14 @@ async def downgrade(platform: Platform, target: str = "base") -> None:
     def work(conn: Connection) -> None:
         _park_and_restore(conn, platform)
         cfg = alembic_config(platform, conn)
-        for step in [f"{owner}@base" for owner in reversed(platform.migration_folders)] if target == "base" else [target]:
+        applied = {owner_of(r) for r in _version_rows(conn)} | set(_parked_rows(conn).values())
+        if target == "core@base" and applied - {"core"}:
+            raise MigrationError(
+                f"plugins still have tables ({', '.join(sorted(applied - {'core'}))}): "
+                "downgrade them first (`zhurnal db downgrade <plugin>@base`), or use `base` for everything"
+            )
+        owners = _owners_with_revisions(cfg, platform)
+        for step in [f"{owner}@base" for owner in reversed(owners)] if target == "base" else [target]:
             command.downgrade(cfg, step)
 
     await _in_migration_transaction(platform, work)
@@ -196,7 +224,10 @@ async def branch_states(platform: Platform) -> list[BranchState]:
         heads = {owner_of(h): h for h in script.get_heads()}
         applied = {owner_of(r): r for r in _version_rows(conn)}
         parked = {owner: rev for rev, owner in _parked_rows(conn).items()}
-        states = [BranchState(owner, applied.get(owner), heads.get(owner)) for owner in platform.migration_folders]
+        states = [
+            BranchState(owner, applied.get(owner) or parked.get(owner), heads.get(owner), parked=owner in parked)
+            for owner in platform.migration_folders
+        ]
         states += [BranchState(owner, rev, None, parked=True) for owner, rev in sorted(parked.items()) if owner not in heads]
         states += [
             BranchState(owner, rev, None) for owner, rev in sorted(applied.items())
@@ -232,6 +263,9 @@ async def check(platform: Platform) -> list[str]:
         if state.head is None and not state.parked:
             problems.append(f"{state.owner}: the database records {state.applied}, but this plugin is not enabled: "
                             f"run `zhurnal db upgrade` to set it aside, or `zhurnal db forget {state.owner}` if it was removed")
+        elif state.parked and not state.up_to_date:
+            problems.append(f"{state.owner}: the plugin is enabled again but its migrations are set aside: "
+                            "run `zhurnal db upgrade`")
         elif not state.up_to_date:
             problems.append(f"{state.owner}: database at {state.applied or 'nothing'}, latest is {state.head}: "
                             "run `zhurnal db upgrade`")

@@ -34,10 +34,17 @@ def _is_thunk(value: Any) -> bool:
         return False
 
 
-def implementations(hook: pluggy.HookCaller) -> list[pluggy.HookImpl]:
-    """The hook's plain implementations in registration order, which is the plugins' dependency
-    order (pluggy itself calls them newest first)."""
-    return [impl for impl in hook.get_hookimpls() if not (impl.hookwrapper or impl.wrapper)]
+def implementations(hook: pluggy.HookCaller, *, reverse: bool = False) -> list[pluggy.HookImpl]:
+    """The hook's implementations in the plugins' dependency order (pluggy itself calls them
+    newest first): ``tryfirst`` ones first, ``trylast`` ones last. ``reverse`` gives the
+    opposite order (shutdown). Hook wrappers are refused when plugins load."""
+    impls = hook.get_hookimpls()
+    ordered = (
+        [i for i in impls if i.tryfirst]
+        + [i for i in impls if not (i.tryfirst or i.trylast)]
+        + [i for i in impls if i.trylast]
+    )
+    return ordered[::-1] if reverse else ordered
 
 
 def invoke(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
@@ -53,20 +60,26 @@ def call_sync_each(hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, An
     """
     results = []
     for impl in implementations(hook):
-        value = invoke(impl, **kwargs)
-        if inspect.isawaitable(value):
-            if inspect.iscoroutine(value):
-                value.close()
-            raise TypeError(f"plugin {impl.plugin_name!r}: hook {hook.name} must not be async")
+        value = invoke_sync(impl, **kwargs)
         if value is not None:
             results.append((impl.plugin_name, value))
     return results
 
 
-async def call_each(hook: pluggy.HookCaller, **kwargs: Any) -> list[tuple[str, Any]]:
+def invoke_sync(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """``invoke`` for hooks called without an event loop: an awaitable result is a plugin bug."""
+    value = invoke(impl, **kwargs)
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()
+        raise TypeError(f"plugin {impl.plugin_name!r}: hook {impl.function.__name__} must not be async")
+    return value
+
+
+async def call_each(hook: pluggy.HookCaller, *, reverse: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
     """Like ``call_sync_each`` but resolving awaitables and thunks."""
     results = []
-    for impl in implementations(hook):
+    for impl in implementations(hook, reverse=reverse):
         value = await resolve(invoke(impl, **kwargs))
         if value is not None:
             results.append((impl.plugin_name, value))

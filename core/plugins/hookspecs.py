@@ -46,17 +46,24 @@ def register_migrations(platform: Platform) -> Path:
 
 @hookspec
 def register_cli_commands(platform: Platform, cli: click.Group) -> None:
-    """Add click commands to the ``zhurnal`` command group."""
+    """Add click commands to ``cli``; they become ``zhurnal`` subcommands. Synchronous.
+
+    Each plugin gets a group of its own to add to; a name already taken stops the CLI with an error.
+    """
 
 
 @hookspec
 def startup(platform: Platform) -> Any:
-    """Called once per app process when it starts, after the database is reachable. May be async."""
+    """Called once per app process when it starts, before it serves requests. May be async.
+
+    Implementations run in dependency order."""
 
 
 @hookspec
 def shutdown(platform: Platform) -> Any:
-    """Called once per app process when it stops. May be async."""
+    """Called once per app process when it stops. May be async.
+
+    Implementations run in reverse dependency order (a plugin stops before those it requires)."""
 
 
 @hookspec

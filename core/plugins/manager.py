@@ -7,7 +7,9 @@ imported. A plugin module may declare ``requires = ("journal",)`` and ``title = 
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata as metadata
+import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Iterable, Sequence
@@ -119,6 +121,7 @@ def build_manager(wanted: Sequence[str] | None) -> tuple[pluggy.PluginManager, d
             module = info.entry_point.load()
         except Exception as exc:  # a broken third-party plugin must not give a traceback
             raise StartupError(f"plugin {name!r} ({info.target}) failed to import: {type(exc).__name__}: {exc}") from exc
+        _import_event_types(name, module)
         requires = tuple(getattr(module, "requires", ()))
         loaded[name] = LoadedPlugin(
             name=name,
@@ -137,4 +140,28 @@ def build_manager(wanted: Sequence[str] | None) -> tuple[pluggy.PluginManager, d
         culprit = pm.get_name(exc.plugin) or name
         detail = " ".join(str(exc).split())
         raise StartupError(f"plugin {culprit!r} has an invalid hook implementation: {detail}") from exc
+    _refuse_wrappers(pm)
     return pm, {name: loaded[name] for name in order}, blocked
+
+
+def _import_event_types(name: str, module: ModuleType) -> None:
+    """A plugin's own event types live in its ``events`` module; import it so every process
+    (a ``zhurnal worker`` too, which never imports routes) can decode those events."""
+    if not hasattr(module, "__path__"):
+        return
+    spec_name = f"{module.__name__}.events"
+    try:
+        if importlib.util.find_spec(spec_name) is not None:
+            importlib.import_module(spec_name)
+    except Exception as exc:
+        raise StartupError(f"plugin {name!r}: {spec_name} failed to import: {type(exc).__name__}: {exc}") from exc
+
+
+def _refuse_wrappers(pm: pluggy.PluginManager) -> None:
+    """Core calls implementations one by one (to attribute and resolve results), so pluggy's
+    wrappers would be skipped silently; refuse them instead."""
+    for name in pm.hook.__dict__:
+        caller = getattr(pm.hook, name)
+        for impl in caller.get_hookimpls():
+            if impl.hookwrapper or impl.wrapper:
+                raise StartupError(f"plugin {impl.plugin_name!r}: hook wrappers are not supported ({name})")

@@ -47,6 +47,7 @@ def test_every_command_has_help(command, tmp_path):
         (["plugins"], {"ZHURNAL_PLUGINS": "jurnal"}, "zhurnal: error: ZHURNAL_PLUGINS names 'jurnal', which is not installed"),
         (["db", "current"], {"ZHURNAL_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, "zhurnal: error: cannot reach the database"),
         (["db", "forget", "core"], {}, "zhurnal: error: core's migrations cannot be forgotten"),
+        (["testplugin", "count-notes"], {"ZHURNAL_WORKERS": "many"}, "zhurnal: error: ZHURNAL_WORKERS must be a whole number"),
         (["serve"], {"ZHURNAL_ENV": "production"}, "zhurnal: error: ZHURNAL_SECRET_KEY is required when ZHURNAL_ENV=production"),
     ],
 )

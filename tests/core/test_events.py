@@ -96,12 +96,12 @@ async def test_an_undeliverable_event_is_recorded_and_can_be_retried(make_platfo
         now += backoff(attempt)
     assert report.failed == 1
     counts, failed = await delivery_summary(platform)
-    assert counts == {"delivered": 1, "failed": 1}
+    assert counts == {"delivered": 1, "failed": 1, "undispatched": 0}
     assert failed[0].name == "testplugin.note_added" and failed[0].attempts == MAX_ATTEMPTS
     assert "test subscriber refuses" in failed[0].last_error
     assert not (await dispatcher.run_once(now=now + timedelta(days=1))).worked  # failed stays failed
     assert await retry_failed(platform) == 1
-    assert (await delivery_summary(platform))[0] == {"delivered": 1, "pending": 1}
+    assert (await delivery_summary(platform))[0] == {"delivered": 1, "pending": 1, "undispatched": 0}
 
 
 async def test_back_off_doubles_up_to_an_hour():

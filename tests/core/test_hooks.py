@@ -116,6 +116,15 @@ async def test_hook_seed_demo_data(make_platform, database_url):
     assert [n for (n,) in notes] == expected
     assert school.short_name == "МАОУ СОШ № 20"
 
+    everything = make_platform(plugins=None)
+    async with everything.db.writing() as session:
+        await session.execute(Note.__table__.delete())
+        await session.execute(School.__table__.delete())
+    steps.clear()
+    await demo.seed(everything, progress=steps.append)
+    assert steps == ["core", "testplugin", "testdependent"]  # dependency order
+    assert everything.state["testdependent.saw_testplugin_seeded"] is True
+
     blocked = make_platform(plugins=BLOCKED)
     async with blocked.db.writing() as session:
         await session.execute(Note.__table__.delete())

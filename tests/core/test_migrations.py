@@ -99,6 +99,47 @@ async def test_a_disabled_plugin_without_upgrade_is_reported(make_platform_on, e
     ]
 
 
+async def test_a_reenabled_plugin_needs_an_upgrade_to_come_back(make_platform_on, empty_database_url):
+    everything = make_platform_on(empty_database_url, ALL)
+    await migrate.upgrade(everything)
+    await migrate.upgrade(make_platform_on(empty_database_url, CORE_ONLY))  # parks testplugin
+    states = {s.owner: s for s in await migrate.branch_states(everything)}
+    assert states["testplugin"].parked and states["testplugin"].applied == "testplugin_0001"
+    assert states["testplugin"].description == "parked: run `zhurnal db upgrade` to restore"
+    assert await migrate.check(everything) == [
+        "testplugin: the plugin is enabled again but its migrations are set aside: run `zhurnal db upgrade`"
+    ]
+
+
+async def test_a_new_plugin_without_revisions_does_not_block_upgrades(make_platform_on, empty_database_url, tmp_path):
+    platform = make_platform_on(empty_database_url)
+    empty = tmp_path / "new_plugin_versions"
+    empty.mkdir()
+    platform.migration_folders["newplugin"] = empty
+    await migrate.upgrade(platform)
+    states = {s.owner: s for s in await migrate.branch_states(platform)}
+    assert states["newplugin"].description == "no migrations yet"
+    await migrate.downgrade(platform, "base")
+
+
+async def test_core_cannot_go_to_base_under_plugin_tables(make_platform_on, empty_database_url):
+    platform = make_platform_on(empty_database_url)
+    await migrate.upgrade(platform)
+    with pytest.raises(MigrationError, match=r"plugins still have tables \(testplugin\)"):
+        await migrate.downgrade(platform, "core@base")
+    await migrate.downgrade(platform, "testplugin@base")
+    await migrate.downgrade(platform, "core@base")
+    assert await tables(empty_database_url) <= {"alembic_version"}
+
+
+async def test_a_failing_step_is_one_clear_error(make_platform_on, empty_database_url):
+    platform = make_platform_on(empty_database_url)
+    await migrate.upgrade(platform)
+    await migrate.forget(make_platform_on(empty_database_url, CORE_ONLY), "testplugin")
+    with pytest.raises(MigrationError, match="the database refused a migration step: .*testplugin_"):
+        await migrate.upgrade(platform)  # its tables are still there
+
+
 async def test_forget_a_removed_plugin(make_platform_on, empty_database_url):
     await migrate.upgrade(make_platform_on(empty_database_url, ALL))
     core_only = make_platform_on(empty_database_url, CORE_ONLY)

@@ -131,3 +131,51 @@ async def test_resolve_accepts_values_callables_and_awaitables():
     assert await resolve(later()) == 3
     assert await resolve(lambda: later()) == 3
     assert await resolve(len) is len  # a builtin that needs arguments is a value, not a thunk
+
+
+def test_implementations_follow_dependency_order_with_tryfirst_and_trylast():
+    import pluggy
+
+    from core import hookimpl
+    from core.plugins import hookspecs
+    from core.plugins.calling import implementations
+
+    pm = pluggy.PluginManager("zhurnal")
+    pm.add_hookspecs(hookspecs)
+
+    def plugin(**marks):
+        module = types.ModuleType("m")
+
+        @hookimpl(**marks)
+        def startup(platform):
+            pass
+
+        module.startup = startup
+        return module
+
+    for name, marks in [("a", {}), ("late", {"trylast": True}), ("b", {}), ("early", {"tryfirst": True})]:
+        pm.register(plugin(**marks), name=name)
+    assert [i.plugin_name for i in implementations(pm.hook.startup)] == ["early", "a", "b", "late"]
+    assert [i.plugin_name for i in implementations(pm.hook.startup, reverse=True)] == ["late", "b", "a", "early"]
+
+
+def test_hook_wrappers_are_refused(monkeypatch):
+    _fake_plugin(
+        monkeypatch, "wrapping",
+        "from core import hookimpl\n@hookimpl(wrapper=True)\ndef startup(platform):\n    return (yield)\n",
+    )
+    with pytest.raises(StartupError, match="plugin 'wrapping': hook wrappers are not supported"):
+        build_manager(("wrapping",))
+
+
+def test_a_plugins_own_event_types_are_known_without_its_routes(monkeypatch):
+    """A ``zhurnal worker`` never imports routes, yet must decode the plugin's events."""
+    from core import events
+
+    for module in [m for m in sys.modules if m.startswith("tests.testplugin")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.delitem(events._EVENT_TYPES, "testplugin.note_added")
+    assert events.event_type("testplugin.note_added") is None
+    build_manager(("testplugin",))
+    assert events.event_type("testplugin.note_added") is not None
+    assert "tests.testplugin.routes" not in sys.modules

@@ -12,4 +12,5 @@ requires = ("testplugin",)
 
 @hookimpl
 def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> None:
-    platform.state.setdefault("testdependent.seeded_after", []).append(sorted(platform.state.get("seeded", [])))
+    # Runs after testplugin's seed_demo_data, because it requires testplugin.
+    platform.state["testdependent.saw_testplugin_seeded"] = platform.state.get("testplugin.seeded", False)
