@@ -9,14 +9,38 @@ from typing import AsyncIterator
 from litestar import Litestar, Router
 from litestar.datastructures import State
 
+from litestar.di import Provide
+
+from core import i18n
 from core.outbox import Dispatcher
 from core.platform import Platform
 from core.plugins.calling import call_each, call_sync_each
 from core.settings import Settings
+from core.web import health, static
 from core.web.dependencies import DEPENDENCIES
 from core.web.errors import EXCEPTION_HANDLERS
 from core.web.guards import refuse_out_of_range_ids
+from core.web.middleware import add_security_headers, request_context
 from core.web.routes import ROUTES
+from core.web.templating import build_environment, plugin_folders
+
+# htmx 2 settings (DESIGN §6): no eval, no script tags from swaps, no injected styles, no history
+# cache (children's marks must not linger on a shared computer), 422 fragments swapped in place.
+HTMX_CONFIG = {
+    "selfRequestsOnly": True,
+    "allowScriptTags": False,
+    "allowEval": False,
+    "includeIndicatorStyles": False,
+    "historyCacheSize": 0,
+    "refreshOnHistoryMiss": True,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+        {"code": "...", "swap": False},
+    ],
+}
 
 log = logging.getLogger("zhurnal")
 
@@ -24,6 +48,10 @@ log = logging.getLogger("zhurnal")
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Litestar:
     platform = platform or Platform(settings or Settings.from_env())
     platform.table_owners  # collect the models now: a table claimed twice stops start-up
+    static_files = static.StaticFiles([static.CORE_STATIC, *plugin_folders(platform, "static")])
+    platform.translations = i18n.load_translations(plugin_folders(platform, "i18n"))
+    platform.jinja = build_environment(platform, static_files)
+    platform.jinja.globals["htmx_config"] = HTMX_CONFIG
     dispatcher = Dispatcher(platform)
     platform.state["core.dispatcher"] = dispatcher
 
@@ -40,8 +68,10 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             await platform.close()
 
     return Litestar(
-        route_handlers=[*ROUTES, *plugin_routers(platform)],
-        dependencies=DEPENDENCIES,
+        route_handlers=[*ROUTES, static.serve_static, static.favicon, health.healthz, health.readyz, *plugin_routers(platform)],
+        dependencies={**DEPENDENCIES, "static_files": Provide(lambda: static_files, use_cache=True, sync_to_thread=False)},
+        middleware=[request_context],
+        before_send=[add_security_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         before_request=refuse_out_of_range_ids,

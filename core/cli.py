@@ -286,6 +286,54 @@ def db_revision(owner: str, message: str, empty: bool) -> None:
     click.echo(f"Wrote {path}")
 
 
+# ---- i18n (for developers) ------------------------------------------------------------------
+
+
+@cli.group()
+def i18n() -> None:
+    """Translation catalogs (ru, en) of core and plugins."""
+
+
+def catalog_owner(owner: str) -> tuple[Any, Any]:
+    from pathlib import Path
+
+    from core.i18n import CORE_CATALOGS
+
+    if owner == "core":
+        return CORE_CATALOGS.parent, CORE_CATALOGS
+    platform = load_platform()
+    if owner not in platform.plugins:
+        raise ZhurnalError(f"{owner!r} is neither core nor an enabled plugin")
+    package = Path(platform.plugins[owner].module.__file__ or "").parent
+    return package, package / "i18n"
+
+
+@i18n.command("update")
+@click.argument("owner", default="core")
+def i18n_update(owner: str) -> None:
+    """Add the messages of OWNER's code to its ru and en catalogs."""
+    from core.i18n import catalogs
+
+    package, folder = catalog_owner(owner)
+    for path in catalogs.update(package, folder):
+        click.echo(f"Updated {path}")
+
+
+@i18n.command("check")
+@click.argument("owner", default="core")
+def i18n_check(owner: str) -> None:
+    """Fail if a message of OWNER's code has no Russian translation."""
+    from core.i18n import catalogs
+
+    package, folder = catalog_owner(owner)
+    problems = catalogs.check(package, folder)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Every message has a Russian translation.")
+
+
 # ---- plugins, worker, events -------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ class Platform:
         # Free-form per-process state for plugins, keyed "<plugin>.<name>".
         self.state: dict[str, Any] = {}
         self._db: Database | None = None
+        self.jinja: Any = None  # the Jinja environment, set by create_app
+        self.translations: dict[str, Any] = {}  # locale -> catalog, set by create_app
 
     @property
     def hook(self) -> Any:
@@ -76,6 +78,15 @@ class Platform:
                 raise StartupError(f"plugin {plugin!r} declares migrations folder {path}, which does not exist")
             folders[plugin] = path
         return folders
+
+    @cached_property
+    def expected_migration_heads(self) -> frozenset[str]:
+        """The newest revision of every branch this process loads (what /readyz expects)."""
+        from alembic.script import ScriptDirectory
+
+        from core.db.migrate import alembic_config
+
+        return frozenset(ScriptDirectory.from_config(alembic_config(self)).get_heads())
 
     def plugin(self, name: str) -> LoadedPlugin:
         return self.plugins[name]

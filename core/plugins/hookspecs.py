@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     import click
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from jinja2 import Environment
+    from litestar import Request
+
     from core.events import Event
     from core.platform import Platform
+    from core.plugins.types import NavItem, Widget
     from core.school.models import School
 
 PROJECT = "zhurnal"
@@ -81,4 +85,30 @@ def seed_demo_data(platform: Platform, session: AsyncSession, school: School, rn
 
     ``rng`` is seeded from the demo seed and the plugin's name; core seeds first, plugins follow
     their dependency order.
+    """
+
+
+@hookspec
+def prepare_jinja_env(platform: Platform, env: Environment) -> None:
+    """Add filters, tests or globals to the Jinja environment. Called once when the app is built.
+
+    Synchronous. A plugin's templates need no hook: core loads ``<plugin package>/templates``.
+    """
+
+
+@hookspec
+def nav_items(platform: Platform, request: Request, user: Any) -> list[NavItem]:
+    """Return the plugin's entries of the main navigation for this request.
+
+    Called for every full page, inside the request's locale. ``user`` is the signed-in user, or
+    None for an anonymous visitor. May be async; keep it cheap (one query for all badges at most).
+    """
+
+
+@hookspec
+def dashboard_widgets(platform: Platform, request: Request, user: Any) -> list[Widget]:
+    """Return the plugin's blocks of the dashboard for this request. May be async.
+
+    A slow widget gives a ``url`` instead of a ``template``: the dashboard loads it after the
+    page with ``hx-get``.
     """

@@ -20,6 +20,7 @@ from core.errors import StartupError
 from core.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "zhurnal.plugins"
+CORE = "core"  # the name core's own hook implementations are registered under
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,12 @@ def build_manager(wanted: Sequence[str] | None) -> tuple[pluggy.PluginManager, d
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    from core.web import builtin
+
+    pm.register(builtin, name=CORE)  # core's own implementations come first
     installed = discover()
+    if CORE in installed:
+        raise StartupError(f"an installed plugin is named {CORE!r} ({installed[CORE].target}); that name is core's")
     enabled, blocked = select(installed, wanted)
     for name in blocked:  # before loading, so nothing of a blocked plugin is imported
         pm.set_blocked(name)

@@ -1,38 +1,78 @@
-"""Error answers that never show a stack trace."""
+"""Error answers in the site's layout, never with a stack trace.
+
+A 500 shows a correlation id (the request id) that is logged with the traceback, so support can
+find the error without the person seeing internals.
+"""
 
 from __future__ import annotations
 
 import logging
-import uuid
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 
+from core.i18n import N_, gettext
+from core.web.middleware import prepare_request_context
+
 log = logging.getLogger("zhurnal.web")
 
+TITLES = {
+    400: N_("The request could not be understood"),
+    403: N_("Access denied"),
+    404: N_("Page not found"),
+    405: N_("This action is not available here"),
+    409: N_("The change was not saved"),
+    422: N_("Please correct the form"),
+    500: N_("Something went wrong on our side"),
+}
+EXPLANATIONS = {
+    403: N_("You do not have permission to open this page."),
+    404: N_("The page does not exist or has been removed. Check the address or start from the main page."),
+    409: N_("Such a record already exists, or it refers to data that was removed. Nothing was changed."),
+    500: N_("The error has been recorded. If it happens again, tell the journal administrator this code:"),
+}
 
-def integrity_error(request: Request, exc: IntegrityError) -> Response:
+
+def error_response(request: Request, status_code: int, detail: str | None = None) -> Response[str]:
+    prepare_request_context(request.scope)
+    title = gettext(TITLES.get(status_code, TITLES[500] if status_code >= 500 else TITLES[400]))
+    explanation = detail or gettext(EXPLANATIONS.get(status_code, EXPLANATIONS[500] if status_code >= 500 else ""))
+    request_id = request.state.get("request_id", "")
+    accept = request.headers.get("accept", "*/*")
+    if request.headers.get("hx-request") == "true" or not ("text/html" in accept or "*/*" in accept):
+        text = f"{title}. {explanation}" + (f" {request_id}" if status_code >= 500 else "")
+        return Response(text, status_code=status_code, media_type=MediaType.TEXT)
+    platform = request.app.state.platform
+    html = platform.jinja.get_template("core/error.html").render(
+        request=request, platform=platform, status_code=status_code, title=title, explanation=explanation,
+        request_id=request_id if status_code >= 500 else None, nav=[], flashes=[],
+    )
+    return Response(html, status_code=status_code, media_type=MediaType.HTML)
+
+
+def integrity_error(request: Request, exc: IntegrityError) -> Response[str]:
     """A unique or reference rule refused the write: nothing was saved, say so."""
     log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
-    return Response(
-        "Изменение не сохранено: такая запись уже есть или она ссылается на удалённые данные.",
-        status_code=HTTP_409_CONFLICT,
-        media_type=MediaType.TEXT,
+    return error_response(request, HTTP_409_CONFLICT)
+
+
+def http_error(request: Request, exc: HTTPException) -> Response[str]:
+    detail = exc.detail if isinstance(exc, ValidationException) or exc.status_code in (400, 409, 422) else None
+    if detail and detail == "Bad Request":
+        detail = None
+    response = error_response(request, exc.status_code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def internal_error(request: Request, exc: Exception) -> Response[str]:
+    log.error(
+        "unhandled error %s on %s %s", request.state.get("request_id", "?"), request.method, request.url.path, exc_info=exc
     )
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def internal_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, HTTPException):
-        return Response(exc.detail, status_code=exc.status_code, media_type=MediaType.TEXT, headers=exc.headers)
-    correlation_id = uuid.uuid4().hex[:12]
-    log.error("unhandled error %s on %s %s", correlation_id, request.method, request.url.path, exc_info=exc)
-    return Response(
-        f"Внутренняя ошибка сервера. Код для обращения в поддержку: {correlation_id}",
-        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        media_type=MediaType.TEXT,
-    )
-
-
-EXCEPTION_HANDLERS = {IntegrityError: integrity_error, Exception: internal_error}
+EXCEPTION_HANDLERS = {IntegrityError: integrity_error, HTTPException: http_error, Exception: internal_error}

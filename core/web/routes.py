@@ -1,30 +1,45 @@
-"""Core pages. The start page tells who runs here: the schools and the enabled modules."""
+"""Core pages: the dashboard (the start page) and the language switch."""
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
 
-from litestar import MediaType, get
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Request, Response, get, post
 
-from core.di import NamedDependency
+from core import i18n
+from core.di import NamedDependency, URLEncodedBody
 from core.platform import Platform
-from core.school.services import SchoolService
+from core.plugins.calling import call_each
+from core.plugins.types import Widget
+from core.web.middleware import LOCALE_COOKIE
+from core.web.pages import redirect, render
 
 
-@get("/", name="core:start", media_type=MediaType.HTML)
-async def start_page(platform: NamedDependency[Platform], db_session: NamedDependency[AsyncSession]) -> str:
-    schools = await SchoolService(db_session).list()
-    school_items = "".join(f"<li><strong>{escape(s.short_name)}</strong>: {escape(s.name)}, {escape(s.timezone)}</li>" for s in schools) or "<li>школ пока нет</li>"
-    module_items = "".join(
-        f"<li>{escape(p.title)} <small>{escape(p.name)} {escape(p.version)}</small></li>" for p in platform.plugins.values()
-    ) or "<li>модули не подключены</li>"
-    return (
-        '<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>zhurnal</title></head><body>'
-        "<main><h1>zhurnal — электронный журнал</h1>"
-        f"<h2>Школы</h2><ul>{school_items}</ul>"
-        f"<h2>Модули</h2><ul>{module_items}</ul></main></body></html>"
-    )
+@get("/", name="core:dashboard")
+async def dashboard(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    widgets: list[Widget] = []
+    for _plugin, result in await call_each(
+        platform.hook.dashboard_widgets, platform=platform, request=request, user=request.state.get("user")
+    ):
+        widgets.extend(result)
+    widgets.sort(key=lambda widget: (widget.order, widget.title))
+    return await render(request, "core/dashboard.html", {"widgets": widgets})
 
 
-ROUTES = [start_page]
+@dataclass
+class LocaleForm:
+    locale: str = ""
+    next: str = "/"
+
+
+@post("/locale", name="core:set_locale", opt={"public": True})
+async def set_locale(request: Request, data: URLEncodedBody[LocaleForm]) -> Response[str]:
+    """Remember the chosen interface language in a cookie and go back to the page."""
+    locale = data.locale if data.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
+    response = redirect(request, target)
+    response.set_cookie(LOCALE_COOKIE, locale, path="/", max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+ROUTES = [dashboard, set_locale]

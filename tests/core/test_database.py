@@ -127,4 +127,5 @@ async def test_errors_never_show_a_traceback(make_client, database_url, monkeypa
         response = await client.get("/testplugin/schools/1/notes")
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
-    assert "Код для обращения в поддержку" in response.text
+    assert "сообщите администратору электронного журнала этот код" in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")

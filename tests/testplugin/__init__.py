@@ -18,9 +18,10 @@ title = "Тестовый модуль"
 
 @hookimpl
 def register_routes(platform: Any) -> list[Any]:
+    from tests.testplugin.pages import PAGES
     from tests.testplugin.routes import ROUTES
 
-    return ROUTES
+    return [*ROUTES, *PAGES]
 
 
 @hookimpl
@@ -85,3 +86,29 @@ async def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> 
     for text in rng.sample(words, 3):
         session.add(Note(school_id=school.id, text=text))
     platform.state["testplugin.seeded"] = True
+
+
+@hookimpl
+def prepare_jinja_env(platform: Any, env: Any) -> None:
+    env.filters["testplugin_quote"] = lambda text: f"«{text}»"
+
+
+@hookimpl
+async def nav_items(platform: Any, request: Any, user: Any) -> list[Any]:
+    from sqlalchemy import func, select
+
+    from core.i18n import gettext as _
+    from core.plugins.types import NavItem
+    from tests.testplugin.models import Note
+
+    async with platform.db.reading() as session:
+        count = await session.scalar(select(func.count()).select_from(Note))
+    return [NavItem(id="testplugin-notes", label=_("Notes"), url="/testplugin/notes", section=10, badge=count or None)]
+
+
+@hookimpl
+def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Any]:
+    from core.i18n import gettext as _
+    from core.plugins.types import Widget
+
+    return [Widget(id="testplugin-notes", title=_("Notes"), url="/testplugin/widget", order=20)]

@@ -1,0 +1,33 @@
+// zhurnal's page behaviour. Kept in a static file: the Content-Security-Policy forbids inline
+// scripts, and htmx runs with allowEval off (so no hx-on attributes).
+(function () {
+  "use strict";
+
+  function showFlash(message, kind) {
+    var area = document.getElementById("flash");
+    if (!area) { return; }
+    var item = document.createElement("p");
+    item.className = "flash flash--" + kind;
+    item.textContent = message;
+    area.replaceChildren(item);
+  }
+
+  // htmx does not swap 4xx/5xx answers (see the htmx-config meta tag); tell the person instead.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = (xhr && xhr.responseText && xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0
+      ? xhr.responseText
+      : document.body.dataset[xhr && xhr.status >= 500 ? "serverError" : "requestFailed"];
+    showFlash(text, "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showFlash(document.body.dataset.requestFailed, "error");
+  });
+
+  // The language switch submits itself when a language is chosen; its button stays for
+  // keyboards and browsers without scripts.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select && select.id === "core-locale" && select.form) { select.form.requestSubmit(); }
+  });
+})();

@@ -1,0 +1,45 @@
+"""The Jinja environment: autoescaped, translated per request, with core's and plugins' templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from core import i18n
+from core.plugins.calling import call_sync_each
+from core.web.static import StaticFiles
+
+if TYPE_CHECKING:
+    from core.platform import Platform
+
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def plugin_folders(platform: Platform, name: str) -> list[Path]:
+    """``<plugin package>/<name>`` for every enabled plugin that has one, in dependency order."""
+    found = []
+    for plugin in platform.plugins.values():
+        folder = Path(plugin.module.__file__ or "").parent / name
+        if folder.is_dir():
+            found.append(folder)
+    return found
+
+
+def build_environment(platform: Platform, static: StaticFiles) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(CORE_TEMPLATES), *map(FileSystemLoader, plugin_folders(platform, "templates"))]),
+        autoescape=True,  # an Environment built by hand escapes nothing unless told to
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number
+    )
+    env.globals.update(static_url=static.url, current_locale=i18n.current_locale)
+    call_sync_each(platform.hook.prepare_jinja_env, platform=platform, env=env)
+    return env

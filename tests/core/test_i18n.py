@@ -1,0 +1,95 @@
+"""Translations: every message has Russian, plurals follow Russian rules, dates and numbers too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from core import i18n
+from core.i18n import catalogs
+from core.plugins.manager import discover
+
+ROOT = Path(__file__).parents[2]
+
+
+def owners() -> list[tuple[str, Path, Path]]:
+    found = [("core", ROOT / "core", ROOT / "core" / "i18n")]
+    for name, info in discover().items():
+        package = Path(info.entry_point.load().__file__).parent
+        found.append((name, package, package / "i18n"))
+    return found
+
+
+@pytest.mark.parametrize(("owner", "package", "folder"), owners(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_message_has_a_russian_translation(owner, package, folder):
+    problems = catalogs.check(package, folder)
+    assert not problems, f"{owner}: run `zhurnal i18n update {owner}` and translate:\n" + "\n".join(map(str, problems))
+
+
+def test_the_check_notices_a_missing_translation(tmp_path):
+    package = tmp_path / "somepkg"
+    (package / "templates").mkdir(parents=True)
+    (package / "code.py").write_text('from core.i18n import gettext as _\n_("Home")\n_("Never translated")\n')
+    (package / "templates" / "page.html").write_text('{{ ngettext("%(num)d cat", "%(num)d cats", 3) }}')
+    catalogs.update(package, package / "i18n")
+    problems = {p.msgid: p.what for p in catalogs.check(package, package / "i18n")}
+    assert problems == {"Home": "untranslated", "Never translated": "untranslated", "%(num)d cat": "needs 3 plural forms"}
+
+
+@pytest.fixture
+def russian():
+    translations = i18n.load_translations([])
+    i18n.activate(translations, "ru")
+    yield translations
+    i18n.activate(translations, "ru")
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "1 школа"), (2, "2 школы"), (4, "4 школы"), (5, "5 школ"), (11, "11 школ"), (12, "12 школ"),
+     (21, "21 школа"), (22, "22 школы"), (25, "25 школ"), (101, "101 школа"), (111, "111 школ"), (0, "0 школ")],
+)
+def test_russian_has_three_plural_forms(russian, count, expected):
+    assert i18n.ngettext("%(num)d school", "%(num)d schools", count) == expected
+
+
+def test_english_plurals(russian):
+    i18n.activate(russian, "en")
+    assert [i18n.ngettext("%(num)d school", "%(num)d schools", n) for n in (1, 2, 5)] == ["1 school", "2 schools", "5 schools"]
+
+
+def test_plugin_catalogs_are_merged_with_cores():
+    from tests.testplugin import __file__ as plugin_file
+
+    translations = i18n.load_translations([Path(plugin_file).parent / "i18n"])
+    i18n.activate(translations, "ru")
+    assert i18n.gettext("Notes") == "Заметки" and i18n.gettext("Home") == "Главная"
+    assert i18n.ngettext("%(num)d note", "%(num)d notes", 3) == "3 заметки"
+
+
+def test_dates_and_numbers_in_russian(russian):
+    assert i18n.format_date(date(2026, 9, 1)) == "1 сентября 2026\u202fг."  # CLDR: narrow no-break space
+    assert i18n.format_date(date(2026, 9, 1), "short") == "01.09.2026"
+    assert i18n.format_number(1234567.5) == "1\xa0234\xa0567,5"
+    moment = datetime(2026, 9, 1, 3, 30, tzinfo=timezone.utc)
+    assert i18n.format_datetime(moment, "Asia/Yekaterinburg", "short") == "01.09.2026, 08:30"
+
+
+async def test_the_locale_belongs_to_the_request():
+    translations = i18n.load_translations([])
+
+    async def speak(locale: str) -> str:
+        i18n.activate(translations, locale)
+        await asyncio.sleep(0.01)
+        return i18n.gettext("Home")
+
+    assert await asyncio.gather(speak("ru"), speak("en"), speak("ru")) == ["Главная", "Home", "Главная"]
+
+
+def test_an_unknown_locale_falls_back_to_russian():
+    translations = i18n.load_translations([])
+    i18n.activate(translations, "de")
+    assert i18n.current_locale() == "ru" and i18n.gettext("Home") == "Главная"

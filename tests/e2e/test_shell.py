@@ -1,0 +1,69 @@
+"""The web shell in Chromium under the strict Content-Security-Policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import screenshots
+
+
+async def test_the_dashboard_renders_in_russian_and_loads_its_lazy_widget(page, live_server, request):
+    response = await page.goto(f"{live_server}/")
+    assert response.status == 200
+    assert await page.title() == "Главная · zhurnal"
+    assert await page.locator("h1").inner_text() == "Главная"
+    assert "МАОУ СОШ № 20" in await page.locator("#widget-school").inner_text()
+    lazy = page.locator("#widget-testplugin-notes-body")
+    await lazy.get_by_text("Открыть заметки").wait_for()  # swapped in by hx-get after load
+    assert "заметк" in await lazy.inner_text()
+    assert await page.locator("#nav-testplugin-notes .badge").inner_text() == "3"
+    await screenshots(page, request, "dashboard")
+
+
+async def test_the_404_page(page, live_server, request):
+    response = await page.goto(f"{live_server}/no-such-page")
+    assert response.status == 404
+    assert await page.locator("h1").inner_text() == "Страница не найдена"
+    await screenshots(page, request, "404")
+    await page.get_by_role("link", name="Перейти на главную страницу").click()
+    await page.wait_for_url(f"{live_server}/")
+
+
+async def test_htmx_form_validation_post_and_redirect(page, live_server, request):
+    await page.goto(f"{live_server}/testplugin/notes")
+    before = await page.locator("#testplugin-notes li").count()
+    await page.get_by_role("button", name="Добавить заметку").click()
+    error = page.locator("#testplugin-text-error")
+    await error.wait_for()
+    assert await error.inner_text() == "Напишите текст заметки."
+    assert await page.locator("#testplugin-text").get_attribute("aria-invalid") == "true"
+    await screenshots(page, request, "validation")
+
+    await page.locator("#testplugin-text").fill("Экскурсия в планетарий")
+    await page.keyboard.press("Enter")
+    await page.locator(".flash--success").wait_for()  # HX-Redirect, then the flash after it
+    assert await page.locator(".flash--success").inner_text() == "Заметка добавлена."
+    assert await page.locator("#testplugin-notes li").count() == before + 1
+    assert "«Экскурсия в планетарий»" in await page.locator("#testplugin-notes").inner_text()
+    await screenshots(page, request, "added")
+
+
+async def test_the_language_switch(page, live_server, request):
+    await page.goto(f"{live_server}/")
+    await page.locator("#core-locale").select_option("en")  # zhurnal.js submits the form
+    await page.locator("h1", has_text="Home").wait_for()
+    assert await page.title() == "Home · zhurnal"
+    await page.locator("#core-locale").select_option("ru")
+    await page.locator("h1", has_text="Главная").wait_for()
+
+
+@pytest.mark.console_errors_expected
+async def test_the_csp_canary_proves_violations_are_seen(page, live_server):
+    """An inline script must be refused, and the refusal must reach our console watch."""
+    await page.goto(f"{live_server}/")
+    await page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = true'; document.body.append(s); }"
+    )
+    await page.wait_for_timeout(200)
+    assert await page.evaluate("() => window.ran === true") is False
+    assert any("Content Security Policy" in error for error in page.console_watch.errors)
