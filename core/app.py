@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         before_request=refuse_out_of_range_ids,
         state=State({"platform": platform}),
         openapi_config=None,
+        logging_config=None,  # zhurnal's loggers propagate; the process (CLI, tests) configures output
         debug=False,
     )
 
@@ -91,4 +92,5 @@ def plugin_routers(platform: Platform) -> list[Router]:
 
 def create_app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory`` worker processes: settings come from the environment."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(Settings.from_env())

@@ -304,7 +304,10 @@ def catalog_owner(owner: str) -> tuple[Any, Any]:
     platform = load_platform()
     if owner not in platform.plugins:
         raise ZhurnalError(f"{owner!r} is neither core nor an enabled plugin")
-    package = Path(platform.plugins[owner].module.__file__ or "").parent
+    module = platform.plugins[owner].module
+    if not hasattr(module, "__path__"):
+        raise ZhurnalError(f"plugin {owner!r} is a single module; translations need a package with an i18n folder")
+    package = Path(module.__file__ or "").parent
     return package, package / "i18n"
 
 

@@ -55,7 +55,7 @@ def read(path: Path, locale: str) -> Catalog:
 
 
 def update(package_dir: Path, catalog_dir: Path) -> list[Path]:
-    """Add new msgids to every locale's catalog, mark vanished ones obsolete; returns files written."""
+    """Add new msgids to every locale's catalog and drop vanished ones; returns the files written."""
     template = extract(package_dir)
     written = []
     for locale in LOCALES:

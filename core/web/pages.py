@@ -94,6 +94,19 @@ async def validation_error(
     return await render(request, template, context, partial=partial, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
 
 
+def local_path(candidate: str, default: str = "/") -> str:
+    """``candidate`` if it is a path on this site, else ``default`` (no open redirects: browsers
+    read ``//host`` and ``/\\host`` as another site)."""
+    if (
+        not candidate.startswith("/")
+        or candidate.startswith("//")
+        or "\\" in candidate
+        or any(ord(char) < 32 or ord(char) == 127 for char in candidate)
+    ):
+        return default
+    return candidate
+
+
 def redirect(request: Request, url: str) -> Response[str]:
     """After a successful post: ``HX-Redirect`` for htmx, 303 otherwise; flashes survive it."""
     if is_htmx(request):
@@ -111,9 +124,16 @@ def redirect(request: Request, url: str) -> Response[str]:
 async def navigation(request: Request, platform: Platform) -> list[NavItem]:
     user = request.state.get("user")
     items: list[NavItem] = []
-    for _plugin, result in await call_each(platform.hook.nav_items, platform=platform, request=request, user=user):
-        items.extend(result)
+    for plugin, result in await call_each(platform.hook.nav_items, platform=platform, request=request, user=user):
+        items.extend(checked_list(plugin, "nav_items", result, NavItem))
     return sorted(items, key=lambda item: (item.section, item.order, item.label))
+
+
+def checked_list(plugin: str, hook: str, result: Any, kind: type) -> list[Any]:
+    """A hook's list result, or an error naming the plugin that returned something else."""
+    if not isinstance(result, (list, tuple)) or not all(isinstance(item, kind) for item in result):
+        raise TypeError(f"plugin {plugin!r}: hook {hook} must return a list of {kind.__name__}, got {result!r:.200}")
+    return list(result)
 
 
 def _oob_flashes(request: Request, platform: Platform) -> str:

@@ -12,16 +12,16 @@ from core.platform import Platform
 from core.plugins.calling import call_each
 from core.plugins.types import Widget
 from core.web.middleware import LOCALE_COOKIE
-from core.web.pages import redirect, render
+from core.web.pages import checked_list, local_path, redirect, render
 
 
 @get("/", name="core:dashboard")
 async def dashboard(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
     widgets: list[Widget] = []
-    for _plugin, result in await call_each(
+    for plugin, result in await call_each(
         platform.hook.dashboard_widgets, platform=platform, request=request, user=request.state.get("user")
     ):
-        widgets.extend(result)
+        widgets.extend(checked_list(plugin, "dashboard_widgets", result, Widget))
     widgets.sort(key=lambda widget: (widget.order, widget.title))
     return await render(request, "core/dashboard.html", {"widgets": widgets})
 
@@ -36,8 +36,7 @@ class LocaleForm:
 async def set_locale(request: Request, data: URLEncodedBody[LocaleForm]) -> Response[str]:
     """Remember the chosen interface language in a cookie and go back to the page."""
     locale = data.locale if data.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
-    target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
-    response = redirect(request, target)
+    response = redirect(request, local_path(data.next))
     response.set_cookie(LOCALE_COOKIE, locale, path="/", max_age=365 * 24 * 3600, httponly=True, samesite="lax")
     return response
 

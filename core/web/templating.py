@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from core import i18n
-from core.plugins.calling import call_sync_each
+from core.errors import StartupError
+from core.plugins.calling import implementations, invoke_sync
 from core.web.static import StaticFiles
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ def plugin_folders(platform: Platform, name: str) -> list[Path]:
     """``<plugin package>/<name>`` for every enabled plugin that has one, in dependency order."""
     found = []
     for plugin in platform.plugins.values():
+        if not hasattr(plugin.module, "__path__"):  # a single-module plugin has no folders
+            continue
         folder = Path(plugin.module.__file__ or "").parent / name
         if folder.is_dir():
             found.append(folder)
@@ -41,5 +44,15 @@ def build_environment(platform: Platform, static: StaticFiles) -> Environment:
         format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number
     )
     env.globals.update(static_url=static.url, current_locale=i18n.current_locale)
-    call_sync_each(platform.hook.prepare_jinja_env, platform=platform, env=env)
+    for impl in implementations(platform.hook.prepare_jinja_env):
+        before = {**_names(env.filters, "filter"), **_names(env.globals, "global")}
+        invoke_sync(impl, platform=platform, env=env)
+        after = {**_names(env.filters, "filter"), **_names(env.globals, "global")}
+        replaced = sorted(name for name, value in before.items() if after.get(name) is not value)
+        if replaced:  # plugins add names (prefixed with their own), never replace others'
+            raise StartupError(f"plugin {impl.plugin_name!r} replaced Jinja names it does not own: {', '.join(replaced)}")
     return env
+
+
+def _names(mapping: dict[str, object], kind: str) -> dict[str, object]:
+    return {f"{kind} {name}": value for name, value in mapping.items()}

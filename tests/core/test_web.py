@@ -187,3 +187,32 @@ async def test_hook_dashboard_widgets(make_client, database_url):
     assert lazy.status_code == 200 and "0 заметок" in lazy.text and "<html" not in lazy.text
     async with make_client(plugins=()) as client:
         assert "widget-testplugin-notes" not in (await client.get("/")).text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\\\\evil", "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1"])
+async def test_the_language_switch_never_redirects_off_site(make_client, database_url, target):
+    async with make_client() as client:
+        response = await client.post("/locale", data={"locale": "ru", "next": target}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+async def test_a_plugin_may_not_replace_jinja_names(make_platform, monkeypatch):
+    from core.app import create_app
+    from core.errors import StartupError
+    from tests import testplugin
+
+    platform = make_platform(plugins=("testplugin",))
+    impl = next(i for i in platform.pm.hook.prepare_jinja_env.get_hookimpls() if i.plugin_name == "testplugin")
+    monkeypatch.setattr(impl, "function", lambda platform, env: env.filters.update(format_date=str))
+    with pytest.raises(StartupError, match="plugin 'testplugin' replaced Jinja names it does not own: filter format_date"):
+        create_app(platform=platform)
+
+
+async def test_a_malformed_hook_result_names_the_plugin(make_client, database_url, monkeypatch, caplog):
+    client = make_client(plugins=("testplugin",))
+    impl = next(i for i in client.app.state.platform.pm.hook.nav_items.get_hookimpls() if i.plugin_name == "testplugin")
+    monkeypatch.setattr(impl, "function", lambda platform, request, user: "not a list")
+    async with client:
+        response = await client.get("/")
+    assert response.status_code == 500 and "not a list" not in response.text
+    assert "plugin 'testplugin': hook nav_items must return a list of NavItem" in caplog.text
