@@ -20,8 +20,11 @@ from core.web import health, static
 from core.web.dependencies import DEPENDENCIES
 from core.web.errors import EXCEPTION_HANDLERS
 from core.web.guards import refuse_out_of_range_ids
+from core.access.guard import enforce_access
+from core.web import account_pages, admin_pages
 from core.web.middleware import add_security_headers, request_context
 from core.web.routes import ROUTES
+from core.web.sessions import load_user, session_headers
 from core.web.templating import build_environment, plugin_folders
 
 # htmx 2 settings (DESIGN §6): no eval, no script tags from swaps, no injected styles, no history
@@ -48,6 +51,7 @@ log = logging.getLogger("zhurnal")
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Litestar:
     platform = platform or Platform(settings or Settings.from_env())
     platform.table_owners  # collect the models now: a table claimed twice stops start-up
+    platform.permissions  # and the permissions: a clash stops start-up too
     static_files = static.StaticFiles([static.CORE_STATIC, *plugin_folders(platform, "static")])
     platform.translations = i18n.load_translations(plugin_folders(platform, "i18n"))
     platform.jinja = build_environment(platform, static_files)
@@ -68,10 +72,14 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             await platform.close()
 
     return Litestar(
-        route_handlers=[*ROUTES, static.serve_static, static.favicon, health.healthz, health.readyz, *plugin_routers(platform)],
+        route_handlers=[
+            *ROUTES, *account_pages.ROUTES, *admin_pages.ROUTES, static.serve_static, static.favicon, health.healthz, health.readyz,
+            *plugin_routers(platform),
+        ],
+        guards=[enforce_access],
         dependencies={**DEPENDENCIES, "static_files": Provide(lambda: static_files, use_cache=True, sync_to_thread=False)},
-        middleware=[request_context],
-        before_send=[add_security_headers],
+        middleware=[request_context, load_user],
+        before_send=[add_security_headers, session_headers],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         before_request=refuse_out_of_range_ids,
@@ -85,7 +93,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 def plugin_routers(platform: Platform) -> list[Router]:
     """Each plugin's route handlers, mounted under ``/<plugin>``."""
     return [
-        Router(path=f"/{plugin}", route_handlers=list(handlers))
+        Router(path=f"/{plugin}", route_handlers=list(handlers), opt={"plugin": plugin})
         for plugin, handlers in call_sync_each(platform.hook.register_routes, platform=platform)
     ]
 

@@ -162,7 +162,9 @@ def demo(host: str | None, port: int | None, workers: int | None, seed: int | No
     created = run_async(platform, fill)
     if not created and seed is not None:
         click.echo(f"Demo data already exists in {data_dir / 'demo.db'}; delete that file to seed with --seed {seed}.")
-    click.echo(f"Demo ready in {time.monotonic() - started:.1f} s.")
+    click.echo(f"Demo ready in {time.monotonic() - started:.1f} s. Demo logins, password {demo_data.DEMO_PASSWORD!r}:")
+    for login, role, _name in demo_data.DEMO_USERS:
+        click.echo(f"  {login:<14} {role}")
     start_server(platform.settings, host, port, workers)
 
 
@@ -284,6 +286,139 @@ def db_revision(owner: str, message: str, empty: bool) -> None:
     platform = load_platform()
     path = run_async(platform, lambda: migrate.new_revision(platform, owner, message, autogenerate=not empty))
     click.echo(f"Wrote {path}")
+
+
+# ---- user accounts ----------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """User accounts: add, set a password, grant roles, block."""
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+async def _account_command(platform: Any, login: str, work: Callable[[Any, Any, Any], Awaitable[str]]) -> str:
+    """Run ``work(service, account, session)`` on the account named ``login`` in one transaction."""
+    from sqlalchemy import select
+
+    from core.auth.models import UserAccount
+    from core.auth.services import AccountService, normalize_login
+
+    async with platform.db.writing() as session:
+        account = (await session.execute(select(UserAccount).where(UserAccount.login == normalize_login(login)))).scalar_one_or_none()
+        if account is None:
+            raise ZhurnalError(f"no account with the login {login!r}")
+        return await work(AccountService(session, platform.passwords), account, session)
+
+
+def _account_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from core.auth.services import AccountError
+
+        try:
+            return func(*args, **kwargs)
+        except AccountError as exc:
+            raise ZhurnalError(str(exc)) from exc
+
+    return wrapper
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--name", "full_name", required=True, help="Full name, e.g. «Иванова Мария Петровна».")
+@click.option("--school", "school_id", type=int, help="School id for the roles.")
+@click.option("--role", "roles", multiple=True, help="Role to grant (repeat for several).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_account_errors
+def user_add(login: str, full_name: str, school_id: int | None, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create an account, optionally with roles in a school."""
+    from core.audit.log import record
+    from core.auth.services import AccountService
+
+    password = read_password(password_stdin)
+    platform = load_platform()
+
+    async def work() -> None:
+        async with platform.db.writing() as session:
+            service = AccountService(session, platform.passwords)
+            account = await service.create(login=login, full_name=full_name, password=password)
+            record(session, "core.account_created", object_type="user", object_id=account.id, details={"via": "cli"})
+            for role in roles:
+                await service.grant(account, None if role == "operator" else school_id, role, granted_by=None)
+                record(session, "core.role_granted", school_id=school_id, object_type="user", object_id=account.id,
+                       details={"role": role, "via": "cli"})
+
+    run_async(platform, work)
+    click.echo(f"Created {login.strip().casefold()}" + (f" with {', '.join(roles)}" if roles else ""))
+
+
+@user.command("set-password")
+@click.argument("login")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_account_errors
+def user_set_password(login: str, password_stdin: bool) -> None:
+    """Set an account's password (ends its sessions)."""
+    from core.audit.log import record
+
+    password = read_password(password_stdin)
+    platform = load_platform()
+
+    async def work(service: Any, account: Any, session: Any) -> str:
+        await service.set_password(account, password)
+        record(session, "core.password_set", object_type="user", object_id=account.id, details={"via": "cli"})
+        return f"Password set for {account.login}; its sessions were ended."
+
+    click.echo(run_async(platform, lambda: _account_command(platform, login, work)))
+
+
+@user.command("grant")
+@click.argument("login")
+@click.argument("role")
+@click.option("--school", "school_id", type=int, help="School id (not for the operator role).")
+@_account_errors
+def user_grant(login: str, role: str, school_id: int | None) -> None:
+    """Give ROLE in a school to an account (ends its sessions)."""
+    from core.audit.log import record
+
+    platform = load_platform()
+
+    async def work(service: Any, account: Any, session: Any) -> str:
+        if school_id is not None and await session.get(__import__("core.school.models", fromlist=["School"]).School, school_id) is None:
+            raise ZhurnalError(f"no school with id {school_id}")
+        if not await service.grant(account, school_id, role, granted_by=None):
+            return f"{account.login} already has {role} there."
+        record(session, "core.role_granted", school_id=school_id, object_type="user", object_id=account.id,
+               details={"role": role, "via": "cli"})
+        return f"Granted {role} to {account.login}."
+
+    click.echo(run_async(platform, lambda: _account_command(platform, login, work)))
+
+
+@user.command("block")
+@click.argument("login")
+@click.option("--unblock", is_flag=True, help="Unblock instead.")
+@_account_errors
+def user_block(login: str, unblock: bool) -> None:
+    """Block an account (ends its sessions at once), or unblock it."""
+    from core.audit.log import record
+
+    platform = load_platform()
+
+    async def work(service: Any, account: Any, session: Any) -> str:
+        await service.set_blocked(account, not unblock)
+        record(session, "core.account_unblocked" if unblock else "core.account_blocked", object_type="user",
+               object_id=account.id, details={"via": "cli"})
+        return f"{'Unblocked' if unblock else 'Blocked'} {account.login}."
+
+    click.echo(run_async(platform, lambda: _account_command(platform, login, work)))
 
 
 # ---- i18n (for developers) ------------------------------------------------------------------

@@ -8,7 +8,7 @@ transaction: an interrupted run leaves nothing, and the next run starts again.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 
@@ -23,6 +23,23 @@ DEMO_SCHOOL = {
     "short_name": "МАОУ СОШ № 20",
     "timezone": "Asia/Yekaterinburg",
 }
+
+DEMO_PASSWORD = "zhurnal-demo"
+# One demo login per role: (login, role, full name).
+DEMO_USERS = (
+    ("admin", "journal_admin", "Соколова Ирина Викторовна"),
+    ("director", "director", "Гулькина Наталья Владимировна"),
+    ("deputy", "deputy", "Морозова Елена Сергеевна"),
+    ("teacher", "teacher", "Кузнецов Андрей Павлович"),
+    ("class-teacher", "class_teacher", "Васильева Ольга Николаевна"),
+    ("student", "student", "Петров Илья"),
+    ("parent", "parent", "Петрова Анна Игоревна"),
+    ("engineer", "engineer", "Смирнов Дмитрий Олегович"),
+    ("dispatcher", "dispatcher", "Фёдорова Светлана Юрьевна"),
+    ("secretary", "secretary", "Николаева Татьяна Ивановна"),
+    ("site-admin", "site_admin", "Орлов Максим Андреевич"),
+    ("operator", "operator", "Оператор платформы"),
+)
 
 Progress = Callable[[str], None]
 
@@ -41,9 +58,22 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
     async with platform.db.writing() as session:
         progress("core")
         school = await SchoolService(session).create(**DEMO_SCHOOL)
+        await _demo_users(platform, session, school)
         for impl in implementations(platform.hook.seed_demo_data):
             progress(impl.plugin_name)
             rng = owner_rng(seed, impl.plugin_name)
             await resolve(invoke(impl, platform=platform, session=session, school=school, rng=rng))
             await session.flush()
     return school
+
+
+async def _demo_users(platform: Platform, session: Any, school: School) -> None:
+    """One account per role, all with DEMO_PASSWORD (hashed once: the demo is not a real school)."""
+    from core.auth.models import RoleGrant, UserAccount
+
+    password_hash = platform.passwords.hash(DEMO_PASSWORD)
+    for login, role, full_name in DEMO_USERS:
+        account = UserAccount(login=login, full_name=full_name, password_hash=password_hash)
+        session.add(account)
+        await session.flush()
+        session.add(RoleGrant(user_id=account.id, school_id=None if role == "operator" else school.id, role=role))

@@ -1,7 +1,12 @@
 """Core's ORM classes, in the order their tables depend on each other."""
 
+from core.audit.models import AuditRecord
+from core.auth.models import ExternalIdentity, RoleGrant, UserAccount, UserSession
 from core.db.migrate import ParkedMigration
 from core.outbox import EventDelivery, OutboxEvent
-from core.school.models import School
+from core.school.models import School, SchoolModule
 
-CORE_MODELS: tuple[type, ...] = (School, OutboxEvent, EventDelivery, ParkedMigration)
+CORE_MODELS: tuple[type, ...] = (
+    School, OutboxEvent, EventDelivery, ParkedMigration,
+    UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule,
+)

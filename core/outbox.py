@@ -29,6 +29,7 @@ from core.db.base import Base
 from core.db.types import UTCDateTime, utcnow
 from core.events import event_type
 from core.plugins.calling import implementations, invoke, resolve
+from core.school.models import SchoolModule
 
 if TYPE_CHECKING:
     from core.platform import Platform
@@ -124,17 +125,25 @@ class Dispatcher:
         async with self.platform.db.writing() as session:
             events = (
                 await session.execute(
-                    select(OutboxEvent.id).where(OutboxEvent.fanned_out_at.is_(None)).order_by(OutboxEvent.id)
-                    .limit(BATCH * 10).with_for_update(skip_locked=True)
+                    select(OutboxEvent.id, OutboxEvent.school_id).where(OutboxEvent.fanned_out_at.is_(None))
+                    .order_by(OutboxEvent.id).limit(BATCH * 10).with_for_update(of=OutboxEvent, skip_locked=True)
                 )
-            ).scalars().all()
+            ).all()
             if not events:
                 return 0
-            if handlers:
-                session.add_all(
-                    EventDelivery(event_id=event_id, handler=h, next_attempt_at=now) for event_id in events for h in handlers
-                )
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(events)).values(fanned_out_at=now))
+            # A plugin a school switched off does not hear that school's events.
+            switched_off = set(
+                (await session.execute(
+                    select(SchoolModule.school_id, SchoolModule.plugin).where(
+                        SchoolModule.enabled.is_(False), SchoolModule.school_id.in_({s for _e, s in events if s is not None})
+                    )
+                )).all()
+            )
+            session.add_all(
+                EventDelivery(event_id=event_id, handler=h, next_attempt_at=now)
+                for event_id, school_id in events for h in handlers if (school_id, h) not in switched_off
+            )
+            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e for e, _s in events])).values(fanned_out_at=now))
         return len(events)
 
     async def _claim(self, now: datetime) -> list[tuple[int, str, int, str, str]]:

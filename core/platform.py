@@ -30,6 +30,7 @@ class Platform:
         self._db: Database | None = None
         self.jinja: Any = None  # the Jinja environment, set by create_app
         self.translations: dict[str, Any] = {}  # locale -> catalog, set by create_app
+        self._subset_hooks: dict[tuple[str, ...], _SubsetHooks] = {}
 
     @property
     def hook(self) -> Any:
@@ -80,6 +81,28 @@ class Platform:
         return folders
 
     @cached_property
+    def permissions(self) -> Any:
+        """The permission registry (core's and every plugin's); a clash stops start-up."""
+        from core.access.permissions import build_registry
+
+        return build_registry(self)
+
+    @cached_property
+    def passwords(self) -> Any:
+        from core.auth.passwords import Passwords
+
+        return Passwords()
+
+    def hooks_for(self, disabled: frozenset[str]) -> Any:
+        """The hooks as one school sees them: without the plugins it switched off."""
+        if not disabled:
+            return self.pm.hook
+        key = tuple(sorted(disabled))
+        if key not in self._subset_hooks:
+            self._subset_hooks[key] = _SubsetHooks(self.pm, [self.pm.get_plugin(name) for name in key if self.pm.get_plugin(name)])
+        return self._subset_hooks[key]
+
+    @cached_property
     def expected_migration_heads(self) -> frozenset[str]:
         """The newest revision of every branch this process loads (what /readyz expects)."""
         from alembic.script import ScriptDirectory
@@ -93,6 +116,21 @@ class Platform:
 
     def __repr__(self) -> str:
         return f"<Platform plugins={list(self.plugins)} blocked={self.blocked}>"
+
+
+class _SubsetHooks:
+    """``pm.hook`` without some plugins; each hook caller is built once and cached."""
+
+    def __init__(self, pm: Any, removed: list[Any]) -> None:
+        self._pm, self._removed = pm, removed
+        self._callers: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._callers:
+            self._callers[name] = self._pm.subset_hook_caller(name, remove_plugins=self._removed)
+        return self._callers[name]
 
 
 def _tables_of(cls: type) -> list[Table]:

@@ -164,7 +164,10 @@ async def make_platform(database_url: str, tmp_path: Path) -> AsyncIterator[Call
     made: list[Platform] = []
 
     def build(plugins: tuple[str, ...] | None = None, **overrides: Any) -> Platform:
+        from tests.support.people import fast_passwords
+
         platform = Platform(settings_for(database_url, tmp_path, plugins=plugins, **overrides))
+        platform.__dict__["passwords"] = fast_passwords()  # the real costs are for real logins
         made.append(platform)
         return platform
 
@@ -184,6 +187,6 @@ def make_client(make_platform: Callable[..., Platform]) -> Callable[..., Any]:
 
     def build(plugins: tuple[str, ...] | None = None, **overrides: Any) -> Any:
         app = create_app(platform=make_platform(plugins, **overrides))
-        return AsyncTestClient(app, base_url="http://testserver.local")
+        return AsyncTestClient(app, base_url="https://testserver.local")  # TLS: __Host- cookies, HSTS
 
     return build

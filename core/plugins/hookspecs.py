@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from core.events import Event
     from core.platform import Platform
-    from core.plugins.types import NavItem, Widget
+    from core.plugins.types import NavItem, Permission, UserTextField, Widget
     from core.school.models import School
 
 PROJECT = "zhurnal"
@@ -111,4 +111,22 @@ def dashboard_widgets(platform: Platform, request: Request, user: Any) -> list[W
 
     A slow widget gives a ``url`` instead of a ``template``: the dashboard loads it after the
     page with ``hx-get``.
+    """
+
+
+@hookspec
+def register_permissions(platform: Platform) -> list[Permission]:
+    """Return the plugin's permissions, named ``<plugin>.<verb>``, with their default roles.
+
+    Synchronous. A duplicate name, a wrong prefix or an unknown role stops start-up. Every route
+    declares one of these in ``opt={"permission": ...}``.
+    """
+
+
+@hookspec
+def user_text_fields(platform: Platform) -> list[UserTextField]:
+    """Return the form fields where people type text that others will see.
+
+    Synchronous. The security battery stores attack payloads through each one and opens every page
+    that shows it in a browser, as every role that may see it.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -19,3 +19,16 @@ class School(Base):
     short_name: Mapped[str] = mapped_column(String(100))  # «МАОУ СОШ № 20»
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Asia/Yekaterinburg
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SchoolModule(Base):
+    """A plugin switched on or off for one school (no row: on)."""
+
+    __tablename__ = "school_module"
+    __table_args__ = (UniqueConstraint("school_id", "plugin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    plugin: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core import hookimpl
 from core.i18n import gettext as _
-from core.plugins.types import NavItem, Widget
+from core.plugins.types import NavItem, UserTextField, Widget
 from core.school.models import School
 
 
@@ -16,17 +16,37 @@ from core.school.models import School
 
 @hookimpl
 def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
-    return [NavItem(id="home", label=_("Home"), url="/", section=0, order=0)]
+    items = [NavItem(id="home", label=_("Home"), url="/", section=0, order=0)]
+    if user is not None and platform.permissions.allows(user.roles, "core.manage_accounts"):
+        items.append(NavItem(id="admin-users", label=_("Accounts"), url="/admin/users", section=90, order=10))
+    if user is not None and platform.permissions.allows(user.roles, "core.manage_modules"):
+        items.append(NavItem(id="admin-modules", label=_("Modules"), url="/admin/modules", section=90, order=20))
+    return items
 
 
 @hookimpl
 async def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
-    async with platform.db.reading() as session:
-        schools = (await session.execute(select(School.short_name, School.name, School.timezone).order_by(School.id))).all()
-    modules = [(plugin.title, plugin.name, plugin.version) for plugin in platform.plugins.values()]
+    """The current school and its modules (never another school's)."""
+    schools: list[Any] = []
+    if user is not None and user.school_id is not None:
+        async with platform.db.reading() as session:
+            schools = list((await session.execute(
+                select(School.short_name, School.name, School.timezone).where(School.id == user.school_id)
+            )).all())
+    disabled = user.disabled_modules if user is not None else frozenset()
+    modules = [(p.title, p.name, p.version) for p in platform.plugins.values() if p.name not in disabled]
     return [
         Widget(
             id="school", title=_("School"), template="core/_widget_school.html",
             context={"schools": schools, "modules": modules}, order=0,
         )
+    ]
+
+
+@hookimpl
+def user_text_fields(platform: Any) -> list[UserTextField]:
+    shown = ("core:admin_users", "core:admin_user")
+    return [
+        UserTextField(form="core:admin_user_create", field="full_name", shown_on=shown),
+        UserTextField(form="core:admin_user_update", field="full_name", shown_on=shown),
     ]

@@ -13,12 +13,17 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError
 
+from urllib.parse import urlencode
+
+from core.access.guard import CsrfRefused, SchoolChoiceRequired, SignInRequired
 from core.i18n import N_, gettext
+from core.web.pages import redirect
 from core.web.middleware import prepare_request_context
 
 log = logging.getLogger("zhurnal.web")
 
 TITLES = {
+    401: N_("Sign in to continue"),
     400: N_("The request could not be understood"),
     403: N_("Access denied"),
     404: N_("Page not found"),
@@ -52,6 +57,23 @@ def error_response(request: Request, status_code: int, detail: str | None = None
     return Response(html, status_code=status_code, media_type=MediaType.HTML)
 
 
+def sign_in_required(request: Request, exc: Exception) -> Response[str]:
+    """To the login page and back: htmx gets HX-Redirect, a plain GET a 303, anything else 401."""
+    if request.method == "GET" or request.headers.get("hx-request") == "true":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(request, "/login?" + urlencode({"next": target}))
+    return error_response(request, 401)
+
+
+def school_choice_required(request: Request, exc: Exception) -> Response[str]:
+    return redirect(request, "/school?" + urlencode({"next": request.url.path}))
+
+
+def csrf_refused(request: Request, exc: Exception) -> Response[str]:
+    log.info("CSRF check refused %s %s", request.method, request.url.path)
+    return error_response(request, 403, gettext("The page was out of date or came from another site. Reload it and try again."))
+
+
 def integrity_error(request: Request, exc: IntegrityError) -> Response[str]:
     """A unique or reference rule refused the write: nothing was saved, say so."""
     log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
@@ -75,4 +97,11 @@ def internal_error(request: Request, exc: Exception) -> Response[str]:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-EXCEPTION_HANDLERS = {IntegrityError: integrity_error, HTTPException: http_error, Exception: internal_error}
+EXCEPTION_HANDLERS = {
+    SignInRequired: sign_in_required,
+    SchoolChoiceRequired: school_choice_required,
+    CsrfRefused: csrf_refused,
+    IntegrityError: integrity_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

@@ -49,7 +49,7 @@ def prepare_request_context(scope: Scope) -> None:
     state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
     if "request_id" not in state:
         state["request_id"] = uuid.uuid4().hex[:12]
-        i18n.activate(scope["app"].state.platform.translations, _cookie(scope, LOCALE_COOKIE) or i18n.DEFAULT_LOCALE)
+        i18n.activate(scope["app"].state.platform.translations, cookie_value(scope, LOCALE_COOKIE) or i18n.DEFAULT_LOCALE)
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
@@ -68,7 +68,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         message["headers"] = headers + SECURITY_HEADERS
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def cookie_value(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar: SimpleCookie = SimpleCookie()

@@ -123,8 +123,9 @@ def redirect(request: Request, url: str) -> Response[str]:
 
 async def navigation(request: Request, platform: Platform) -> list[NavItem]:
     user = request.state.get("user")
+    hooks = platform.hooks_for(user.disabled_modules if user else frozenset())
     items: list[NavItem] = []
-    for plugin, result in await call_each(platform.hook.nav_items, platform=platform, request=request, user=user):
+    for plugin, result in await call_each(hooks.nav_items, platform=platform, request=request, user=user):
         items.extend(checked_list(plugin, "nav_items", result, NavItem))
     return sorted(items, key=lambda item: (item.section, item.order, item.label))
 

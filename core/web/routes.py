@@ -15,12 +15,12 @@ from core.web.middleware import LOCALE_COOKIE
 from core.web.pages import checked_list, local_path, redirect, render
 
 
-@get("/", name="core:dashboard")
+@get("/", name="core:dashboard", opt={"permission": "core.use_site"})
 async def dashboard(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
     widgets: list[Widget] = []
-    for plugin, result in await call_each(
-        platform.hook.dashboard_widgets, platform=platform, request=request, user=request.state.get("user")
-    ):
+    user = request.state.get("user")
+    hooks = platform.hooks_for(user.disabled_modules if user else frozenset())
+    for plugin, result in await call_each(hooks.dashboard_widgets, platform=platform, request=request, user=user):
         widgets.extend(checked_list(plugin, "dashboard_widgets", result, Widget))
     widgets.sort(key=lambda widget: (widget.order, widget.title))
     return await render(request, "core/dashboard.html", {"widgets": widgets})

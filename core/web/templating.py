@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup
 
 from core import i18n
 from core.errors import StartupError
 from core.plugins.calling import implementations, invoke_sync
+from core.web.sessions import CSRF_FIELD, csrf_token
 from core.web.static import StaticFiles
 
 if TYPE_CHECKING:
@@ -43,7 +47,7 @@ def build_environment(platform: Platform, static: StaticFiles) -> Environment:
     env.filters.update(
         format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number
     )
-    env.globals.update(static_url=static.url, current_locale=i18n.current_locale)
+    env.globals.update(static_url=static.url, current_locale=i18n.current_locale, csrf_token=_csrf_token, csrf_input=_csrf_input)
     for impl in implementations(platform.hook.prepare_jinja_env):
         before = {**_names(env.filters, "filter"), **_names(env.globals, "global")}
         invoke_sync(impl, platform=platform, env=env)
@@ -52,6 +56,17 @@ def build_environment(platform: Platform, static: StaticFiles) -> Environment:
         if replaced:  # plugins add names (prefixed with their own), never replace others'
             raise StartupError(f"plugin {impl.plugin_name!r} replaced Jinja names it does not own: {', '.join(replaced)}")
     return env
+
+
+@pass_context
+def _csrf_token(context: Any) -> str:
+    return csrf_token(context["request"].scope)
+
+
+@pass_context
+def _csrf_input(context: Any) -> Markup:
+    """The hidden field plain forms carry (htmx sends the same token in a header)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(context["request"].scope))
 
 
 def _names(mapping: dict[str, object], kind: str) -> dict[str, object]:

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from core.db import utcnow
 from core.school.models import School
+from tests.support.people import signed_in
 from tests.support.snapshot import database_unchanged, fetch
 
 
@@ -74,10 +75,7 @@ async def test_a_naive_datetime_is_refused(make_platform, database_url):
 
 
 async def test_a_duplicate_is_a_409_and_nothing_changes(make_client, database_url):
-    async with make_client(plugins=("testplugin",)) as client:
-        from tests.core.test_events import add_school_via_sql
-
-        school_id = await add_school_via_sql(database_url)
+    async with signed_in(make_client, database_url) as (client, school_id):
         assert (await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "Субботник"})).status_code == 201
         async with database_unchanged(database_url):
             again = await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "Субботник"})
@@ -86,20 +84,17 @@ async def test_a_duplicate_is_a_409_and_nothing_changes(make_client, database_ur
 
 
 async def test_bad_input_changes_nothing(make_client, database_url):
-    async with make_client(plugins=("testplugin",)) as client:
-        from tests.core.test_events import add_school_via_sql
-
-        school_id = await add_school_via_sql(database_url)
+    async with signed_in(make_client, database_url) as (client, school_id):
         async with database_unchanged(database_url):
             empty = await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "   "})
-            missing_school = await client.post("/testplugin/schools/999/notes", json={"text": "Сирота"})
+            other_school = await client.post(f"/testplugin/schools/{school_id + 1}/notes", json={"text": "Чужая"})
         assert empty.status_code == 400 and "не может быть пустым" in empty.text
-        assert missing_school.status_code == 409
+        assert other_school.status_code == 404
 
 
 @pytest.mark.parametrize("bad_id", ["2147483648", "99999999999999999999", "-1", "-9223372036854775809"])
 async def test_ids_no_row_can_have_answer_404(make_client, database_url, bad_id):
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         response = await client.get(f"/testplugin/schools/{bad_id}/notes")
     assert response.status_code == 404
     assert "Traceback" not in response.text
@@ -122,9 +117,9 @@ async def test_errors_never_show_a_traceback(make_client, database_url, monkeypa
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, school_id):
         monkeypatch.setattr("tests.testplugin.routes.select", explode)
-        response = await client.get("/testplugin/schools/1/notes")
+        response = await client.get(f"/testplugin/schools/{school_id}/notes")
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
     assert "сообщите администратору электронного журнала этот код" in response.text

@@ -17,6 +17,7 @@ from core import Event, emit
 from core.db import utcnow
 from core.events import SchoolCreated, event_type
 from core.outbox import MAX_ATTEMPTS, Dispatcher, backoff, delivery_summary, retry_failed
+from tests.support.people import signed_in
 from tests.support.snapshot import fetch
 from tests.testplugin.events import NoteAdded
 from tests.testplugin.models import Note
@@ -160,8 +161,7 @@ async def test_a_process_killed_after_commit_delivers_on_restart(make_platform, 
 async def test_the_background_dispatcher_delivers_soon_after_commit(make_client, database_url):
     import asyncio
 
-    async with make_client(event_dispatcher=True) as client:
-        school_id = await add_school_via_sql(database_url)
+    async with signed_in(make_client, database_url, plugins=None, event_dispatcher=True) as (client, school_id):
         response = await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "Экскурсия"})
         assert response.status_code == 201
         for _ in range(100):
@@ -215,3 +215,18 @@ def test_dates_survive_the_payload():
 
     event = Dated(day=date(2026, 9, 1), at=datetime(2026, 9, 1, 8, 30, tzinfo=timezone.utc))
     assert Dated.from_payload(event.to_payload()) == event
+
+
+async def test_a_plugin_switched_off_for_a_school_does_not_hear_its_events(make_platform, database_url):
+    from core.school.models import SchoolModule
+
+    platform = make_platform(plugins=("testplugin",))
+    quiet, busy = await add_school(platform), await add_school(platform)
+    await Dispatcher(platform).run_once()
+    async with platform.db.writing() as session:
+        session.add(SchoolModule(school_id=quiet, plugin="testplugin", enabled=False))
+    await add_note(platform, quiet, "не услышат")
+    heard = await add_note(platform, busy, "услышат")
+    report = await Dispatcher(platform).run_once()
+    assert (report.fanned_out, report.delivered) == (2, 1)
+    assert ("testplugin.note_added", f"note:{heard}") in await received(database_url)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from core import demo
 from core.cli import ZhurnalCLI, collect_plugin_commands
 from core.outbox import Dispatcher
+from core.auth.models import UserAccount
 from core.school.models import School
+from tests.support.people import signed_in
 from tests.support.snapshot import fetch
 from tests.testplugin.models import Note
 
@@ -20,14 +22,12 @@ BLOCKED = ()
 
 
 async def test_hook_register_routes(make_client, database_url):
-    async with make_client(plugins=ENABLED) as client:
-        await client.get("/")  # the app is up
-        school_id = await _a_school(database_url)
+    async with signed_in(make_client, database_url, plugins=ENABLED) as (client, school_id):
         created = await client.post(f"/testplugin/schools/{school_id}/notes", json={"text": "Родительское собрание"})
         assert created.status_code == 201, created.text
         listed = await client.get(f"/testplugin/schools/{school_id}/notes")
         assert [n["text"] for n in listed.json()] == ["Родительское собрание"]
-    async with make_client(plugins=BLOCKED) as client:
+    async with signed_in(make_client, database_url, plugins=BLOCKED) as (client, school_id):
         assert (await client.get(f"/testplugin/schools/{school_id}/notes")).status_code == 404
 
 
@@ -120,6 +120,7 @@ async def test_hook_seed_demo_data(make_platform, database_url):
     async with everything.db.writing() as session:
         await session.execute(Note.__table__.delete())
         await session.execute(School.__table__.delete())
+        await session.execute(UserAccount.__table__.delete())
     steps.clear()
     await demo.seed(everything, progress=steps.append)
     assert steps == ["core", "testplugin", "testdependent"]  # dependency order
@@ -129,6 +130,7 @@ async def test_hook_seed_demo_data(make_platform, database_url):
     async with blocked.db.writing() as session:
         await session.execute(Note.__table__.delete())
         await session.execute(School.__table__.delete())
+        await session.execute(UserAccount.__table__.delete())
     assert await demo.seed(blocked) is not None
     async with blocked.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(Note)) == 0

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.core.test_events import add_school_via_sql
+from tests.support.people import signed_in
 
 HTMX_FORM = {"HX-Request": "true", "HX-Target": "testplugin-note-form"}
 
@@ -16,8 +16,7 @@ def csp(response) -> str:
 
 
 async def test_the_dashboard_is_in_russian_with_navigation_and_widgets(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         page = await client.get("/")
     assert page.status_code == 200
     html = page.text
@@ -27,11 +26,11 @@ async def test_the_dashboard_is_in_russian_with_navigation_and_widgets(make_clie
     assert 'id="widget-school"' in html and "Школа" in html
     assert 'hx-get="/testplugin/widget" hx-trigger="load"' in html and 'href="/testplugin/widget"' in html
     assert '<div id="flash"' in html and '<main id="main">' in html
-    assert "1 школа, 1 модуль" in html
+    assert "1 школа, 1 модуль" in html and "Школа для teacher" in html
 
 
 async def test_every_response_carries_a_strict_csp(make_client, database_url):
-    async with make_client() as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         for url in ("/", "/no-such-page", "/static/0/zhurnal.css", "/healthz"):
             response = await client.get(url)
             policy = csp(response)
@@ -41,7 +40,7 @@ async def test_every_response_carries_a_strict_csp(make_client, database_url):
 
 
 async def test_htmx_config_is_strict_and_comes_before_htmx(make_client, database_url):
-    async with make_client() as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         html = (await client.get("/")).text
     config_at, script_at = html.index('name="htmx-config"'), html.index("htmx.min.js")
     assert config_at < script_at
@@ -52,8 +51,7 @@ async def test_htmx_config_is_strict_and_comes_before_htmx(make_client, database
 
 
 async def test_one_url_serves_page_and_partial(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         full = await client.post("/testplugin/notes", data={"text": ""})
         partial = await client.post("/testplugin/notes", data={"text": ""}, headers=HTMX_FORM)
         other_target = await client.post("/testplugin/notes", data={"text": ""}, headers={**HTMX_FORM, "HX-Target": "main"})
@@ -67,8 +65,7 @@ async def test_one_url_serves_page_and_partial(make_client, database_url):
 
 
 async def test_a_plain_post_redirects_with_303_and_the_flash_survives(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         posted = await client.post("/testplugin/notes", data={"text": "Субботник"}, follow_redirects=False)
         assert posted.status_code == 303 and posted.headers["location"] == "/testplugin/notes"
         page = await client.get("/testplugin/notes")
@@ -79,15 +76,14 @@ async def test_a_plain_post_redirects_with_303_and_the_flash_survives(make_clien
 
 
 async def test_an_htmx_post_redirects_with_hx_redirect(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         posted = await client.post("/testplugin/notes", data={"text": "Олимпиада"}, headers=HTMX_FORM)
         assert posted.status_code == 200 and posted.headers["hx-redirect"] == "/testplugin/notes"
         assert "Заметка добавлена." in (await client.get("/testplugin/notes")).text
 
 
 async def test_a_forged_flash_cookie_is_ignored(make_client, database_url):
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         client.cookies.set("zhurnal_flash", "W1siPHNjcmlwdD4iLCAiZXJyb3IiXV0.0000")
         page = await client.get("/")
     assert "flash--error" not in page.text
@@ -104,7 +100,7 @@ async def test_error_pages_use_the_layout_and_hide_internals(make_client, databa
 
 
 async def test_english_is_one_switch_away(make_client, database_url):
-    async with make_client() as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         switched = await client.post("/locale", data={"locale": "en", "next": "/no-such"}, follow_redirects=False)
         assert switched.status_code == 303 and switched.headers["location"] == "/no-such"
         assert "<h1>Home</h1>" in (await client.get("/")).text
@@ -116,7 +112,7 @@ async def test_english_is_one_switch_away(make_client, database_url):
 
 async def test_static_files_have_versioned_urls_and_long_caching(make_client, database_url):
     async with make_client() as client:
-        html = (await client.get("/")).text
+        html = (await client.get("/login")).text
         url = re.search(r'href="(/static/[0-9a-f]{12}/zhurnal.css)"', html)[1]
         current = await client.get(url)
         stale = await client.get("/static/000000000000/zhurnal.css")
@@ -166,32 +162,30 @@ async def test_hook_prepare_jinja_env(make_platform):
 
 
 async def test_hook_nav_items(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         await client.post("/testplugin/notes", data={"text": "Первая"})
         await client.post("/testplugin/notes", data={"text": "Вторая"})
         html = (await client.get("/")).text
     nav = html[html.index('id="core-nav"'):html.index("</nav>")]
     assert nav.index("nav-home") < nav.index("nav-testplugin-notes")  # sorted by section
     assert 'Заметки <span class="badge">2</span>' in nav
-    async with make_client(plugins=()) as client:
+    async with signed_in(make_client, database_url, plugins=()) as (client, _school):
         assert "nav-testplugin-notes" not in (await client.get("/")).text
 
 
 async def test_hook_dashboard_widgets(make_client, database_url):
-    await add_school_via_sql(database_url)
-    async with make_client(plugins=("testplugin",)) as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         html = (await client.get("/")).text
         lazy = await client.get("/testplugin/widget", headers={"HX-Request": "true"})
     assert html.index('id="widget-school"') < html.index('id="widget-testplugin-notes"')  # by order
     assert lazy.status_code == 200 and "0 заметок" in lazy.text and "<html" not in lazy.text
-    async with make_client(plugins=()) as client:
+    async with signed_in(make_client, database_url, plugins=()) as (client, _school):
         assert "widget-testplugin-notes" not in (await client.get("/")).text
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\\\\evil", "javascript:alert(1)", "/ok\r\nSet-Cookie: x=1"])
 async def test_the_language_switch_never_redirects_off_site(make_client, database_url, target):
-    async with make_client() as client:
+    async with signed_in(make_client, database_url) as (client, _school):
         response = await client.post("/locale", data={"locale": "ru", "next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
 
@@ -209,10 +203,9 @@ async def test_a_plugin_may_not_replace_jinja_names(make_platform, monkeypatch):
 
 
 async def test_a_malformed_hook_result_names_the_plugin(make_client, database_url, monkeypatch, caplog):
-    client = make_client(plugins=("testplugin",))
-    impl = next(i for i in client.app.state.platform.pm.hook.nav_items.get_hookimpls() if i.plugin_name == "testplugin")
-    monkeypatch.setattr(impl, "function", lambda platform, request, user: "not a list")
-    async with client:
+    async with signed_in(make_client, database_url) as (client, _school):
+        impl = next(i for i in client.app.state.platform.pm.hook.nav_items.get_hookimpls() if i.plugin_name == "testplugin")
+        monkeypatch.setattr(impl, "function", lambda platform, request, user: "not a list")
         response = await client.get("/")
     assert response.status_code == 500 and "not a list" not in response.text
     assert "plugin 'testplugin': hook nav_items must return a list of NavItem" in caplog.text

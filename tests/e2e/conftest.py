@@ -134,3 +134,15 @@ async def screenshots(page: Any, request: pytest.FixtureRequest, name: str) -> l
         saved.append(path)
     await page.set_viewport_size(DESKTOP)
     return saved
+
+
+DEMO_PASSWORD = "zhurnal-demo"
+
+
+async def sign_in(page: Any, base: str, login: str, password: str = DEMO_PASSWORD) -> None:
+    """Through the login form, as a person would."""
+    await page.goto(f"{base}/login")
+    await page.get_by_label("Логин").fill(login)
+    await page.get_by_label("Пароль").fill(password)
+    await page.get_by_role("button", name="Войти").click()
+    await page.wait_for_url(f"{base}/")

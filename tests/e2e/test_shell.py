@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
 
-from tests.e2e.conftest import screenshots
+from tests.e2e.conftest import screenshots, sign_in
+
+
+async def test_the_login_page(page, live_server, request):
+    await page.goto(f"{live_server}/")
+    await page.wait_for_url(f"{live_server}/login?next=%2F")
+    assert await page.locator("h1").inner_text() == "Вход в электронный журнал"
+    await screenshots(page, request, "login")
+    await page.get_by_label("Логин").fill("teacher")
+    await page.get_by_label("Пароль").fill("неверный пароль")
+    await page.get_by_role("button", name="Войти").click()
+    await page.locator("#core-login-error").wait_for()
+    assert await page.locator("#core-login-error").inner_text() == "Неверный логин или пароль."
+    await screenshots(page, request, "login-failed")
 
 
 async def test_the_dashboard_renders_in_russian_and_loads_its_lazy_widget(page, live_server, request):
-    response = await page.goto(f"{live_server}/")
-    assert response.status == 200
+    await sign_in(page, live_server, "teacher")
     assert await page.title() == "Главная · zhurnal"
     assert await page.locator("h1").inner_text() == "Главная"
     assert "МАОУ СОШ № 20" in await page.locator("#widget-school").inner_text()
@@ -26,10 +39,11 @@ async def test_the_404_page(page, live_server, request):
     assert await page.locator("h1").inner_text() == "Страница не найдена"
     await screenshots(page, request, "404")
     await page.get_by_role("link", name="Перейти на главную страницу").click()
-    await page.wait_for_url(f"{live_server}/")
+    await page.wait_for_url(f"{live_server}/login?next=%2F")  # the main page needs signing in
 
 
 async def test_htmx_form_validation_post_and_redirect(page, live_server, request):
+    await sign_in(page, live_server, "teacher")
     await page.goto(f"{live_server}/testplugin/notes")
     before = await page.locator("#testplugin-notes li").count()
     await page.get_by_role("button", name="Добавить заметку").click()
@@ -49,7 +63,7 @@ async def test_htmx_form_validation_post_and_redirect(page, live_server, request
 
 
 async def test_the_language_switch(page, live_server, request):
-    await page.goto(f"{live_server}/")
+    await sign_in(page, live_server, "teacher")
     await page.locator("#core-locale").select_option("en")  # zhurnal.js submits the form
     await page.locator("h1", has_text="Home").wait_for()
     assert await page.title() == "Home · zhurnal"
@@ -60,10 +74,29 @@ async def test_the_language_switch(page, live_server, request):
 @pytest.mark.console_errors_expected
 async def test_the_csp_canary_proves_violations_are_seen(page, live_server):
     """An inline script must be refused, and the refusal must reach our console watch."""
-    await page.goto(f"{live_server}/")
+    await page.goto(f"{live_server}/login")
     await page.evaluate(
         "() => { const s = document.createElement('script'); s.textContent = 'window.ran = true'; document.body.append(s); }"
     )
     await page.wait_for_timeout(200)
     assert await page.evaluate("() => window.ran === true") is False
     assert any("Content Security Policy" in error for error in page.console_watch.errors)
+
+
+async def test_the_administrator_pages(page, live_server, request):
+    await sign_in(page, live_server, "admin")
+    await page.locator("#nav-admin-users").click()
+    await page.wait_for_url(f"{live_server}/admin/users")
+    assert "Кузнецов Андрей Павлович" in await page.locator("#core-users-table").inner_text()
+    await page.get_by_label("Поиск по ФИО или логину").fill("кузн")
+    await expect(page.locator("#core-users-table tbody tr")).to_have_count(1)
+    await screenshots(page, request, "users")
+    await page.get_by_role("link", name="Кузнецов Андрей Павлович").click()
+    await page.locator("h1", has_text="Кузнецов Андрей Павлович").wait_for()
+    await screenshots(page, request, "user")
+    await page.goto(f"{live_server}/admin/users/new")
+    await page.get_by_role("button", name="Создать учётную запись").click()
+    await page.locator("#core-full_name-error").wait_for()  # 422 swapped in place by htmx
+    await screenshots(page, request, "new-user-errors")
+    await page.goto(f"{live_server}/admin/modules")
+    await screenshots(page, request, "modules")

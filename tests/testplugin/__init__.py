@@ -101,8 +101,10 @@ async def nav_items(platform: Any, request: Any, user: Any) -> list[Any]:
     from core.plugins.types import NavItem
     from tests.testplugin.models import Note
 
+    if user is None or user.school_id is None:
+        return []
     async with platform.db.reading() as session:
-        count = await session.scalar(select(func.count()).select_from(Note))
+        count = await session.scalar(select(func.count()).select_from(Note).where(Note.school_id == user.school_id))
     return [NavItem(id="testplugin-notes", label=_("Notes"), url="/testplugin/notes", section=10, badge=count or None)]
 
 
@@ -111,4 +113,28 @@ def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Any]:
     from core.i18n import gettext as _
     from core.plugins.types import Widget
 
+    if user is None or user.school_id is None:
+        return []
     return [Widget(id="testplugin-notes", title=_("Notes"), url="/testplugin/widget", order=20)]
+
+
+@hookimpl
+def register_permissions(platform: Any) -> list[Any]:
+    from core.access.roles import EVERYONE, STAFF
+    from core.i18n import N_
+    from core.plugins.types import Permission
+
+    return [
+        Permission("testplugin.view_notes", N_("See the school's notes"), EVERYONE),
+        Permission("testplugin.add_note", N_("Add notes"), STAFF - {"engineer"}),
+    ]
+
+
+@hookimpl
+def user_text_fields(platform: Any) -> list[Any]:
+    from core.plugins.types import UserTextField
+
+    return [
+        UserTextField(form="testplugin:add_note_form", field="text", shown_on=("testplugin:notes_page",)),
+        UserTextField(form="testplugin:add_note", field="text", shown_on=("testplugin:notes_page", "testplugin:notes")),
+    ]

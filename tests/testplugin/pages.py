@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import emit
 from core.di import NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
-from core.school.models import School
 from core.web.pages import flash, redirect, render, render_fragment, validation_error
+from core.access.scope import current_school
+from core.web.sessions import current_user
 from tests.testplugin.events import NoteAdded
 from tests.testplugin.models import Note
 
@@ -25,18 +26,22 @@ class NoteFormData:
     text: str = ""
 
 
-async def _notes(session: AsyncSession) -> list[Note]:
-    return list((await session.execute(select(Note).order_by(Note.id))).scalars())
+async def _notes(session: AsyncSession, school_id: int) -> list[Note]:
+    return list((await session.execute(select(Note).where(Note.school_id == school_id).order_by(Note.id))).scalars())
 
 
-@get("/notes", name="testplugin:notes_page")
+def _school(request: Request) -> int:
+    return current_school(current_user(request))
+
+
+@get("/notes", name="testplugin:notes_page", opt={"permission": "testplugin.view_notes"})
 async def notes_page(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[str]:
     return await render(request, "testplugin/notes.html", {
-        "notes": await _notes(db_session), "form": NoteFormData(), "errors": {}, "today": date.today(),
+        "notes": await _notes(db_session, _school(request)), "form": NoteFormData(), "errors": {}, "today": date.today(),
     })
 
 
-@post("/notes", name="testplugin:add_note_form")
+@post("/notes", name="testplugin:add_note_form", opt={"permission": "testplugin.add_note"})
 async def add_note_form(
     request: Request,
     write_session: NamedDependency[AsyncSession],
@@ -48,13 +53,11 @@ async def add_note_form(
         errors["text"] = _("Write the note's text.")
     elif len(text) > MAX_LENGTH:
         errors["text"] = _("A note can be at most %(max)d characters long.", max=MAX_LENGTH)
-    school_id = await write_session.scalar(select(School.id).order_by(School.id).limit(1))
-    if school_id is None:
-        errors["text"] = _("Create a school first.")
+    school_id = _school(request)
     if errors:
         return await validation_error(
             request, "testplugin/notes.html",
-            {"notes": await _notes(write_session), "form": data, "errors": errors, "today": date.today()},
+            {"notes": await _notes(write_session, school_id), "form": data, "errors": errors, "today": date.today()},
             partial=("testplugin/_note_form.html", "testplugin-note-form"),
         )
     note = Note(school_id=school_id, text=text)
@@ -66,9 +69,9 @@ async def add_note_form(
     return redirect(request, "/testplugin/notes")
 
 
-@get("/widget", name="testplugin:widget")
+@get("/widget", name="testplugin:widget", opt={"permission": "testplugin.view_notes"})
 async def widget(request: Request, db_session: NamedDependency[AsyncSession]) -> Response[str]:
-    count = await db_session.scalar(select(func.count()).select_from(Note)) or 0
+    count = await db_session.scalar(select(func.count()).select_from(Note).where(Note.school_id == _school(request))) or 0
     return await render_fragment(request, "testplugin/_widget.html", {"count": count})
 
 

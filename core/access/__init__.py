@@ -1,0 +1,1 @@
+"""Roles, permissions, the route guard and object scope."""

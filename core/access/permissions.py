@@ -1,0 +1,52 @@
+"""The permission registry: core's permissions plus every plugin's ``register_permissions``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.access.roles import EVERYONE, ROLES
+from core.errors import StartupError
+from core.i18n import N_
+from core.plugins.calling import call_sync_each
+from core.plugins.types import Permission
+
+if TYPE_CHECKING:
+    from core.platform import Platform
+
+CORE_PERMISSIONS = (
+    Permission("core.use_site", N_("Use the site: the main page, choosing the current school"), EVERYONE),
+    Permission("core.manage_accounts", N_("Create, edit and block accounts; grant and revoke roles"), frozenset({"journal_admin", "operator"})),
+    Permission("core.manage_modules", N_("Switch the school's modules on and off"), frozenset({"journal_admin", "operator"})),
+)
+
+
+class PermissionRegistry:
+    def __init__(self, permissions: list[tuple[str, Permission]]) -> None:
+        self.permissions: dict[str, Permission] = {}
+        self.owner: dict[str, str] = {}
+        for owner, permission in permissions:
+            if permission.name in self.permissions:
+                raise StartupError(f"permission {permission.name!r} is registered twice ({self.owner[permission.name]}, {owner})")
+            if permission.name.split(".", 1)[0] != owner:
+                raise StartupError(f"{owner} registers {permission.name!r}: permissions are named '{owner}.<verb>'")
+            unknown = permission.roles - set(ROLES)
+            if unknown:
+                raise StartupError(f"permission {permission.name!r} names unknown roles: {sorted(unknown)}")
+            self.permissions[permission.name] = permission
+            self.owner[permission.name] = owner
+        self.by_role: dict[str, frozenset[str]] = {
+            role: frozenset(name for name, p in self.permissions.items() if role in p.roles) for role in ROLES
+        }
+
+    def allows(self, roles: frozenset[str], permission: str) -> bool:
+        return any(permission in self.by_role.get(role, frozenset()) for role in roles)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.permissions
+
+
+def build_registry(platform: Platform) -> PermissionRegistry:
+    found: list[tuple[str, Permission]] = [("core", p) for p in CORE_PERMISSIONS]
+    for plugin, permissions in call_sync_each(platform.hook.register_permissions, platform=platform):
+        found += [(plugin, p) for p in permissions]
+    return PermissionRegistry(found)

@@ -1,0 +1,292 @@
+"""Account administration (regulation 4.4) and the school's module switches, for the journal
+administrator (and the platform operator). Everything acts in the current school."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response, get, post
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access.roles import ROLES, SCHOOLLESS
+from core.access.scope import account_in_school, current_school, require_account_in_school
+from core.audit.log import record
+from core.auth.models import RoleGrant, UserAccount
+from core.auth.services import AccountError, AccountService
+from core.db.types import utcnow
+from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
+from core.i18n import gettext as _
+from core.platform import Platform
+from core.school.models import SchoolModule
+from core.web.pages import flash, redirect, render, validation_error
+from core.web.sessions import current_user
+
+ACCOUNTS = {"permission": "core.manage_accounts"}
+MODULES = {"permission": "core.manage_modules"}
+
+
+def folded(text: str) -> str:
+    """A search key: case-insensitive for Cyrillic too, ё matches е."""
+    return text.casefold().replace("ё", "е")
+
+
+def grantable_roles(actor: Any) -> list[tuple[str, str]]:
+    """(role, label) an administrator may give; the installation-wide operator role only by an operator."""
+    return [(role, _(label)) for role, label in ROLES.items() if role not in SCHOOLLESS or actor.is_operator]
+
+
+# ---- the list -----------------------------------------------------------------------------------
+
+
+@get("/admin/users", name="core:admin_users", opt=ACCOUNTS)
+async def users_page(request: Request, db_session: NamedDependency[AsyncSession], q: FromQuery[str] = "") -> Response[str]:
+    school_id = current_school(current_user(request))
+    accounts = (await db_session.execute(
+        select(UserAccount.id, UserAccount.login, UserAccount.full_name, UserAccount.is_blocked, UserAccount.last_login_at)
+        .where(account_in_school(UserAccount.id, school_id)).order_by(UserAccount.full_name, UserAccount.id)  # type: ignore[arg-type]
+    )).all()
+    roles: dict[int, list[str]] = {}
+    for user_id, role in await db_session.execute(
+        select(RoleGrant.user_id, RoleGrant.role).where(RoleGrant.school_id == school_id).order_by(RoleGrant.role)
+    ):
+        roles.setdefault(user_id, []).append(_(ROLES[role]))
+    needle = folded(q.strip())[:100]
+    if needle:
+        accounts = [a for a in accounts if needle in folded(a.login) or needle in folded(a.full_name)]
+    return await render(request, "core/admin_users.html", {"accounts": accounts, "roles": roles, "q": q[:100]},
+                        partial=("core/_admin_users_table.html", "core-users-table"))
+
+
+# ---- creating an account -----------------------------------------------------------------------
+
+
+@dataclass
+class NewAccountForm:
+    login: str = ""
+    full_name: str = ""
+    password: str = ""
+    role: str = ""
+
+
+@get("/admin/users/new", name="core:admin_user_new", opt=ACCOUNTS)
+async def new_user_page(request: Request) -> Response[str]:
+    return await render(request, "core/admin_user_new.html", _new_context(request, NewAccountForm(), {}))
+
+
+@post("/admin/users/new", name="core:admin_user_create", opt=ACCOUNTS)
+async def create_user(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[NewAccountForm]) -> Response[str]:
+    actor = current_user(request)
+    school_id = current_school(actor)
+    async with platform.db.writing() as session:
+        service = AccountService(session, platform.passwords)
+        errors = await service.problems(login=data.login, full_name=data.full_name, password=data.password)
+        if data.role not in dict(grantable_roles(actor)):
+            errors["role"] = _("Choose a role.")
+        if not errors:
+            try:
+                account = await service.create(login=data.login, full_name=data.full_name, password=data.password)
+                await service.grant(account, None if data.role in SCHOOLLESS else school_id, data.role, granted_by=actor.id)  # type: ignore[union-attr]
+            except AccountError as exc:  # a concurrent request took the login meanwhile
+                await session.rollback()
+                errors[exc.field or "login"] = str(exc)
+            else:
+                record(session, "core.account_created", connection=request, object_type="user", object_id=account.id)
+                record(session, "core.role_granted", connection=request, object_type="user", object_id=account.id,
+                       details={"role": data.role})
+                flash(request, _("The account %(login)s was created.", login=account.login))
+                return redirect(request, f"/admin/users/{account.id}")
+    data.password = ""  # never sent back
+    return await validation_error(request, "core/admin_user_new.html", _new_context(request, data, errors),
+                                  partial=("core/_admin_user_new_form.html", "core-user-new-form"))
+
+
+def _new_context(request: Request, form: NewAccountForm, errors: dict[str, str]) -> dict[str, Any]:
+    return {"form": form, "errors": errors, "roles": grantable_roles(current_user(request))}
+
+
+# ---- one account -------------------------------------------------------------------------------
+
+
+@get("/admin/users/{user_id:int}", name="core:admin_user", opt=ACCOUNTS)
+async def user_page(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await _account_context(request, session, user_id)
+    return await render(request, "core/admin_user.html", context)
+
+
+async def _account_context(request: Request, session: AsyncSession, user_id: int, **extra: Any) -> dict[str, Any]:
+    actor = current_user(request)
+    await require_account_in_school(session, actor, user_id)
+    account = await session.get(UserAccount, user_id)
+    if account is None:
+        from litestar.exceptions import NotFoundException
+
+        raise NotFoundException()
+    school_id = current_school(actor)
+    grants = (await session.execute(
+        select(RoleGrant.role, RoleGrant.school_id).where(
+            RoleGrant.user_id == user_id, (RoleGrant.school_id == school_id) | RoleGrant.school_id.is_(None)
+        ).order_by(RoleGrant.role)
+    )).all()
+    return {
+        "account": account, "grants": [(role, _(ROLES[role]), grant_school) for role, grant_school in grants],
+        "roles": grantable_roles(actor), "errors": {}, "is_self": actor is not None and actor.id == user_id, **extra,
+    }
+
+
+@dataclass
+class ProfileForm:
+    full_name: str = ""
+
+
+@post("/admin/users/{user_id:int}", name="core:admin_user_update", opt=ACCOUNTS)
+async def update_user(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[ProfileForm]) -> Response[str]:
+    full_name = " ".join(data.full_name.split())
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, user_id)
+        if not full_name or len(full_name) > 200:
+            context["errors"] = {"full_name": _("Enter the person's full name.") if not full_name else _("The full name is too long.")}
+            return await render(request, "core/admin_user.html", context, status_code=422)  # nothing was changed
+        account = context["account"]
+        old = account.full_name
+        account.full_name = full_name
+        record(session, "core.account_updated", connection=request, object_type="user", object_id=user_id,
+               details={"full_name": [old, full_name]})
+    flash(request, _("Saved."))
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+@dataclass
+class PasswordForm:
+    password: str = ""
+
+
+@post("/admin/users/{user_id:int}/password", name="core:admin_user_password", opt=ACCOUNTS)
+async def set_password(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[PasswordForm]) -> Response[str]:
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, user_id)
+        try:
+            await AccountService(session, platform.passwords).set_password(context["account"], data.password)
+        except AccountError as exc:  # refused before anything changed
+            context["errors"] = {"password": str(exc)}
+            return await render(request, "core/admin_user.html", context, status_code=422)
+        record(session, "core.password_set", connection=request, object_type="user", object_id=user_id)
+    flash(request, _("The password was changed; the person's sessions were ended."))
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+@dataclass
+class BlockForm:
+    blocked: str = ""
+
+
+@post("/admin/users/{user_id:int}/block", name="core:admin_user_block", opt=ACCOUNTS)
+async def block_user(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[BlockForm]) -> Response[str]:
+    blocked = data.blocked == "1"
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, user_id)
+        if context["is_self"] and blocked:
+            context["errors"] = {"block": _("You cannot block your own account.")}
+            return await render(request, "core/admin_user.html", context, status_code=422)
+        await AccountService(session, platform.passwords).set_blocked(context["account"], blocked)
+        record(session, "core.account_blocked" if blocked else "core.account_unblocked", connection=request,
+               object_type="user", object_id=user_id)
+    flash(request, _("The account was blocked; its sessions were ended.") if blocked else _("The account was unblocked."))
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+@dataclass
+class RoleForm:
+    role: str = ""
+    action: str = "grant"
+
+
+@post("/admin/users/{user_id:int}/roles", name="core:admin_user_roles", opt=ACCOUNTS)
+async def change_role(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[RoleForm]) -> Response[str]:
+    actor = current_user(request)
+    school_id = current_school(actor)
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, user_id)
+        error = None
+        if data.role not in dict(context["roles"]) or data.action not in ("grant", "revoke"):
+            error = _("Choose a role.")
+        elif context["is_self"] and data.action == "revoke" and data.role in ("journal_admin", "operator"):
+            error = _("You cannot take away your own administrator role.")
+        if error:
+            context["errors"] = {"role": error}
+            return await render(request, "core/admin_user.html", context, status_code=422)
+        service = AccountService(session, platform.passwords)
+        target_school = None if data.role in SCHOOLLESS else school_id
+        if data.action == "grant":
+            changed = await service.grant(context["account"], target_school, data.role, granted_by=actor.id)  # type: ignore[union-attr]
+        else:
+            changed = await service.revoke(context["account"], target_school, data.role)
+        if changed:
+            record(session, f"core.role_{'granted' if data.action == 'grant' else 'revoked'}", connection=request,
+                   object_type="user", object_id=user_id, details={"role": data.role})
+    flash(request, _("Roles changed; the person's sessions were ended.") if changed else _("Nothing changed."), "success" if changed else "info")
+    return redirect(request, f"/admin/users/{user_id}")
+
+
+# ---- modules of the school ---------------------------------------------------------------------
+
+
+@get("/admin/modules", name="core:admin_modules", opt=MODULES)
+async def modules_page(request: Request, platform: NamedDependency[Platform], db_session: NamedDependency[AsyncSession]) -> Response[str]:
+    return await render(request, "core/admin_modules.html", await _modules_context(request, platform, db_session))
+
+
+async def _modules_context(request: Request, platform: Platform, session: AsyncSession, error: str | None = None) -> dict[str, Any]:
+    school_id = current_school(current_user(request))
+    off = set((await session.execute(
+        select(SchoolModule.plugin).where(SchoolModule.school_id == school_id, SchoolModule.enabled.is_(False))
+    )).scalars())
+    modules = [(p.name, p.title, p.version, p.requires, p.name not in off) for p in platform.plugins.values()]
+    return {"modules": modules, "error": error}
+
+
+@dataclass
+class ModuleForm:
+    plugin: str = ""
+    enabled: str = ""
+
+
+@post("/admin/modules", name="core:admin_modules_switch", opt=MODULES)
+async def switch_module(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[ModuleForm]) -> Response[str]:
+    school_id = current_school(current_user(request))
+    enabled = data.enabled == "1"
+    async with platform.db.writing() as session:
+        context = await _modules_context(request, platform, session)
+        state = {name: on for name, _title, _version, _requires, on in context["modules"]}
+        error = None
+        if data.plugin not in state:
+            error = _("No such module.")
+        elif enabled:
+            missing = [need for need in platform.plugins[data.plugin].requires if not state.get(need)]
+            if missing:
+                error = _("Switch on %(modules)s first: this module needs it.", modules=", ".join(platform.plugins[m].title for m in missing))
+        else:
+            dependants = [p.title for p in platform.plugins.values() if data.plugin in p.requires and state.get(p.name)]
+            if dependants:
+                error = _("Switch off %(modules)s first: it needs this module.", modules=", ".join(dependants))
+        if error:
+            context["error"] = error
+            return await render(request, "core/admin_modules.html", context, status_code=422)
+        row = (await session.execute(
+            select(SchoolModule).where(SchoolModule.school_id == school_id, SchoolModule.plugin == data.plugin)
+        )).scalar_one_or_none()
+        if row is None:
+            session.add(SchoolModule(school_id=school_id, plugin=data.plugin, enabled=enabled))
+        else:
+            row.enabled, row.changed_at = enabled, utcnow()
+        record(session, "core.module_switched", connection=request, object_type="module", object_id=data.plugin,
+               details={"enabled": enabled})
+    flash(request, _("The module %(title)s is on.", title=platform.plugins[data.plugin].title) if enabled
+          else _("The module %(title)s is off.", title=platform.plugins[data.plugin].title))
+    return redirect(request, "/admin/modules")
+
+
+ROUTES = [users_page, new_user_page, create_user, user_page, update_user, set_password, block_user, change_role,
+          modules_page, switch_module]

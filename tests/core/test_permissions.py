@@ -1,0 +1,71 @@
+"""The permission registry, the per-route declarations and the registered user-text fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.access.permissions import PermissionRegistry
+from core.app import create_app
+from core.errors import StartupError
+from core.plugins.calling import call_sync_each
+from core.plugins.types import Permission
+
+
+async def test_hook_register_permissions(make_platform):
+    enabled = make_platform(plugins=("testplugin",))
+    registry = enabled.permissions
+    assert registry.permissions["testplugin.view_notes"].roles >= {"student", "parent", "teacher"}
+    assert registry.allows(frozenset({"teacher"}), "testplugin.add_note")
+    assert not registry.allows(frozenset({"student"}), "testplugin.add_note")
+    assert registry.owner["testplugin.add_note"] == "testplugin"
+    assert "testplugin.view_notes" not in make_platform(plugins=()).permissions
+
+
+@pytest.mark.parametrize(("permissions", "message"), [
+    ([("core", Permission("core.use_site", "x", frozenset()))], "registered twice"),
+    ([("testplugin", Permission("journal.post_grade", "x", frozenset()))], "permissions are named 'testplugin.<verb>'"),
+    ([("testplugin", Permission("testplugin.fly", "x", frozenset({"pilot"})))], "unknown roles: \\['pilot'\\]"),
+])
+def test_bad_permissions_stop_start_up(permissions, message):
+    from core.access.permissions import CORE_PERMISSIONS
+
+    with pytest.raises(StartupError, match=message):
+        PermissionRegistry([("core", p) for p in CORE_PERMISSIONS] + permissions)
+
+
+@pytest.mark.parametrize("name", ["Journal", "journal.Post", "testplugin.удалить", "journal.", ".post"])
+def test_a_malformed_permission_name_is_refused(name):
+    with pytest.raises(ValueError, match="'<owner>.<verb>'"):
+        Permission(name, "x", frozenset())
+
+
+async def test_every_route_declares_a_known_permission_or_is_public(make_platform):
+    platform = make_platform(plugins=None)
+    app = create_app(platform=platform)
+    public = set()
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if handler.http_methods == {"OPTIONS"}:
+                continue
+            if handler.opt.get("public"):
+                public.add(handler.name)
+                continue
+            assert handler.opt.get("permission") in platform.permissions, f"{handler.name} declares no known permission"
+    # the short public list (DESIGN §7): login, static files, health checks, the language switch
+    assert public == {"core:login", "core:login_submit", "core:static", "core:favicon", "core:healthz", "core:readyz",
+                      "core:set_locale"}
+
+
+async def test_hook_user_text_fields(make_platform):
+    platform = make_platform(plugins=("testplugin",))
+    app = create_app(platform=platform)
+    names = {handler.name for route in app.routes for handler in getattr(route, "route_handlers", [])}
+    fields = [f for _plugin, found in call_sync_each(platform.hook.user_text_fields, platform=platform) for f in found]
+    assert [(f.form, f.field) for f in fields] == [
+        ("core:admin_user_create", "full_name"), ("core:admin_user_update", "full_name"),
+        ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
+    ]
+    for field in fields:
+        assert field.form in names and set(field.shown_on) <= names
+    blocked = make_platform(plugins=())
+    assert [plugin for plugin, _found in call_sync_each(blocked.hook.user_text_fields, platform=blocked)] == ["core"]
