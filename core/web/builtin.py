@@ -16,6 +16,8 @@ from core.school.models import School
 
 @hookimpl
 def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
+    if user is None:
+        return []  # the login page needs no menu
     items = [NavItem(id="home", label=_("Home"), url="/", section=0, order=0)]
     if user is not None and platform.permissions.allows(user.roles, "core.manage_accounts"):
         items.append(NavItem(id="admin-users", label=_("Accounts"), url="/admin/users", section=90, order=10))
