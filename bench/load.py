@@ -22,10 +22,11 @@ async def worker(client: httpx.AsyncClient, url: str, deadline: float, counts: d
             counts["errors"] += 1
 
 
-async def main(url: str, connections: int, seconds: float) -> dict[str, float]:
+async def main(url: str, connections: int, seconds: float, cookie: str | None = None) -> dict[str, float]:
     counts = {"requests": 0, "errors": 0}
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+    headers = {"Cookie": cookie} if cookie else {}
+    async with httpx.AsyncClient(limits=limits, timeout=10, headers=headers) as client:
         await client.get(url)  # warm up
         started = time.monotonic()
         deadline = started + seconds
@@ -39,5 +40,6 @@ if __name__ == "__main__":
     parser.add_argument("url")
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--cookie", default=None)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.url, args.connections, args.seconds))))
+    print(json.dumps(asyncio.run(main(args.url, args.connections, args.seconds, args.cookie))))

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,8 @@ PAGES = [
     ("B0", "bare Litestar hello", None),
     ("healthz", "/healthz (routing, middleware, headers)", "/healthz"),
     ("static", "a static file (zhurnal.css)", "STATIC"),
-    ("dashboard", "/ the dashboard (layout, nav, widgets, 1 query)", "/"),
+    ("login", "/login, the anonymous page (layout, no query)", "/login"),
+    ("B1", "/ signed in: session, roles, nav, widgets", "/"),
 ]
 
 
@@ -65,17 +67,32 @@ def server(target: str, env: dict[str, str], factory: bool = False) -> Iterator[
         process.wait(timeout=30)
 
 
-def load(url: str, seconds: float, connections: int) -> float:
+def sign_in(base: str) -> str:
+    """The demo administrator's session cookie, through the real login form."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(base + "/login").read().decode()
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form)[1]
+    data = urllib.parse.urlencode({"login": "admin", "password": "zhurnal-demo", "_csrf_token": token}).encode()
+    opener.open(base + "/login", data=data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar if c.name == "zhurnal_session")
+
+
+def load(url: str, seconds: float, connections: int, cookie: str | None = None) -> float:
     """Requests per second for ``url``."""
     if shutil.which("wrk"):
+        headers = ["-H", f"Cookie: {cookie}"] if cookie else []
         out = subprocess.run(
-            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", url], capture_output=True, text=True, check=True
+            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", *headers, url], capture_output=True, text=True, check=True
         ).stdout
         if "Non-2xx" in out:
             raise SystemExit(f"{url} answered errors under load:\n{out}")
         return float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "load.py"), url, "--seconds", str(seconds), "--connections", str(connections)],
+        [sys.executable, str(ROOT / "bench" / "load.py"), url, "--seconds", str(seconds), "--connections", str(connections),
+         *(["--cookie", cookie] if cookie else [])],
         capture_output=True, text=True, check=True,
     ).stdout
     result = json.loads(out)
@@ -113,6 +130,9 @@ async def statements_per_request(env: dict[str, str], paths: list[str]) -> dict[
     seen: list[str] = []
     event.listen(platform.db.engine.sync_engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
     async with AsyncTestClient(app) as client:
+        form = (await client.get("/login")).text
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form)[1]
+        await client.post("/login", data={"login": "admin", "password": "zhurnal-demo", "_csrf_token": token})
         for path in paths:
             await client.get(path)  # warm caches
             seen.clear()
@@ -138,21 +158,24 @@ def main() -> None:
         with server("bench.hello_app:app", env) as base:
             results["B0"] = load(base + "/", args.seconds, args.connections)
         with server("core.app:create_app_from_env", env, factory=True) as base:
-            page = urllib.request.urlopen(base + "/").read().decode()
+            page = urllib.request.urlopen(base + "/login").read().decode()
             static_url = re.search(r'href="(/static/[^"]+zhurnal.css)"', page)[1]
+            cookie = sign_in(base)
             for key, _title, path in PAGES[1:]:
-                results[key] = load(base + (static_url if path == "STATIC" else path), args.seconds, args.connections)
+                url = base + (static_url if path == "STATIC" else path)
+                results[key] = load(url, args.seconds, args.connections, cookie if key == "B1" else None)
 
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
-        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/"]))
+        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/"]))
 
     tool = "wrk" if shutil.which("wrk") else "bench/load.py"
     print(f"zhurnal bench: {args.connections} connections, {args.seconds:g} s per page, load by {tool}, SQLite")
     print(f"{'page':<10} {'what':<48} {'req/s':>9} {'of B0':>7}")
     for key, title, _path in PAGES:
         print(f"{key:<10} {title:<48} {results[key]:>9.0f} {results[key] / results['B0']:>7.2f}")
-    print("SQL statements per request: " + ", ".join(f"{path} {count}" for path, count in statements.items()))
+    print("SQL statements per request (signed in as the administrator): "
+          + ", ".join(f"{path} {count}" for path, count in statements.items()))
 
 
 if __name__ == "__main__":

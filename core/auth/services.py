@@ -60,6 +60,7 @@ class CurrentUser:
     last_seen_at: datetime | None = None
     disabled_modules: frozenset[str] = frozenset()  # plugins switched off in the current school
     all_roles: frozenset[str] = frozenset()  # in every school: for the pages before a school is chosen
+    school_name: str | None = None  # the current school's full name
 
     @property
     def primary_role(self) -> str | None:
@@ -202,38 +203,42 @@ class SessionService:
         return [(school_id, name) for school_id, name in await self.session.execute(query)]
 
     async def load(self, token: str, now: datetime | None = None) -> CurrentUser | None:
-        """The user of a live session (not expired, account not blocked), with their roles."""
+        """The user of a live session (not expired, account not blocked), with their roles and the
+        current school's switched-off modules, in one statement (a row per grant × module off)."""
         now = now or utcnow()
-        row = (
+        off = (
+            select(SchoolModule.school_id, SchoolModule.plugin).where(SchoolModule.enabled.is_(False)).subquery()
+        )
+        rows = (
             await self.session.execute(
-                select(UserSession.id, UserSession.school_id, UserSession.last_seen_at, UserAccount.id, UserAccount.login, UserAccount.full_name)
+                select(
+                    UserSession.id, UserSession.school_id, UserSession.last_seen_at,
+                    UserAccount.id, UserAccount.login, UserAccount.full_name,
+                    RoleGrant.school_id, RoleGrant.role, School.short_name, School.name, off.c.plugin,
+                )
                 .join(UserAccount, UserAccount.id == UserSession.user_id)
+                .outerjoin(RoleGrant, RoleGrant.user_id == UserAccount.id)
+                .outerjoin(School, School.id == RoleGrant.school_id)
+                .outerjoin(off, off.c.school_id == UserSession.school_id)
                 .where(UserSession.id == hash_token(token), UserSession.expires_at > now, UserAccount.is_blocked.is_(False))
             )
-        ).first()
-        if row is None:
-            return None
-        session_id, school_id, last_seen_at, user_id, login, full_name = row
-        grants = (
-            await self.session.execute(
-                select(RoleGrant.school_id, RoleGrant.role, School.short_name)
-                .outerjoin(School, School.id == RoleGrant.school_id)
-                .where(RoleGrant.user_id == user_id)
-            )
         ).all()
-        disabled = frozenset(
-            (await self.session.execute(
-                select(SchoolModule.plugin).where(SchoolModule.school_id == school_id, SchoolModule.enabled.is_(False))
-            )).scalars()
-        ) if school_id is not None else frozenset()
-        roles = frozenset(role for grant_school, role, _name in grants if grant_school is None or grant_school == school_id)
+        if not rows:
+            return None
+        session_id, school_id, last_seen_at, user_id, login, full_name = rows[0][:6]
+        grants = {(row[6], row[7], row[8], row[9]) for row in rows if row[7] is not None}
+        disabled = frozenset(row[10] for row in rows if row[10] is not None)
+        roles = frozenset(role for grant_school, role, _short, _name in grants if grant_school is None or grant_school == school_id)
         if school_id is None:
-            roles = frozenset(role for grant_school, role, _name in grants if grant_school is None)
-        schools = tuple(sorted({(s, n) for s, _r, n in grants if s is not None}, key=lambda item: (item[1], item[0])))
+            roles = frozenset(role for grant_school, role, _short, _name in grants if grant_school is None)
+        schools = tuple(sorted({(s, n) for s, _r, n, _f in grants if s is not None}, key=lambda item: (item[1], item[0])))
+        school_name = next((full for s, _r, _n, full in grants if s == school_id and s is not None), None)
+        if school_name is None and school_id is not None:  # the operator works in schools without a grant there
+            school_name = await self.session.scalar(select(School.name).where(School.id == school_id))
         return CurrentUser(
             id=user_id, login=login, full_name=full_name, session_id=session_id, school_id=school_id,
             roles=roles, schools=schools, last_seen_at=last_seen_at, disabled_modules=disabled,
-            all_roles=frozenset(role for _school, role, _name in grants),
+            all_roles=frozenset(role for _school, role, _short, _name in grants), school_name=school_name,
         )
 
     async def touch(self, session_id: str, now: datetime | None = None) -> None:

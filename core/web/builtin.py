@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from core import hookimpl
 from core.i18n import gettext as _
 from core.plugins.types import NavItem, UserTextField, Widget
-from core.school.models import School
 
 
 
@@ -27,14 +24,10 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
 
 
 @hookimpl
-async def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
-    """The current school and its modules (never another school's)."""
-    schools: list[Any] = []
-    if user is not None and user.school_id is not None:
-        async with platform.db.reading() as session:
-            schools = list((await session.execute(
-                select(School.short_name, School.name, School.timezone).where(School.id == user.school_id)
-            )).all())
+def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
+    """The current school and its modules (never another school's); no query: the session has it."""
+    short_name = dict(user.schools).get(user.school_id) if user is not None else None
+    schools = [(short_name or user.school_name, user.school_name)] if user is not None and user.school_name else []
     disabled = user.disabled_modules if user is not None else frozenset()
     modules = [(p.title, p.name, p.version) for p in platform.plugins.values() if p.name not in disabled]
     return [

@@ -10,13 +10,13 @@ from core.di import NamedDependency
 from core.platform import Platform
 
 
-@get("/healthz", name="core:healthz", opt={"public": True}, media_type=MediaType.TEXT, include_in_schema=False)
+@get("/healthz", name="core:healthz", opt={"public": True, "sessionless": True}, media_type=MediaType.TEXT, include_in_schema=False)
 async def healthz() -> str:
     """The process is up and answering."""
     return "ok"
 
 
-@get("/readyz", name="core:readyz", opt={"public": True}, media_type=MediaType.TEXT, include_in_schema=False)
+@get("/readyz", name="core:readyz", opt={"public": True, "sessionless": True}, media_type=MediaType.TEXT, include_in_schema=False)
 async def readyz(platform: NamedDependency[Platform], db_session: NamedDependency[AsyncSession]) -> Response[str]:
     """The database answers and records exactly the migrations this process expects."""
     try:

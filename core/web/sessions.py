@@ -60,10 +60,13 @@ def session_token(scope: Scope) -> str | None:
 
 
 def load_user(app: ASGIApp) -> ASGIApp:
-    """Middleware: put the signed-in user (or None) into the request state."""
+    """Middleware: put the signed-in user (or None) into the request state.
+
+    Routes marked ``"sessionless": True`` (static files, health checks) skip the lookup."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        handler = scope.get("route_handler")
+        if scope["type"] == "http" and not (handler is not None and handler.opt.get("sessionless")):
             await attach_user(scope)
         await app(scope, receive, send)
 

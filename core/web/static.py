@@ -49,7 +49,7 @@ class StaticFiles:
         return self._version(relative)
 
 
-@get("/static/{version:str}/{path:path}", name="core:static", opt={"public": True}, include_in_schema=False)
+@get("/static/{version:str}/{path:path}", name="core:static", opt={"public": True, "sessionless": True}, include_in_schema=False)
 async def serve_static(version: FromPath[str], path: FromPath[str], static_files: NamedDependency[StaticFiles]) -> Response[bytes]:
     relative = path.lstrip("/")
     found = static_files.find(relative) if ".." not in relative.split("/") else None
@@ -61,6 +61,6 @@ async def serve_static(version: FromPath[str], path: FromPath[str], static_files
     return Response(found.read_bytes(), media_type=media_type, headers={"Cache-Control": cache})
 
 
-@get("/favicon.ico", name="core:favicon", opt={"public": True}, include_in_schema=False)
+@get("/favicon.ico", name="core:favicon", opt={"public": True, "sessionless": True}, include_in_schema=False)
 async def favicon(static_files: NamedDependency[StaticFiles]) -> Redirect:
     return Redirect(static_files.url("favicon.svg"), status_code=301)

@@ -1,0 +1,105 @@
+"""Stored XSS, in Chromium: payloads go in through every registered user-text field and every
+page that shows them is opened as each role that may see it. Nothing may run or become markup."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+from tests.security.conftest import TALLY
+from tests.security.payloads import PAYLOADS
+
+DETECT = """() => ({
+  markup: document.querySelectorAll('[data-xss]').length,
+  ran: window.__xss === 1,
+})"""
+
+
+def dismisser(seen: list[str]):
+    async def on_dialog(dialog) -> None:
+        seen.append(dialog.message)
+        await dialog.dismiss()
+
+    return on_dialog
+
+
+async def new_tab(browser, base, login):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    page = await context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", dismisser(dialogs))
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource") and errors.append(m.text))
+    page.dialogs, page.errors = dialogs, errors
+    await sign_in(page, base, login)
+    page.csrf = json.loads(await page.get_attribute("body", "hx-headers"))["x-csrftoken"]
+    return context, page
+
+
+async def detect(page) -> dict:
+    found = await page.evaluate(DETECT)
+    found["dialogs"] = len(page.dialogs)
+    return found
+
+
+async def test_stored_xss_runs_nowhere(browser, live_server):
+    admin_context, admin = await new_tab(browser, live_server, "admin")
+    teacher_context, teacher = await new_tab(browser, live_server, "teacher")
+    created: list[int] = []
+    for number, payload in enumerate(PAYLOADS):
+        answer = await admin.request.post(f"{live_server}/admin/users/new", form={
+            "full_name": payload, "login": f"xss-{number}", "password": "длинный-пароль", "role": "student",
+            "_csrf_token": admin.csrf}, max_redirects=0)
+        assert answer.status == 303, (payload, answer.status)
+        created.append(int(answer.headers["location"].rsplit("/", 1)[1]))
+        answer = await teacher.request.post(f"{live_server}/testplugin/notes", form={"text": payload, "_csrf_token": teacher.csrf}, max_redirects=0)
+        assert answer.status == 303, (payload, answer.status)
+        TALLY["XSS payloads stored"] += 2
+    for payload in PAYLOADS[:5]:  # the other registered fields: the profile update and the JSON note route
+        await admin.request.post(f"{live_server}/admin/users/{created[0]}", form={"full_name": payload, "_csrf_token": admin.csrf}, max_redirects=0)
+        answer = await teacher.request.post(f"{live_server}/testplugin/schools/1/notes", data={"text": payload + " (json)"},
+                                            headers={"x-csrftoken": teacher.csrf})
+        assert answer.status == 201
+        TALLY["XSS payloads stored"] += 2
+    await admin_context.close()
+    await teacher_context.close()
+
+    views = [
+        ("admin", "/admin/users"), ("admin", f"/admin/users/{created[0]}"), ("admin", f"/admin/users/{created[-1]}"),
+        ("operator", "/admin/users"), ("operator", f"/admin/users/{created[1]}"),
+        *[(login, "/testplugin/notes") for login in ("teacher", "class-teacher", "parent", "student", "director", "deputy", "admin")],
+        ("parent", "/testplugin/schools/1/notes"), ("student", "/"),
+    ]
+    problems = []
+    for login, path in views:
+        context, page = await new_tab(browser, live_server, login)
+        if login == "operator":
+            await page.goto(f"{live_server}/school")
+            await page.get_by_role("button", name="МАОУ СОШ № 20").click()
+            await page.wait_for_url(f"{live_server}/")
+        response = await page.goto(f"{live_server}{path}")
+        assert response.status == 200, (login, path, response.status)
+        await page.wait_for_timeout(300)  # give anything that would run the chance to
+        found = await detect(page)
+        TALLY["XSS pages opened"] += 1
+        if found["markup"] or found["ran"] or found["dialogs"] or page.errors:
+            TALLY["XSS executed"] += 1
+            problems.append(f"{login} {path}: {found} {page.errors[:2]}")
+        await context.close()
+    assert not problems, "\n".join(problems)
+
+
+async def test_the_detector_sees_a_page_that_does_run_payloads(browser):
+    """The canary: the same payloads put into a page unescaped and without a CSP are caught."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    page.dialogs = []
+    page.on("dialog", dismisser(page.dialogs))
+    await page.set_content("<!doctype html><body>" + "".join(f"<div>{p}</div>" for p in PAYLOADS) + "</body>",
+                           wait_until="domcontentloaded")
+    await page.wait_for_timeout(500)
+    found = await detect(page)
+    await context.close()
+    assert found["markup"] >= 40 and found["dialogs"] >= 3 and found["ran"], found

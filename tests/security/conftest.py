@@ -1,0 +1,33 @@
+"""The security battery's fixtures and its tally, printed at the end of the CI run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest
+
+from tests.security.world import World
+
+TALLY: Counter[str] = Counter()
+REPORT = Path(__file__).parents[2] / "test-output" / "battery.json"
+
+
+@pytest.fixture
+async def world(make_client: Any, database_url: str) -> AsyncIterator[World]:
+    async with make_client(plugins=None) as client:
+        yield await World(client, database_url).build()
+
+
+@pytest.fixture
+def tally() -> Counter[str]:
+    return TALLY
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write what the battery checked; .ci/run prints it as the run's last screen."""
+    if TALLY:
+        REPORT.parent.mkdir(exist_ok=True)
+        REPORT.write_text(json.dumps(dict(sorted(TALLY.items())), indent=1, ensure_ascii=False))

@@ -1,0 +1,66 @@
+"""Stored-XSS payloads. Each one that turns into markup carries ``data-xss`` (found in the DOM
+even where the Content-Security-Policy stops it from running) and, if it runs, raises a dialog
+or sets ``window.__xss``. All fit a 200-character field."""
+
+from __future__ import annotations
+
+RUN = "alert(1)"
+_TEMPLATES = [
+    "<script data-xss>window.__xss=1;{run}</script>",
+    "<img data-xss src=x onerror={run}>",
+    "<img data-xss src=x onerror=\"{run}\">",
+    "<svg data-xss onload={run}>",
+    "<svg><script data-xss>{run}</script></svg>",
+    "<body data-xss onload={run}>",
+    "<iframe data-xss src=\"javascript:{run}\"></iframe>",
+    "<iframe data-xss srcdoc=\"<script>parent.{run}</script>\"></iframe>",
+    "<a data-xss href=\"javascript:{run}\">ссылка</a>",
+    "<a data-xss href=\"JaVaScRiPt:{run}\">ссылка</a>",
+    "<a data-xss href=\"&#106;avascript:{run}\">x</a>",
+    "<details data-xss open ontoggle={run}>",
+    "<input data-xss autofocus onfocus={run}>",
+    "<select data-xss autofocus onfocus={run}></select>",
+    "<textarea data-xss autofocus onfocus={run}></textarea>",
+    "<video data-xss><source onerror={run}></video>",
+    "<audio data-xss src=x onerror={run}>",
+    "<object data-xss data=\"javascript:{run}\"></object>",
+    "<embed data-xss src=\"javascript:{run}\">",
+    "<math data-xss><mtext></mtext><mglyph><style><img src=x onerror={run}>",
+    "<marquee data-xss onstart={run}>x</marquee>",
+    "<div data-xss style=\"background:url(javascript:{run})\">x</div>",
+    "<div data-xss onmouseover={run}>наведи</div>",
+    "<form data-xss action=\"javascript:{run}\"><button>ok</button></form>",
+    "<button data-xss formaction=\"javascript:{run}\">ok</button>",
+    "<meta data-xss http-equiv=\"refresh\" content=\"0;url=javascript:{run}\">",
+    "<base data-xss href=\"javascript:{run}//\">",
+    "<link data-xss rel=import href=\"data:text/html,<script>{run}</script>\">",
+    "<div data-xss hx-get=\"/logout\" hx-trigger=\"load\">htmx</div>",
+    "<div data-xss hx-post=\"/logout\" hx-trigger=\"load\" hx-target=\"body\">htmx</div>",
+    "<div data-xss data-hx-get=\"/logout\" data-hx-trigger=\"load\">htmx</div>",
+    "<div data-xss hx-on:click=\"{run}\">htmx</div>",
+    "<div data-xss hx-vals='js:{{x:{run}}}' hx-get=/ hx-trigger=load>x</div>",
+    "\"><img data-xss src=x onerror={run}>",
+    "'><img data-xss src=x onerror={run}>",
+    "</textarea><img data-xss src=x onerror={run}>",
+    "</title><img data-xss src=x onerror={run}>",
+    "</script><img data-xss src=x onerror={run}>",
+    "--><img data-xss src=x onerror={run}>",
+    "]]><img data-xss src=x onerror={run}>",
+    "\" onmouseover=\"{run}\" data-xss=\"",
+    "' onfocus='{run}' autofocus data-xss='",
+    "{{{{7*7}}}}<img data-xss src=x onerror={run}>",
+    "{{% raw %}}<img data-xss src=x onerror={run}>",
+    "<scr<script>ipt data-xss>{run}</scr</script>ipt>",
+    "<img data-xss src=\"x\" onerror=\"&#97;lert(1)\">",
+    "<svg data-xss><animate onbegin={run} attributeName=x dur=1s>",
+    "<svg data-xss><a xlink:href=\"javascript:{run}\"><text y=20>x</text></a></svg>",
+    "<img data-xss srcset=\",,,,,x\" onerror={run}>",
+    "<isindex data-xss type=image src=1 onerror={run}>",
+    "<noscript><p title=\"</noscript><img data-xss src=x onerror={run}>\">",
+    "<style>@import 'javascript:{run}';</style><b data-xss>x</b>",
+    "<template data-xss><img src=x onerror={run}></template>",
+    "<x data-xss contenteditable onblur={run}>x</x>",
+]
+PAYLOADS = [template.format(run=RUN) for template in _TEMPLATES]
+assert len(PAYLOADS) >= 50 and all(len(p) <= 200 for p in PAYLOADS)
+assert len(set(PAYLOADS)) == len(PAYLOADS)

@@ -1,0 +1,123 @@
+"""The authorization matrix over every route found at run time, and the regulation's own list."""
+
+from __future__ import annotations
+
+from tests.security.matrix import MATRIX, Row, fill
+from tests.security.world import ANONYMOUS, EVERY_ROLE, World
+from tests.support.snapshot import database_unchanged, fetch
+
+
+def routes(world: World) -> set[str]:
+    return {
+        handler.name for route in world.client.app.routes for handler in getattr(route, "route_handlers", [])
+        if handler.http_methods != {"OPTIONS"}
+    }
+
+
+async def test_every_route_has_a_matrix_row(world):
+    missing = routes(world) - set(MATRIX)
+    assert not missing, f"routes without a row in tests/security/matrix.py: {sorted(missing)}"
+    assert not set(MATRIX) - routes(world), "rows for routes that no longer exist"
+
+
+async def ask(world: World, who: str, row: Row):
+    role = who if who in EVERY_ROLE else "anonymous"
+    kwargs = {}
+    if row.form is not None:
+        kwargs["data"] = fill(row.form, world, role)
+    if row.json is not None:
+        kwargs["json"] = fill(row.json, world, role)
+    return await world.request(who, row.method, fill(row.path, world, role), **kwargs)
+
+
+async def test_matrix(world, tally):
+    """Every row for every role, in one world (failures are collected, then reported together)."""
+    failures: list[str] = []
+    for name in sorted(MATRIX):
+        try:
+            await check_row(world, tally, name, MATRIX[name])
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0])
+    assert not failures, "\n".join(failures)
+
+
+async def check_row(world: World, tally, name: str, row: Row) -> None:
+    for who in (*EVERY_ROLE, ANONYMOUS):
+        response = await ask(world, who, row)
+        tally["matrix cells"] += 1
+        if who == ANONYMOUS:
+            if row.method == "POST":
+                expected: tuple[int, ...] = (403,)  # no CSRF token without a page first
+            elif row.public:
+                expected = row.success
+            else:
+                expected = (303,)
+        elif who in row.allowed:
+            expected = row.success
+        else:
+            expected = (403,)
+        if response.status_code not in expected:
+            tally["unexpected answers"] += 1
+            if response.status_code < 400 and 403 in expected:
+                tally["unexpected allows"] += 1
+        assert response.status_code in expected, f"{name} as {who}: {response.status_code}, expected {expected}"
+        if who == ANONYMOUS and expected == (303,):
+            assert response.headers["location"].startswith("/login?next=")
+        if who in row.allowed and row.content and who != ANONYMOUS:
+            assert row.content in response.text, f"{name} as {who} lacks {row.content!r}"
+        if expected == (403,) and who != ANONYMOUS:
+            assert "Целевой Учитель Тестович" not in response.text
+
+
+# ---- the regulation, written out by hand (not derived from the matrix) --------------------------
+
+
+async def test_regulation_expectations(world, database_url):
+    """At least 20 rules from the regulation, each checked on its own."""
+    w = world
+    form = {"full_name": "Новый Человек", "login": "new-person", "password": "длинный-пароль", "role": "teacher"}
+    checks = [
+        # 4.4: the journal administrator keeps the accounts
+        ("the journal administrator creates an account", await w.request("journal_admin", "POST", "/admin/users/new", data=form), 303),
+        ("the journal administrator opens the account list", await w.request("journal_admin", "GET", "/admin/users"), 200),
+        ("the director does not create accounts", await w.request("director", "POST", "/admin/users/new", data={**form, "login": "d-x"}), 403),
+        ("the deputy does not create accounts", await w.request("deputy", "POST", "/admin/users/new", data={**form, "login": "z-x"}), 403),
+        ("a teacher cannot open the account list", await w.request("teacher", "GET", "/admin/users"), 403),
+        ("a class teacher cannot open the account list", await w.request("class_teacher", "GET", "/admin/users"), 403),
+        ("a parent cannot open the account list", await w.request("parent", "GET", "/admin/users"), 403),
+        ("a student cannot open the account list", await w.request("student", "GET", "/admin/users"), 403),
+        ("the engineer keeps the servers, not the accounts", await w.request("engineer", "GET", "/admin/users"), 403),
+        ("the secretary hands lists over, not accounts", await w.request("secretary", "GET", "/admin/users/new"), 403),
+        ("the dispatcher does not block accounts", await w.request("dispatcher", "POST", f"/admin/users/{w.target}/block", data={"blocked": "1"}), 403),
+        ("the site administrator does not grant roles", await w.request("site_admin", "POST", f"/admin/users/{w.target}/roles", data={"role": "director", "action": "grant"}), 403),
+        # 4.4: basic settings of the system are the administrator's
+        ("the journal administrator switches modules", await w.request("journal_admin", "GET", "/admin/modules"), 200),
+        ("the director does not switch modules", await w.request("director", "POST", "/admin/modules", data={"plugin": "testdependent", "enabled": "0"}), 403),
+        # 3.1.5, 3.4: access only to one's own data; other schools are invisible
+        ("an administrator cannot see another school's account", await w.request("journal_admin", "GET", f"/admin/users/{w.stranger}"), 404),
+        ("another school's administrator cannot open this school's account", await w.request("admin-other", "GET", f"/admin/users/{w.target}"), 404),
+        ("another school's teacher cannot read this school's notes", await w.request("stranger", "GET", f"/testplugin/schools/{w.home}/notes"), 404),
+        ("another school's teacher cannot write into this school", await w.request("stranger", "POST", f"/testplugin/schools/{w.home}/notes", json={"text": "чужое"}), 404),
+        # 3.1.7: authorised access only
+        ("an anonymous visitor is sent to sign in", await w.request("anonymous", "GET", "/"), 303),
+        ("an anonymous visitor cannot post", await w.request("anonymous", "POST", "/testplugin/notes", data={"text": "x"}), 403),
+        # 3.4, 4.7: parents and students read and correspond, they do not write records
+        ("a student cannot add to the school's records", await w.request("student", "POST", "/testplugin/notes", data={"text": "x"}), 403),
+        ("a parent cannot add to the school's records", await w.request("parent", "POST", "/testplugin/notes", data={"text": "x"}), 403),
+        ("a teacher records", await w.request("teacher", "POST", "/testplugin/notes", data={"text": "Тема урока"}), 303),
+        # the platform operator serves every school of the installation
+        ("the operator manages accounts", await w.request("operator", "GET", f"/admin/users/{w.target}"), 200),
+        # a forged role in a form changes nothing
+        ("an administrator cannot hand out the operator role", await w.request("journal_admin", "POST", "/admin/users/new", data={**form, "login": "op-x", "role": "operator"}), 422),
+    ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
+    assert len(checks) >= 20
+    denials = await fetch(database_url, "SELECT count(*) FROM audit_record WHERE action = 'core.access_denied'")
+    assert denials[0][0] >= 12  # every refusal by permission is in the audit log
+
+
+async def test_a_forged_school_in_a_form_changes_nothing(world, database_url):
+    async with database_unchanged(database_url):
+        response = await world.request("teacher", "POST", "/school", data={"school_id": world.other, "next": "/"})
+    assert response.status_code == 422

@@ -1,0 +1,118 @@
+"""Object probes, CSRF on every state-changing route, and injection strings everywhere."""
+
+from __future__ import annotations
+
+from tests.security.matrix import MATRIX, fill
+from tests.security.world import EVERY_ROLE, World
+from tests.support.snapshot import database_unchanged
+
+MAX_INT = 2**31 - 1
+SQL_ERRORS = ("sqlite", "asyncpg", "psycopg", "syntax error", "sqlalchemy", "operationalerror", "traceback", "unterminated")
+
+
+def id_variants(known: int, neighbour: int) -> dict[str, int | str]:
+    return {
+        "the object": known, "a swapped id": neighbour, "+1": known + 1, "-1": known - 1, "0": 0, "negative": -known,
+        "past the integer range": MAX_INT + 1, "huge": "9" * 30, "missing": MAX_INT,
+    }
+
+
+def scrub(text: str, path: str) -> str:
+    return text.replace(path, "PATH")
+
+
+async def test_object_probes(world: World, tally, database_url):
+    """People who must not reach an object get 403/404 for every id, the same answer whether the
+    object exists or not, and none of its data."""
+    user_routes = [(n, r) for n, r in MATRIX.items() if "{target}" in r.path]
+    school_routes = [(n, r) for n, r in MATRIX.items() if "{home}" in r.path]
+    probes = [
+        # (prober, routes, object id, neighbour id, secrets of the object)
+        ("admin-other", user_routes, world.target, world.neighbour, (world.target_name, "target")),
+        ("teacher", user_routes, world.target, world.stranger, (world.target_name,)),
+        ("parent", user_routes, world.target, world.stranger, (world.target_name,)),
+        ("student", user_routes, world.target, world.stranger, (world.target_name,)),
+        ("stranger", school_routes, world.home, world.third, ("Домашняя школа",)),
+    ]
+    failures = []
+    async with database_unchanged(database_url):
+        for prober, routes, known, neighbour, secrets in probes:
+            for name, row in routes:
+                answers = {}
+                for label, value in id_variants(known, neighbour).items():
+                    path = row.path.replace("{target}", str(value)).replace("{home}", str(value))
+                    role = prober if prober in EVERY_ROLE else "teacher"
+                    kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {}
+                    if row.json is not None:
+                        kwargs["json"] = fill(row.json, world, role)
+                    response = await world.request(prober, row.method, path, **kwargs)
+                    tally["object probes"] += 1
+                    answers[label] = (response.status_code, scrub(response.text, path))
+                    if response.status_code not in (403, 404):
+                        failures.append(f"{prober} {name} {label}: {response.status_code}")
+                    leaked = [s for s in secrets if s in response.text]
+                    if leaked:
+                        tally["leaks"] += 1
+                        failures.append(f"{prober} {name} {label}: body shows {leaked}")
+                exists, missing = answers["the object"], answers["missing"]
+                if exists != missing:
+                    tally["leaks"] += 1
+                    failures.append(f"{prober} {name}: the answer differs when the object exists")
+    assert not failures, "\n".join(failures)
+
+
+async def test_csrf_on_every_state_changing_route(world: World, tally, database_url):
+    """Without a token, with another session's token, from a foreign origin: refused, nothing changed."""
+    posts = [(n, r) for n, r in MATRIX.items() if r.method == "POST"]
+    foreign_token = world.sessions["director"].csrf
+    failures = []
+    for name, row in posts:
+        role = next(iter(sorted(row.allowed - {"director"})), "teacher")
+        path = fill(row.path, world, role)
+        kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {"json": fill(row.json, world, role)}
+        attempts = {
+            "no token": {"csrf": None},
+            "another session's token": {"csrf": foreign_token},
+            "a foreign Origin": {"headers": {"Origin": "https://evil.example"}},
+            "a foreign Referer": {"headers": {"Referer": "https://evil.example/page"}},
+        }
+        for label, extra in attempts.items():
+            async with database_unchanged(database_url):
+                response = await world.request(role, "POST", path, **extra, **kwargs)
+            tally["CSRF attempts"] += 1
+            if response.status_code != 403:
+                tally["CSRF passes"] += 1
+                failures.append(f"{name} as {role} with {label}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+INJECTIONS = ["' OR '1'='1", "1; DROP TABLE user_account; --", "\" OR \"\"=\"", "1' UNION SELECT password_hash FROM user_account --",
+              "%27%20OR%201=1", "\\'; SELECT pg_sleep(5); --", "admin'--", "1 AND 1=CAST((SELECT version()) AS int)"]
+
+
+async def test_injection_strings_never_reach_the_database_as_sql(world: World, tally):
+    """SQL-injection strings in path, query and headers: no 5xx, no database error text."""
+    failures = []
+    gets = [r for r in MATRIX.values() if r.method == "GET"]
+    for payload in INJECTIONS:
+        for row in gets:
+            path = fill(row.path, world, "journal_admin").replace(str(world.target), payload).replace(str(world.home), payload)
+            for response in (
+                await world.request("journal_admin", "GET", path, params={"q": payload, "next": payload}),
+                await world.request("journal_admin", "GET", fill(row.path, world, "journal_admin"),
+                                    headers={"Accept-Language": payload, "X-Forwarded-For": payload, "HX-Target": payload,
+                                             "User-Agent": payload, "HX-Request": "true"}),
+            ):
+                tally["injection requests"] += 1
+                body = response.text.lower()
+                if response.status_code >= 500 or any(marker in body for marker in SQL_ERRORS):
+                    tally["injection errors"] += 1
+                    failures.append(f"{row.path} with {payload!r}: {response.status_code}")
+        login = await world.request("anonymous", "GET", "/login")
+        assert login.status_code == 200
+        response = await world.request("journal_admin", "POST", "/admin/users/new", data={
+            "full_name": payload, "login": payload, "password": payload, "role": payload})
+        tally["injection requests"] += 1
+        if response.status_code >= 500:
+            failures.append(f"account form with {payload!r}: {response.status_code}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,82 @@
+"""A small school world for the security battery: two schools, one account per role in the home
+school, an administrator and a teacher in the other school, and a way to act as any of them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.access.roles import ROLES
+from tests.support.people import add_school, add_user, csrf_from
+
+ANONYMOUS = "anonymous"
+EVERY_ROLE = tuple(ROLES)
+
+
+@dataclass
+class Session:
+    cookies: dict[str, str]
+    csrf: str | None
+
+
+@dataclass
+class World:
+    client: Any
+    url: str
+    home: int = 0
+    other: int = 0
+    target: int = 0  # an account of the home school that administrators manage
+    target_name: str = "Целевой Учитель Тестович"
+    stranger: int = 0  # a teacher of the other school
+    third: int = 0
+    neighbour: int = 0  # another account of the home school, right after the target
+    stranger_name: str = "Чужой Учитель Сторонний"
+    sessions: dict[str, Session] = field(default_factory=dict)
+
+    async def build(self) -> "World":
+        # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
+        self.other = await add_school(self.url, "Другая школа")
+        self.third = await add_school(self.url, "Третья школа")  # nobody here: a "swapped" probe
+        self.home = await add_school(self.url, "Домашняя школа")
+        await add_school(self.url, "Четвёртая школа")
+        # The other school's people first, so that ids next to the target all belong to the home school.
+        self.stranger = await add_user(self.url, "stranger", [("teacher", self.other)], full_name=self.stranger_name)
+        await add_user(self.url, "admin-other", [("journal_admin", self.other)])
+        for role in EVERY_ROLE:
+            await add_user(self.url, f"{role}-home", [(role, None if role == "operator" else self.home)])
+        self.target = await add_user(self.url, "target", [("teacher", self.home)], full_name=self.target_name)
+        self.neighbour = await add_user(self.url, "neighbour", [("teacher", self.home)])
+        for who in (*EVERY_ROLE, "stranger", "admin-other"):
+            await self.sign_in(who)
+        self.sessions[ANONYMOUS] = Session({}, None)
+        return self
+
+    async def sign_in(self, who: str) -> None:
+        login = who if who in ("stranger", "admin-other") else f"{who}-home"
+        self.client.cookies.clear()
+        self.client.headers.pop("x-csrftoken", None)
+        form = await self.client.get("/login")
+        answer = await self.client.post("/login", data={
+            "login": login, "password": "пароль-для-тестов", "_csrf_token": csrf_from(form.text)}, follow_redirects=False)
+        assert answer.status_code == 303, (who, answer.status_code)
+        page = await self.client.get("/school" if answer.headers["location"].startswith("/school") else "/")
+        csrf = re.search(r'"x-csrftoken": "([^"]+)"', page.text)[1]
+        if who == "operator":  # the operator works in every school: choose the home one
+            await self.client.post("/school", data={"school_id": self.home, "next": "/"}, headers={"x-csrftoken": csrf})
+        self.sessions[who] = Session(dict(self.client.cookies), csrf)
+
+    async def request(self, who: str, method: str, path: str, *, csrf: str | None = "own", **kwargs: Any) -> Any:
+        """Act as ``who``; ``csrf="own"`` sends their token, None none, anything else that value."""
+        session = self.sessions[who]
+        self.client.cookies.clear()
+        for name, value in session.cookies.items():
+            self.client.cookies.set(name, value, domain="testserver.local")
+        headers = dict(kwargs.pop("headers", {}) or {})
+        token = session.csrf if csrf == "own" else csrf
+        if token and method != "GET":
+            headers["x-csrftoken"] = token
+        response = await self.client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+        if method == "POST" and path == "/logout" and response.status_code == 303 and who != ANONYMOUS:
+            await self.sign_in(who)  # keep the actor usable
+        return response
