@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -11,7 +12,7 @@ from litestar.datastructures import State
 
 from litestar.di import Provide
 
-from core import i18n
+from core import housekeeping, i18n
 from core.outbox import Dispatcher
 from core.platform import Platform
 from core.plugins.calling import call_each, call_sync_each
@@ -64,9 +65,12 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         await call_each(platform.hook.startup, platform=platform)
         if platform.settings.event_dispatcher:
             dispatcher.start()
+        cleaner = asyncio.create_task(housekeeping.loop(platform, dispatcher), name="zhurnal-housekeeping")
         try:
             yield
         finally:
+            cleaner.cancel()
+            await asyncio.gather(cleaner, return_exceptions=True)
             await dispatcher.stop()
             await call_each(platform.hook.shutdown, platform=platform, reverse=True)
             await platform.close()

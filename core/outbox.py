@@ -225,13 +225,9 @@ class Dispatcher:
             self._task = None
 
     async def _loop(self) -> None:
-        cycles = 0
         while True:
             try:
                 await self.run_once()
-                cycles += 1
-                if cycles % 720 == 1:  # about hourly when idle
-                    await self.prune()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database is away; try again after the pause

@@ -33,7 +33,9 @@ def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
     return [
         Widget(
             id="school", title=_("School"), template="core/_widget_school.html",
-            context={"schools": schools, "modules": modules}, order=0,
+            context={"schools": schools, "modules": modules,
+                     "show_modules": user is not None and platform.permissions.allows(user.roles, "core.manage_modules")},
+            order=0,
         )
     ]
 

@@ -157,3 +157,53 @@ async def test_the_audit_log_is_append_only(make_platform, database_url):
         async with platform.db.writing() as session:
             record(session, "core.test_happened", details={"password": "x"})
     assert len(await fetch(database_url, "SELECT id FROM audit_record")) == 1
+
+
+async def test_an_expired_session_is_sent_to_sign_in_again(make_client, database_url):
+    from sqlalchemy import text
+
+    from core.db.session import make_engine
+
+    async with signed_in(make_client, database_url) as (client, school):
+        engine = make_engine(database_url, pooled=False)
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE user_session SET expires_at = created_at"))
+        await engine.dispose()
+        response = await client.get("/testplugin/notes", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Ftestplugin%2Fnotes"
+
+
+async def test_expired_sessions_are_cleaned_up(make_platform, database_url):
+    from datetime import timedelta
+
+    from core.auth.services import SessionService
+    from core.db.types import utcnow
+
+    school = await add_school(database_url)
+    await add_user(database_url, "t", [("teacher", school)])
+    platform = make_platform()
+    async with platform.db.writing() as session:
+        from core.auth.models import UserAccount
+        from sqlalchemy import select
+
+        account = (await session.execute(select(UserAccount))).scalar_one()
+        await SessionService(session).start(account, address=None, user_agent=None)
+    async with platform.db.writing() as session:
+        assert await SessionService(session).delete_expired(utcnow() + timedelta(hours=13)) == 1
+
+
+async def test_housekeeping_removes_expired_sessions(make_platform, database_url):
+    from sqlalchemy import text
+
+    from core import housekeeping
+    from core.outbox import Dispatcher
+
+    school = await add_school(database_url)
+    await add_user(database_url, "t", [("teacher", school)])
+    platform = make_platform()
+    async with platform.db.writing() as session:
+        await session.execute(text(
+            "INSERT INTO user_session (id, user_id, created_at, last_seen_at, expires_at) "
+            "SELECT 'old', id, created_at, created_at, created_at FROM user_account"
+        ))
+    assert await housekeeping.run_once(platform, Dispatcher(platform)) == (1, 0)

@@ -49,16 +49,16 @@ def russian():
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(1, "1 школа"), (2, "2 школы"), (4, "4 школы"), (5, "5 школ"), (11, "11 школ"), (12, "12 школ"),
-     (21, "21 школа"), (22, "22 школы"), (25, "25 школ"), (101, "101 школа"), (111, "111 школ"), (0, "0 школ")],
+    [(1, "1 модуль"), (2, "2 модуля"), (4, "4 модуля"), (5, "5 модулей"), (11, "11 модулей"), (12, "12 модулей"),
+     (21, "21 модуль"), (22, "22 модуля"), (25, "25 модулей"), (101, "101 модуль"), (111, "111 модулей"), (0, "0 модулей")],
 )
 def test_russian_has_three_plural_forms(russian, count, expected):
-    assert i18n.ngettext("%(num)d school", "%(num)d schools", count) == expected
+    assert i18n.ngettext("%(num)d module", "%(num)d modules", count) == expected
 
 
 def test_english_plurals(russian):
     i18n.activate(russian, "en")
-    assert [i18n.ngettext("%(num)d school", "%(num)d schools", n) for n in (1, 2, 5)] == ["1 school", "2 schools", "5 schools"]
+    assert [i18n.ngettext("%(num)d module", "%(num)d modules", n) for n in (1, 2, 5)] == ["1 module", "2 modules", "5 modules"]
 
 
 def test_plugin_catalogs_are_merged_with_cores():

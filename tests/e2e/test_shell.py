@@ -100,3 +100,26 @@ async def test_the_administrator_pages(page, live_server, request):
     await screenshots(page, request, "new-user-errors")
     await page.goto(f"{live_server}/admin/modules")
     await screenshots(page, request, "modules")
+
+
+DEMO_ROLES = [
+    ("admin", True), ("director", False), ("deputy", False), ("teacher", False), ("class-teacher", False),
+    ("student", False), ("parent", False), ("engineer", False), ("dispatcher", False), ("secretary", False),
+    ("site-admin", False), ("operator", True),
+]
+
+
+@pytest.mark.parametrize(("login", "administers"), DEMO_ROLES)
+async def test_each_demo_role_sees_only_its_own_menu(page, live_server, request, login, administers):
+    await page.goto(f"{live_server}/login")
+    await page.get_by_label("Логин").fill(login)
+    await page.get_by_label("Пароль").fill("zhurnal-demo")
+    await page.get_by_role("button", name="Войти").click()
+    await page.wait_for_url(f"{live_server}/")  # one school in the demo: nothing to choose, the operator too
+    nav = await page.locator("#core-nav").inner_text()
+    assert ("Учётные записи" in nav) is administers and ("Модули" in nav) is administers
+    assert "Заметки" in nav
+    admin_page = await page.goto(f"{live_server}/admin/users")
+    assert admin_page.status == (200 if administers else 403)
+    await page.goto(f"{live_server}/")
+    await screenshots(page, request, f"dashboard-{login}")

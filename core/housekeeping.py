@@ -1,0 +1,39 @@
+"""Periodic clean-up in every app process: expired sessions and delivered events.
+
+Each run is a short transaction; running it in several processes at once is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from core.auth.services import SessionService
+
+if TYPE_CHECKING:
+    from core.outbox import Dispatcher
+    from core.platform import Platform
+
+log = logging.getLogger("zhurnal.housekeeping")
+EVERY_SECONDS = 3600
+
+
+async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int]:
+    async with platform.db.writing() as session:
+        sessions = await SessionService(session).delete_expired()
+    events = await dispatcher.prune()
+    return sessions, events
+
+
+async def loop(platform: Platform, dispatcher: Dispatcher) -> None:
+    while True:
+        try:
+            sessions, events = await run_once(platform, dispatcher)
+            if sessions or events:
+                log.info("removed %d expired sessions and %d delivered events", sessions, events)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("housekeeping failed; trying again later")
+        await asyncio.sleep(EVERY_SECONDS)
