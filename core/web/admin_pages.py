@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,8 +122,6 @@ async def _account_context(request: Request, session: AsyncSession, user_id: int
     await require_account_in_school(session, actor, user_id)
     account = await session.get(UserAccount, user_id)
     if account is None:
-        from litestar.exceptions import NotFoundException
-
         raise NotFoundException()
     school_id = current_school(actor)
     grants = (await session.execute(
@@ -136,6 +135,12 @@ async def _account_context(request: Request, session: AsyncSession, user_id: int
     }
 
 
+async def _refused(request: Request, context: dict[str, Any], field: str, message: str) -> Response[str]:
+    """The account page again, with the message by its field; nothing was changed."""
+    context["errors"] = {field: message}
+    return await render(request, "core/admin_user.html", context, status_code=422)
+
+
 @dataclass
 class ProfileForm:
     full_name: str = ""
@@ -147,8 +152,8 @@ async def update_user(request: Request, user_id: FromPath[int], platform: NamedD
     async with platform.db.writing() as session:
         context = await _account_context(request, session, user_id)
         if not full_name or len(full_name) > 200:
-            context["errors"] = {"full_name": _("Enter the person's full name.") if not full_name else _("The full name is too long.")}
-            return await render(request, "core/admin_user.html", context, status_code=422)  # nothing was changed
+            message = _("Enter the person's full name.") if not full_name else _("The full name is too long.")
+            return await _refused(request, context, "full_name", message)
         account = context["account"]
         old = account.full_name
         account.full_name = full_name
@@ -170,8 +175,7 @@ async def set_password(request: Request, user_id: FromPath[int], platform: Named
         try:
             await AccountService(session, platform.passwords).set_password(context["account"], data.password)
         except AccountError as exc:  # refused before anything changed
-            context["errors"] = {"password": str(exc)}
-            return await render(request, "core/admin_user.html", context, status_code=422)
+            return await _refused(request, context, "password", str(exc))
         record(session, "core.password_set", connection=request, object_type="user", object_id=user_id)
     flash(request, _("The password was changed; the person's sessions were ended."))
     return redirect(request, f"/admin/users/{user_id}")
@@ -188,8 +192,7 @@ async def block_user(request: Request, user_id: FromPath[int], platform: NamedDe
     async with platform.db.writing() as session:
         context = await _account_context(request, session, user_id)
         if context["is_self"] and blocked:
-            context["errors"] = {"block": _("You cannot block your own account.")}
-            return await render(request, "core/admin_user.html", context, status_code=422)
+            return await _refused(request, context, "block", _("You cannot block your own account."))
         await AccountService(session, platform.passwords).set_blocked(context["account"], blocked)
         record(session, "core.account_blocked" if blocked else "core.account_unblocked", connection=request,
                object_type="user", object_id=user_id)
@@ -215,8 +218,7 @@ async def change_role(request: Request, user_id: FromPath[int], platform: NamedD
         elif context["is_self"] and data.action == "revoke" and data.role in ("journal_admin", "operator"):
             error = _("You cannot take away your own administrator role.")
         if error:
-            context["errors"] = {"role": error}
-            return await render(request, "core/admin_user.html", context, status_code=422)
+            return await _refused(request, context, "role", error)
         service = AccountService(session, platform.passwords)
         target_school = None if data.role in SCHOOLLESS else school_id
         if data.action == "grant":
