@@ -49,7 +49,8 @@ def prepare_request_context(scope: Scope) -> None:
     state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
     if "request_id" not in state:
         state["request_id"] = uuid.uuid4().hex[:12]
-        i18n.activate(scope["app"].state.platform.translations, cookie_value(scope, LOCALE_COOKIE) or i18n.DEFAULT_LOCALE)
+        locale = cookie_value(scope, cookie_name(scope, LOCALE_COOKIE)) or i18n.DEFAULT_LOCALE
+        i18n.activate(scope["app"].state.platform.translations, locale)
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
@@ -79,3 +80,31 @@ def cookie_value(scope: Scope, name: str) -> str | None:
             morsel = jar.get(name)
             return morsel.value if morsel else None
     return None
+
+
+# ---- our cookies: HttpOnly, SameSite=Lax, Path=/; Secure and __Host- behind TLS ----------------
+
+
+def is_tls(scope: Scope) -> bool:
+    return scope.get("scheme") == "https"
+
+
+def cookie_name(scope: Scope, base: str) -> str:
+    return f"__Host-{base}" if is_tls(scope) else base
+
+
+def cookie_header(scope: Scope, base: str, value: str, *, max_age: int | None = None) -> bytes:
+    """A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, and Secure behind TLS."""
+    parts = [f"{cookie_name(scope, base)}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    if is_tls(scope):
+        parts.append("Secure")
+    return "; ".join(parts).encode()
+
+
+def set_cookie(response: Any, scope: Scope, base: str, value: str, *, max_age: int) -> None:
+    """Set (``max_age=0``: remove) one of our cookies on a Litestar response."""
+    response.set_cookie(
+        cookie_name(scope, base), value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=is_tls(scope)
+    )

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENT
 from markupsafe import Markup
 
 from core.plugins.calling import call_each
+from core.web.middleware import cookie_name, cookie_value, set_cookie
 from core.plugins.types import NavItem
 
 if TYPE_CHECKING:
@@ -74,8 +75,8 @@ async def render(
     response = Response(
         platform.jinja.get_template(template).render(values), status_code=status_code, media_type=MediaType.HTML, headers=headers
     )
-    if request.cookies.get(FLASH_COOKIE):
-        response.delete_cookie(FLASH_COOKIE, path="/")
+    if cookie_value(request.scope, cookie_name(request.scope, FLASH_COOKIE)):
+        set_cookie(response, request.scope, FLASH_COOKIE, "", max_age=0)
     return response
 
 
@@ -116,7 +117,7 @@ def redirect(request: Request, url: str) -> Response[str]:
     pending = request.state.get("flash_out", [])
     if pending:
         platform: Platform = request.app.state.platform
-        response.set_cookie(FLASH_COOKIE, _sign(platform, pending), path="/", httponly=True, samesite="lax", max_age=300)
+        set_cookie(response, request.scope, FLASH_COOKIE, _sign(platform, pending), max_age=300)
         request.state["flash_out"] = []
     return response
 
@@ -156,7 +157,7 @@ def _mac(platform: Platform, payload: str) -> str:
 
 
 def _incoming_flashes(request: Request, platform: Platform) -> list[Flash]:
-    raw = request.cookies.get(FLASH_COOKIE, "")
+    raw = cookie_value(request.scope, cookie_name(request.scope, FLASH_COOKIE)) or ""
     payload, _, mac = raw.partition(".")
     if not payload or not hmac.compare_digest(mac, _mac(platform, payload)):
         return []

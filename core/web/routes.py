@@ -11,7 +11,7 @@ from core.di import NamedDependency, URLEncodedBody
 from core.platform import Platform
 from core.plugins.calling import call_each
 from core.plugins.types import Widget
-from core.web.middleware import LOCALE_COOKIE
+from core.web.middleware import LOCALE_COOKIE, set_cookie
 from core.web.pages import checked_list, local_path, redirect, render
 
 
@@ -37,7 +37,7 @@ async def set_locale(request: Request, data: URLEncodedBody[LocaleForm]) -> Resp
     """Remember the chosen interface language in a cookie and go back to the page."""
     locale = data.locale if data.locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
     response = redirect(request, local_path(data.next))
-    response.set_cookie(LOCALE_COOKIE, locale, path="/", max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    set_cookie(response, request.scope, LOCALE_COOKIE, locale, max_age=365 * 24 * 3600)
     return response
 
 

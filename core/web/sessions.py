@@ -18,37 +18,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth.services import LAST_SEEN_EVERY, CurrentUser, SessionService
 from core.db.types import utcnow
-from core.web.middleware import cookie_value
+from core.web.middleware import cookie_header, cookie_name, cookie_value, is_tls, set_cookie  # noqa: F401
 
 SESSION_COOKIE = "zhurnal_session"
 CSRF_COOKIE = "zhurnal_csrf"  # anonymous visitors only (the login form)
 CSRF_HEADER = "x-csrftoken"
 CSRF_FIELD = "_csrf_token"
-
-
-def is_tls(scope: Scope) -> bool:
-    return scope.get("scheme") == "https"
-
-
-def cookie_name(scope: Scope, base: str) -> str:
-    return f"__Host-{base}" if is_tls(scope) else base
-
-
-def cookie_header(scope: Scope, base: str, value: str, *, max_age: int | None = None) -> bytes:
-    """A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/, and Secure behind TLS."""
-    parts = [f"{cookie_name(scope, base)}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
-    if max_age is not None:
-        parts.append(f"Max-Age={max_age}")
-    if is_tls(scope):
-        parts.append("Secure")
-    return "; ".join(parts).encode()
-
-
-def set_cookie(response: Any, scope: Scope, base: str, value: str, *, max_age: int) -> None:
-    """Set (``max_age=0``: remove) one of our cookies on a Litestar response."""
-    response.set_cookie(
-        cookie_name(scope, base), value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=is_tls(scope)
-    )
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:

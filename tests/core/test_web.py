@@ -84,7 +84,7 @@ async def test_an_htmx_post_redirects_with_hx_redirect(make_client, database_url
 
 async def test_a_forged_flash_cookie_is_ignored(make_client, database_url):
     async with signed_in(make_client, database_url) as (client, _school):
-        client.cookies.set("zhurnal_flash", "W1siPHNjcmlwdD4iLCAiZXJyb3IiXV0.0000")
+        client.cookies.set("__Host-zhurnal_flash", "W1siPHNjcmlwdD4iLCAiZXJyb3IiXV0.0000", domain="testserver.local")
         page = await client.get("/")
     assert "flash--error" not in page.text
 
