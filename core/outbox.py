@@ -111,11 +111,12 @@ class Dispatcher:
         report = DispatchReport()
         report.fanned_out = await self._fan_out(now or utcnow())
         while True:
-            claimed = await self._claim(now or utcnow())
+            at = now or utcnow()
+            claimed = await self._claim(at)
             if not claimed:
                 break
             for delivery_id, handler, attempts, name, payload in claimed:
-                await self._deliver(delivery_id, handler, attempts, name, payload, report, now)
+                await self._deliver(delivery_id, handler, attempts, name, payload, report, now, lease=at + LEASE)
             if len(claimed) < BATCH:
                 break
         return report
@@ -165,7 +166,8 @@ class Dispatcher:
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
     async def _deliver(
-        self, delivery_id: int, handler: str, attempts: int, name: str, payload: str, report: DispatchReport, now: datetime | None
+        self, delivery_id: int, handler: str, attempts: int, name: str, payload: str, report: DispatchReport,
+        now: datetime | None, lease: datetime,
     ) -> None:
         impl = self.handlers.get(handler)
         error: str | None = None
@@ -195,7 +197,12 @@ class Dispatcher:
             values = {"attempts": attempts, "next_attempt_at": at + backoff(attempts), "last_error": error}
             report.retried += 1
         async with self.platform.db.writing() as session:
-            await session.execute(update(EventDelivery).where(EventDelivery.id == delivery_id).values(**values))
+            # Only while our lease holds: past it another process owns the delivery and its result.
+            await session.execute(
+                update(EventDelivery)
+                .where(EventDelivery.id == delivery_id, EventDelivery.next_attempt_at == lease)
+                .values(**values)
+            )
 
     async def prune(self, now: datetime | None = None) -> int:
         """Remove events older than a week whose deliveries all succeeded."""

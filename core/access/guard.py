@@ -38,6 +38,8 @@ class CsrfRefused(PermissionDeniedException):
 
 
 async def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if handler.http_methods == {"OPTIONS"}:
+        return  # Litestar's automatic answer to OPTIONS: no data, nothing changes
     platform = connection.app.state.platform
     opt = handler.opt
     user = current_user(connection)

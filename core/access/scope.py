@@ -41,3 +41,19 @@ async def require_account_in_school(session: AsyncSession, actor: CurrentUser | 
         return
     if not await session.scalar(select(account_in_school(user_id, school_id))):
         raise NotFoundException()
+
+
+async def account_only_in_school(session: AsyncSession, actor: CurrentUser | None, user_id: int) -> bool:
+    """Whether the actor may change the account itself (name, password, block): it must belong to
+    the actor's current school alone. A person who also works in another school, or the platform
+    operator, is changed by the operator, who serves every school."""
+    school_id = current_school(actor)
+    assert actor is not None
+    if actor.is_operator:
+        return True
+    elsewhere = await session.scalar(
+        select(exists(select(RoleGrant.id).where(
+            RoleGrant.user_id == user_id, (RoleGrant.school_id.is_(None)) | (RoleGrant.school_id != school_id)
+        )))
+    )
+    return not elsewhere

@@ -6,6 +6,8 @@ checked against a dummy hash, so it costs the same time as a wrong password for 
 
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -27,3 +29,10 @@ class Passwords:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self.hasher.check_needs_rehash(password_hash)
+
+    async def hash_async(self, password: str) -> str:
+        """``hash`` in a worker thread: argon2 takes ~170 ms and must not stall the event loop."""
+        return await asyncio.to_thread(self.hash, password)
+
+    async def verify_async(self, password_hash: str | None, password: str) -> bool:
+        return await asyncio.to_thread(self.verify, password_hash, password)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.roles import ROLES, SCHOOLLESS
-from core.access.scope import account_in_school, current_school, require_account_in_school
+from core.access.scope import account_in_school, account_only_in_school, current_school, require_account_in_school
 from core.audit.log import record
 from core.auth.models import RoleGrant, UserAccount
-from core.auth.services import AccountError, AccountService
+from core.auth.services import AccountError, AccountService, password_problem
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
@@ -117,7 +117,7 @@ async def user_page(request: Request, user_id: FromPath[int], platform: NamedDep
     return await render(request, "core/admin_user.html", context)
 
 
-async def _account_context(request: Request, session: AsyncSession, user_id: int, **extra: Any) -> dict[str, Any]:
+async def _account_context(request: Request, session: AsyncSession, user_id: int) -> dict[str, Any]:
     actor = current_user(request)
     await require_account_in_school(session, actor, user_id)
     account = await session.get(UserAccount, user_id)
@@ -131,14 +131,32 @@ async def _account_context(request: Request, session: AsyncSession, user_id: int
     )).all()
     return {
         "account": account, "grants": [(role, _(ROLES[role]), grant_school) for role, grant_school in grants],
-        "roles": grantable_roles(actor), "errors": {}, "is_self": actor is not None and actor.id == user_id, **extra,
+        "roles": grantable_roles(actor), "errors": {}, "is_self": actor is not None and actor.id == user_id,
+        "only_here": await account_only_in_school(session, actor, user_id),
     }
 
 
-async def _refused(request: Request, context: dict[str, Any], field: str, message: str) -> Response[str]:
+class Refused(Exception):
+    """Raised inside a write transaction to refuse a change; the page is rendered after it ends."""
+
+    def __init__(self, session: AsyncSession, context: dict[str, Any], field: str, message: str) -> None:
+        session.expunge_all()  # the loaded objects stay readable after the rollback
+        super().__init__(message)
+        self.context, self.field, self.message = context, field, message
+
+
+async def _refused(request: Request, refusal: Refused) -> Response[str]:
     """The account page again, with the message by its field; nothing was changed."""
-    context["errors"] = {field: message}
-    return await render(request, "core/admin_user.html", context, status_code=422)
+    refusal.context["errors"] = {refusal.field: refusal.message}
+    return await render(request, "core/admin_user.html", refusal.context, status_code=422)
+
+
+def _own_account_only(session: AsyncSession, context: dict[str, Any], field: str) -> None:
+    """Name, password and blocking act on the whole account: only for accounts of this school alone."""
+    if not context["only_here"]:
+        raise Refused(session, context, field, _(
+            "This person also works in another school: their name, password and access are changed by the platform operator."
+        ))
 
 
 @dataclass
@@ -149,16 +167,19 @@ class ProfileForm:
 @post("/admin/users/{user_id:int}", name="core:admin_user_update", opt=ACCOUNTS)
 async def update_user(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[ProfileForm]) -> Response[str]:
     full_name = " ".join(data.full_name.split())
-    async with platform.db.writing() as session:
-        context = await _account_context(request, session, user_id)
-        if not full_name or len(full_name) > 200:
-            message = _("Enter the person's full name.") if not full_name else _("The full name is too long.")
-            return await _refused(request, context, "full_name", message)
-        account = context["account"]
-        old = account.full_name
-        account.full_name = full_name
-        record(session, "core.account_updated", connection=request, object_type="user", object_id=user_id,
-               details={"full_name": [old, full_name]})
+    try:
+        async with platform.db.writing() as session:
+            context = await _account_context(request, session, user_id)
+            _own_account_only(session, context, "full_name")
+            if not full_name or len(full_name) > 200:
+                message = _("Enter the person's full name.") if not full_name else _("The full name is too long.")
+                raise Refused(session, context, "full_name", message)
+            account = context["account"]
+            old, account.full_name = account.full_name, full_name
+            record(session, "core.account_updated", connection=request, object_type="user", object_id=user_id,
+                   details={"full_name": [old, full_name]})
+    except Refused as refusal:
+        return await _refused(request, refusal)
     flash(request, _("Saved."))
     return redirect(request, f"/admin/users/{user_id}")
 
@@ -170,13 +191,19 @@ class PasswordForm:
 
 @post("/admin/users/{user_id:int}/password", name="core:admin_user_password", opt=ACCOUNTS)
 async def set_password(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[PasswordForm]) -> Response[str]:
-    async with platform.db.writing() as session:
-        context = await _account_context(request, session, user_id)
-        try:
-            await AccountService(session, platform.passwords).set_password(context["account"], data.password)
-        except AccountError as exc:  # refused before anything changed
-            return await _refused(request, context, "password", str(exc))
-        record(session, "core.password_set", connection=request, object_type="user", object_id=user_id)
+    problem = password_problem(data.password)
+    new_hash = None if problem else await platform.passwords.hash_async(data.password)  # before the write lock
+    try:
+        async with platform.db.writing() as session:
+            context = await _account_context(request, session, user_id)
+            _own_account_only(session, context, "password")
+            if problem:
+                raise Refused(session, context, "password", problem)
+            context["account"].password_hash = new_hash
+            await AccountService(session, platform.passwords).end_sessions(user_id)
+            record(session, "core.password_set", connection=request, object_type="user", object_id=user_id)
+    except Refused as refusal:
+        return await _refused(request, refusal)
     flash(request, _("The password was changed; the person's sessions were ended."))
     return redirect(request, f"/admin/users/{user_id}")
 
@@ -189,13 +216,17 @@ class BlockForm:
 @post("/admin/users/{user_id:int}/block", name="core:admin_user_block", opt=ACCOUNTS)
 async def block_user(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[BlockForm]) -> Response[str]:
     blocked = data.blocked == "1"
-    async with platform.db.writing() as session:
-        context = await _account_context(request, session, user_id)
-        if context["is_self"] and blocked:
-            return await _refused(request, context, "block", _("You cannot block your own account."))
-        await AccountService(session, platform.passwords).set_blocked(context["account"], blocked)
-        record(session, "core.account_blocked" if blocked else "core.account_unblocked", connection=request,
-               object_type="user", object_id=user_id)
+    try:
+        async with platform.db.writing() as session:
+            context = await _account_context(request, session, user_id)
+            _own_account_only(session, context, "block")
+            if context["is_self"] and blocked:
+                raise Refused(session, context, "block", _("You cannot block your own account."))
+            await AccountService(session, platform.passwords).set_blocked(context["account"], blocked)
+            record(session, "core.account_blocked" if blocked else "core.account_unblocked", connection=request,
+                   object_type="user", object_id=user_id)
+    except Refused as refusal:
+        return await _refused(request, refusal)
     flash(request, _("The account was blocked; its sessions were ended.") if blocked else _("The account was unblocked."))
     return redirect(request, f"/admin/users/{user_id}")
 
@@ -208,26 +239,27 @@ class RoleForm:
 
 @post("/admin/users/{user_id:int}/roles", name="core:admin_user_roles", opt=ACCOUNTS)
 async def change_role(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform], data: URLEncodedBody[RoleForm]) -> Response[str]:
+    """Roles in the current school only, so this works for people of several schools too."""
     actor = current_user(request)
     school_id = current_school(actor)
-    async with platform.db.writing() as session:
-        context = await _account_context(request, session, user_id)
-        error = None
-        if data.role not in dict(context["roles"]) or data.action not in ("grant", "revoke"):
-            error = _("Choose a role.")
-        elif context["is_self"] and data.action == "revoke" and data.role in ("journal_admin", "operator"):
-            error = _("You cannot take away your own administrator role.")
-        if error:
-            return await _refused(request, context, "role", error)
-        service = AccountService(session, platform.passwords)
-        target_school = None if data.role in SCHOOLLESS else school_id
-        if data.action == "grant":
-            changed = await service.grant(context["account"], target_school, data.role, granted_by=actor.id)  # type: ignore[union-attr]
-        else:
-            changed = await service.revoke(context["account"], target_school, data.role)
-        if changed:
-            record(session, f"core.role_{'granted' if data.action == 'grant' else 'revoked'}", connection=request,
-                   object_type="user", object_id=user_id, details={"role": data.role})
+    try:
+        async with platform.db.writing() as session:
+            context = await _account_context(request, session, user_id)
+            if data.role not in dict(context["roles"]) or data.action not in ("grant", "revoke"):
+                raise Refused(session, context, "role", _("Choose a role."))
+            if context["is_self"] and data.action == "revoke" and data.role in ("journal_admin", "operator"):
+                raise Refused(session, context, "role", _("You cannot take away your own administrator role."))
+            service = AccountService(session, platform.passwords)
+            target_school = None if data.role in SCHOOLLESS else school_id
+            if data.action == "grant":
+                changed = await service.grant(context["account"], target_school, data.role, granted_by=actor.id)  # type: ignore[union-attr]
+            else:
+                changed = await service.revoke(context["account"], target_school, data.role)
+            if changed:
+                record(session, f"core.role_{'granted' if data.action == 'grant' else 'revoked'}", connection=request,
+                       object_type="user", object_id=user_id, details={"role": data.role})
+    except Refused as refusal:
+        return await _refused(request, refusal)
     flash(request, _("Roles changed; the person's sessions were ended.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(request, f"/admin/users/{user_id}")
 
@@ -259,6 +291,7 @@ class ModuleForm:
 async def switch_module(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[ModuleForm]) -> Response[str]:
     school_id = current_school(current_user(request))
     enabled = data.enabled == "1"
+    refused: dict[str, Any] | None = None
     async with platform.db.writing() as session:
         context = await _modules_context(request, platform, session)
         state = {name: on for name, _title, _version, _requires, on in context["modules"]}
@@ -274,17 +307,20 @@ async def switch_module(request: Request, platform: NamedDependency[Platform], d
             if dependants:
                 error = _("Switch off %(modules)s first: it needs this module.", modules=", ".join(dependants))
         if error:
-            context["error"] = error
-            return await render(request, "core/admin_modules.html", context, status_code=422)
-        row = (await session.execute(
-            select(SchoolModule).where(SchoolModule.school_id == school_id, SchoolModule.plugin == data.plugin)
-        )).scalar_one_or_none()
-        if row is None:
-            session.add(SchoolModule(school_id=school_id, plugin=data.plugin, enabled=enabled))
+            context["error"] = error  # plain values: rendered after the transaction ends
+            refused = context
         else:
-            row.enabled, row.changed_at = enabled, utcnow()
-        record(session, "core.module_switched", connection=request, object_type="module", object_id=data.plugin,
-               details={"enabled": enabled})
+            row = (await session.execute(
+                select(SchoolModule).where(SchoolModule.school_id == school_id, SchoolModule.plugin == data.plugin)
+            )).scalar_one_or_none()
+            if row is None:
+                session.add(SchoolModule(school_id=school_id, plugin=data.plugin, enabled=enabled))
+            else:
+                row.enabled, row.changed_at = enabled, utcnow()
+            record(session, "core.module_switched", connection=request, object_type="module", object_id=data.plugin,
+                   details={"enabled": enabled})
+    if refused is not None:
+        return await render(request, "core/admin_modules.html", refused, status_code=422)
     flash(request, _("The module %(title)s is on.", title=platform.plugins[data.plugin].title) if enabled
           else _("The module %(title)s is off.", title=platform.plugins[data.plugin].title))
     return redirect(request, "/admin/modules")

@@ -66,7 +66,8 @@ def sign_in_required(request: Request, exc: Exception) -> Response[str]:
 
 
 def school_choice_required(request: Request, exc: Exception) -> Response[str]:
-    return redirect(request, "/school?" + urlencode({"next": request.url.path}))
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(request, "/school?" + urlencode({"next": target}))
 
 
 def csrf_refused(request: Request, exc: Exception) -> Response[str]:
@@ -82,8 +83,9 @@ def integrity_error(request: Request, exc: IntegrityError) -> Response[str]:
 
 def http_error(request: Request, exc: HTTPException) -> Response[str]:
     detail = exc.detail if isinstance(exc, ValidationException) or exc.status_code in (400, 409, 422) else None
-    if detail and detail == "Bad Request":
-        detail = None
+    if detail and (detail == "Bad Request" or detail.startswith("Validation failed")):
+        # Litestar's own parsing messages are English and technical; ours are Russian already.
+        detail = gettext("Some of the data sent is not valid. Check the form and try again.")
     response = error_response(request, exc.status_code, detail)
     if exc.headers:
         response.headers.update(exc.headers)

@@ -16,7 +16,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.auth.services import LAST_SEEN_EVERY, CurrentUser, SessionService
+from core.auth.services import LAST_SEEN_EVERY, CurrentUser, SessionService, hash_token
 from core.db.types import utcnow
 from core.web.middleware import cookie_header, cookie_name, cookie_value, is_tls, set_cookie  # noqa: F401
 
@@ -49,7 +49,8 @@ def load_user(app: ASGIApp) -> ASGIApp:
 
 
 async def attach_user(scope: Scope) -> CurrentUser | None:
-    """Idempotent: error handlers call it too, for requests no route matched."""
+    """Idempotent. (Error pages for URLs no route matches are built without it: Litestar runs
+    middleware for matched routes only, so those pages show the signed-out header.)"""
     state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
     if "user" in state:
         return state["user"]
@@ -77,6 +78,9 @@ def csrf_token(scope: Scope) -> str:
     user: CurrentUser | None = state.get("user")
     if user is not None:
         return _mac(platform.settings.secret_key, f"session:{user.session_id}")
+    stale = session_token(scope)
+    if stale and len(stale) <= 100:  # an ended session: its pages' tokens still work for signing out
+        return _mac(platform.settings.secret_key, f"session:{hash_token(stale)}")
     anonymous = state.get("csrf_anonymous") or cookie_value(scope, cookie_name(scope, CSRF_COOKIE))
     if not anonymous or len(anonymous) > 100:
         anonymous = secrets.token_urlsafe(24)
@@ -89,7 +93,7 @@ def csrf_token_matches(scope: Scope, presented: str | None) -> bool:
     if not presented:
         return False
     state = scope.get("state", {})
-    if state.get("user") is None and not cookie_value(scope, cookie_name(scope, CSRF_COOKIE)):
+    if state.get("user") is None and not session_token(scope) and not cookie_value(scope, cookie_name(scope, CSRF_COOKIE)):
         return False  # an anonymous token needs its cookie; never mint one while checking
     return hmac.compare_digest(presented, csrf_token(scope))
 

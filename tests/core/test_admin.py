@@ -141,3 +141,38 @@ async def test_a_module_switched_off_vanishes_for_that_school_only(make_client, 
         assert back.status_code == 422 and "Сначала подключите" in back.text
         await admin.post("/admin/modules", data={"plugin": "testplugin", "enabled": "1"})
         assert (await admin.get("/testplugin/notes")).status_code == 200
+
+
+async def test_a_person_of_two_schools_is_changed_only_by_the_operator(make_client, database_url):
+    """An administrator of one school must not take over an account that also serves another
+    school (or the installation): its name, password and access belong to both."""
+    async with signed_in(make_client, database_url, role="journal_admin") as (admin, school):
+        other = await add_school(database_url, "Школа Б")
+        both = await add_user(database_url, "dir-b", [("teacher", school), ("director", other)], full_name="Директор Б")
+        operator = await add_user(database_url, "oper", [("teacher", school), ("operator", None)], full_name="Оператор")
+        for target in (both, operator):
+            page = await admin.get(f"/admin/users/{target}")
+            assert page.status_code == 200 and "меняет оператор платформы" in page.text
+            async with database_unchanged(database_url):
+                answers = [
+                    await admin.post(f"/admin/users/{target}", data={"full_name": "Захвачен"}),
+                    await admin.post(f"/admin/users/{target}/password", data={"password": "пароль-захватчика"}),
+                    await admin.post(f"/admin/users/{target}/block", data={"blocked": "1"}),
+                ]
+            assert [a.status_code for a in answers] == [422, 422, 422]
+        granted = await admin.post(f"/admin/users/{both}/roles", data={"role": "class_teacher", "action": "grant"}, follow_redirects=False)
+        assert granted.status_code == 303  # roles in this school stay this school's business
+    async with make_client() as client:
+        await sign_in(client, "dir-b")  # the old password still works
+
+
+async def test_a_password_has_limits_both_ways(make_client, database_url):
+    async with signed_in(make_client, database_url, role="journal_admin") as (admin, school):
+        target = await add_user(database_url, "long", [("teacher", school)])
+        async with database_unchanged(database_url):
+            long = await admin.post(f"/admin/users/{target}/password", data={"password": "я" * 257})
+        assert long.status_code == 422 and "не длиннее 256 символов" in long.text
+        ok = await admin.post(f"/admin/users/{target}/password", data={"password": "я" * 256}, follow_redirects=False)
+        assert ok.status_code == 303
+    async with make_client() as client:
+        await sign_in(client, "long", "я" * 256)

@@ -91,7 +91,7 @@ async def test_a_person_with_several_schools_chooses_one(make_client, database_u
     await add_user(database_url, "both", [("teacher", first), ("deputy", second)])
     async with make_client() as client:
         response = await sign_in(client, "both")
-        assert response.headers["location"] == "/school?next=/"
+        assert response.headers["location"] == "/school?next=%2F"
         assert (await client.get("/", follow_redirects=False)).headers["location"].startswith("/school")
         page = await client.get("/school")
         assert "Школа № 1" in page.text and "Школа № 2" in page.text
@@ -207,3 +207,67 @@ async def test_housekeeping_removes_expired_sessions(make_platform, database_url
             "SELECT 'old', id, created_at, created_at, created_at FROM user_account"
         ))
     assert await housekeeping.run_once(platform, Dispatcher(platform)) == (1, 0)
+
+
+async def test_the_password_check_holds_no_write_lock(make_client, database_url, monkeypatch):
+    """argon2 takes ~170 ms: the login must not keep SQLite's single writer waiting meanwhile."""
+    import sqlite3
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer")
+    school = await add_school(database_url)
+    await add_user(database_url, "teacher", [("teacher", school)])
+    writable: list[bool] = []
+    real = Passwords.verify
+
+    def verify_while_probing(self, password_hash, password):
+        probe = sqlite3.connect(database_url.split("///", 1)[1], timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            probe.close()
+        return real(self, password_hash, password)
+
+    monkeypatch.setattr(Passwords, "verify", verify_while_probing)
+    async with make_client() as client:
+        await sign_in(client, "teacher")
+    assert writable == [True]
+
+
+async def test_the_wanted_page_survives_choosing_a_school(make_client, database_url):
+    first, second = await add_school(database_url, "Школа № 1"), await add_school(database_url, "Школа № 2")
+    await add_user(database_url, "both", [("journal_admin", first), ("journal_admin", second)])
+    async with make_client() as client:
+        form = await client.get("/login")
+        response = await client.post("/login", data={
+            "login": "both", "password": PASSWORD, "next": "/admin/users?q=a&x=1", "_csrf_token": csrf_from(form.text)},
+            follow_redirects=False)
+        assert response.headers["location"] == "/school?next=%2Fadmin%2Fusers%3Fq%3Da%26x%3D1"
+
+
+async def test_signing_out_after_the_session_ended_still_signs_out(make_client, database_url):
+    from sqlalchemy import text
+
+    from core.db.session import make_engine
+
+    async with signed_in(make_client, database_url) as (client, school):
+        engine = make_engine(database_url, pooled=False)
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM user_session"))
+        await engine.dispose()
+        out = await client.post("/logout", follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert "__Host-zhurnal_session=" in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
+
+
+async def test_malformed_form_values_get_a_russian_message(make_client, database_url):
+    async with signed_in(make_client, database_url) as (client, school):
+        response = await client.post("/school", data={"school_id": "abc", "next": "/"})
+        options = await client.options("/")
+    assert response.status_code == 400 and "Часть отправленных данных некорректна" in response.text
+    assert "Validation failed" not in response.text
+    assert options.status_code in (200, 204)

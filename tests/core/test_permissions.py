@@ -51,9 +51,9 @@ async def test_every_route_declares_a_known_permission_or_is_public(make_platfor
                 public.add(handler.name)
                 continue
             assert handler.opt.get("permission") in platform.permissions, f"{handler.name} declares no known permission"
-    # the short public list (DESIGN §7): login, static files, health checks, the language switch
-    assert public == {"core:login", "core:login_submit", "core:static", "core:favicon", "core:healthz", "core:readyz",
-                      "core:set_locale"}
+    # the short public list (DESIGN §7): login and logout, static files, health checks, the language switch
+    assert public == {"core:login", "core:login_submit", "core:logout", "core:static", "core:favicon", "core:healthz",
+                      "core:readyz", "core:set_locale"}
 
 
 async def test_hook_user_text_fields(make_platform):

@@ -35,7 +35,7 @@ MATRIX: dict[str, Row] = {
     "core:dashboard": Row("GET", "/", ALL, content="<h1>Главная</h1>"),
     "core:choose_school": Row("GET", "/school", ALL, content="Домашняя школа"),
     "core:choose_school_submit": Row("POST", "/school", ALL, (303,), form={"school_id": "{home}", "next": "/"}),
-    "core:logout": Row("POST", "/logout", ALL, (303,), form={}),
+    "core:logout": Row("POST", "/logout", ALL, (303,), form={}, public=True),
     "core:admin_users": Row("GET", "/admin/users", ADMINS, content="Целевой Учитель Тестович"),
     "core:admin_user_new": Row("GET", "/admin/users/new", ADMINS, content="Новая учётная запись"),
     "core:admin_user_create": Row("POST", "/admin/users/new", ADMINS, (303,), form={
