@@ -1,11 +1,12 @@
 """The one guard every route goes through (default deny).
 
 A route declares ``opt={"permission": "<owner>.<verb>"}``, or ``opt={"public": True}`` for the
-short public list (login, static files, health checks, the language switch). A route that
-declares neither is refused for everyone. Signed-in people act in a current school; only routes
-marked ``"schoolless": True`` (choosing the school, signing out) work before one is chosen. State-changing requests must carry the CSRF token and,
-when the browser names an Origin, come from this site. A plugin switched off for the current
-school answers 404. Which *objects* a person reaches is checked in services (core.access.scope).
+short public list (signing in and out, static files, health checks, the language switch). A
+route that declares neither is refused for everyone. Signed-in people act in a current school;
+only routes marked ``"schoolless": True`` (choosing the school) work before one is chosen.
+State-changing requests must carry the CSRF token and, when the browser names an Origin or
+Referer, come from this site. A plugin switched off for the current school answers 404 there.
+Which *objects* a person reaches is checked in services (``core.access.scope``).
 """
 
 from __future__ import annotations
