@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("zhurnal.housekeeping")
 EVERY_SECONDS = 3600
+FIRST_AFTER_SECONDS = 60  # not during start-up, when the process is busiest
 
 
 async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int]:
@@ -27,6 +28,7 @@ async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int
 
 
 async def loop(platform: Platform, dispatcher: Dispatcher) -> None:
+    await asyncio.sleep(FIRST_AFTER_SECONDS)
     while True:
         try:
             sessions, events = await run_once(platform, dispatcher)
