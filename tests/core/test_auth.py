@@ -6,7 +6,7 @@ import pytest
 
 from core.auth.passwords import Passwords
 from tests.support.people import PASSWORD, add_school, add_user, csrf_from, sign_in, signed_in
-from tests.support.snapshot import database_unchanged, fetch
+from tests.support.snapshot import database_unchanged, execute, fetch
 
 
 async def audit(url: str) -> list[tuple]:
@@ -160,15 +160,8 @@ async def test_the_audit_log_is_append_only(make_platform, database_url):
 
 
 async def test_an_expired_session_is_sent_to_sign_in_again(make_client, database_url):
-    from sqlalchemy import text
-
-    from core.db.session import make_engine
-
     async with signed_in(make_client, database_url) as (client, school):
-        engine = make_engine(database_url, pooled=False)
-        async with engine.begin() as conn:
-            await conn.execute(text("UPDATE user_session SET expires_at = created_at"))
-        await engine.dispose()
+        await execute(database_url, "UPDATE user_session SET expires_at = created_at")
         response = await client.get("/testplugin/notes", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=%2Ftestplugin%2Fnotes"
 
@@ -252,15 +245,8 @@ async def test_the_wanted_page_survives_choosing_a_school(make_client, database_
 
 
 async def test_signing_out_after_the_session_ended_still_signs_out(make_client, database_url):
-    from sqlalchemy import text
-
-    from core.db.session import make_engine
-
     async with signed_in(make_client, database_url) as (client, school):
-        engine = make_engine(database_url, pooled=False)
-        async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM user_session"))
-        await engine.dispose()
+        await execute(database_url, "DELETE FROM user_session")
         out = await client.post("/logout", follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert "__Host-zhurnal_session=" in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]

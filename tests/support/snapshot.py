@@ -21,6 +21,16 @@ async def fetch(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         await engine.dispose()
 
 
+async def execute(url: str, sql: str, **params: Any) -> None:
+    """Change the database behind the app's back (expire a session, drop a row) in one transaction."""
+    engine = make_engine(url, pooled=False)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), params)
+    finally:
+        await engine.dispose()
+
+
 async def snapshot(url: str) -> Snapshot:
     """Every row of every table, in a stable order."""
     engine = make_engine(url, pooled=False)
