@@ -390,8 +390,10 @@ def user_grant(login: str, role: str, school_id: int | None) -> None:
 
     platform = load_platform()
 
+    from core.school.models import School
+
     async def work(service: Any, account: Any, session: Any) -> str:
-        if school_id is not None and await session.get(__import__("core.school.models", fromlist=["School"]).School, school_id) is None:
+        if school_id is not None and await session.get(School, school_id) is None:
             raise ZhurnalError(f"no school with id {school_id}")
         if not await service.grant(account, school_id, role, granted_by=None):
             return f"{account.login} already has {role} there."

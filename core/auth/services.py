@@ -71,8 +71,6 @@ class CurrentUser:
     def is_operator(self) -> bool:
         return "operator" in self.roles
 
-    def role_labels(self) -> list[str]:
-        return [_(ROLES[role]) for role in ROLE_PRECEDENCE if role in self.roles]
 
 
 class AccountService:

@@ -15,7 +15,8 @@ from core.di import FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
 from core.platform import Platform
 from core.web.pages import local_path, redirect, render, validation_error
-from core.web.sessions import SESSION_COOKIE, current_user, session_token, set_cookie
+from core.web.middleware import set_cookie
+from core.web.sessions import SESSION_COOKIE, current_user, session_token
 
 SESSION_MAX_AGE = 12 * 3600
 

@@ -18,7 +18,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth.services import LAST_SEEN_EVERY, CurrentUser, SessionService, hash_token
 from core.db.types import utcnow
-from core.web.middleware import cookie_header, cookie_name, cookie_value, is_tls, set_cookie  # noqa: F401
+from core.web.middleware import cookie_header, cookie_name, cookie_value, is_tls
 
 SESSION_COOKIE = "zhurnal_session"
 CSRF_COOKIE = "zhurnal_csrf"  # anonymous visitors only (the login form)

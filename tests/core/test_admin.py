@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.people import PASSWORD, add_school, add_user, sign_in, signed_in
+from tests.support.people import add_school, add_user, sign_in, signed_in
 from tests.support.snapshot import database_unchanged, fetch
 
 

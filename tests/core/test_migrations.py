@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from alembic import op
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory

@@ -193,7 +193,6 @@ async def test_the_language_switch_never_redirects_off_site(make_client, databas
 async def test_a_plugin_may_not_replace_jinja_names(make_platform, monkeypatch):
     from core.app import create_app
     from core.errors import StartupError
-    from tests import testplugin
 
     platform = make_platform(plugins=("testplugin",))
     impl = next(i for i in platform.pm.hook.prepare_jinja_env.get_hookimpls() if i.plugin_name == "testplugin")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from tests.e2e.conftest import sign_in
 from core.access.roles import ROLES
