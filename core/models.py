@@ -5,8 +5,10 @@ from core.auth.models import ExternalIdentity, RoleGrant, UserAccount, UserSessi
 from core.db.migrate import ParkedMigration
 from core.outbox import EventDelivery, OutboxEvent
 from core.school.models import School, SchoolModule
+from core.structure.models import STRUCTURE_MODELS
 
 CORE_MODELS: tuple[type, ...] = (
     School, OutboxEvent, EventDelivery, ParkedMigration,
     UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule,
+    *STRUCTURE_MODELS,
 )

@@ -17,6 +17,11 @@ CORE_PERMISSIONS = (
     Permission("core.use_site", N_("Use the site: the main page, choosing the current school"), EVERYONE),
     Permission("core.manage_accounts", N_("Create, edit and block accounts; grant and revoke roles"), frozenset({"journal_admin", "operator"})),
     Permission("core.manage_modules", N_("Switch the school's modules on and off"), frozenset({"journal_admin", "operator"})),
+    Permission("core.view_structure", N_("See the school's calendar, classes, groups, curriculum, subject pages and load"),
+               frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})),
+    Permission("core.manage_structure", N_("Edit the calendar, classes, groups, subjects, curriculum, subject pages and load"),
+               frozenset({"journal_admin", "operator"})),
+    Permission("core.view_own_load", N_("See one's own teaching load and classes"), frozenset({"teacher", "class_teacher"})),
 )
 
 

@@ -16,9 +16,13 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
     if user is None:
         return []  # the login page needs no menu
     items = [NavItem(id="home", label=_("Home"), url="/", section=0, order=0)]
-    if user is not None and platform.permissions.allows(user.roles, "core.manage_accounts"):
+    if platform.permissions.allows(user.roles, "core.view_structure"):
+        items.append(NavItem(id="structure", label=_("School structure"), url="/structure/calendar", section=80, order=10))
+    elif platform.permissions.allows(user.roles, "core.view_own_load"):
+        items.append(NavItem(id="my-load", label=_("My load"), url="/structure/my-load", section=80, order=10))
+    if platform.permissions.allows(user.roles, "core.manage_accounts"):
         items.append(NavItem(id="admin-users", label=_("Accounts"), url="/admin/users", section=90, order=10))
-    if user is not None and platform.permissions.allows(user.roles, "core.manage_modules"):
+    if platform.permissions.allows(user.roles, "core.manage_modules"):
         items.append(NavItem(id="admin-modules", label=_("Modules"), url="/admin/modules", section=90, order=20))
     return items
 

@@ -1,0 +1,116 @@
+"""What the school-structure pages share: permissions, form parsing, the chosen year, the
+section's tabs, and the pattern "write in a transaction, or show the form again with the message".
+
+Every structure page acts in the current school. GET pages take ``?year=<id>``; without it they
+show the year that holds today in the school's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access.scope import current_school
+from core.auth.services import CurrentUser
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.school.models import School
+from core.structure.calendar import year_for, years_of
+from core.structure.common import StructureError, school_today
+from core.structure.models import AcademicYear
+from core.web.sessions import current_user
+
+VIEW = {"permission": "core.view_structure"}
+MANAGE = {"permission": "core.manage_structure"}
+OWN_LOAD = {"permission": "core.view_own_load"}
+
+# The section's tabs: (id, label, url). Pages pass their id as ``tab``.
+TABS = (
+    ("calendar", N_("Calendar"), "/structure/calendar"),
+    ("classes", N_("Classes"), "/structure/classes"),
+    ("groups", N_("Study groups"), "/structure/groups"),
+    ("subjects", N_("Subjects"), "/structure/subjects"),
+    ("curriculum", N_("Curriculum"), "/structure/curriculum"),
+    ("pages", N_("Subject pages"), "/structure/pages"),
+    ("load", N_("Teaching load"), "/structure/load"),
+)
+
+
+def parse_date(text: str | None) -> date | None:
+    """A date from a form: ``2026-09-01`` (a date input) or ``01.09.2026`` (typed by hand);
+    None when empty. A malformed date raises ``StructureError`` naming no field (set by caller)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise StructureError("", _("Enter a date as dd.mm.yyyy."))
+
+
+def form_date(text: str | None, field: str) -> date | None:
+    """``parse_date`` with the field the message belongs to."""
+    try:
+        return parse_date(text)
+    except StructureError as error:
+        raise StructureError(field, error.message) from None
+
+
+def form_int(text: str | None, field: str, message: str) -> int | None:
+    """A whole number from a form, None when empty; ``message`` when it is not one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.lstrip("-").isdigit() or len(text) > 9:
+        raise StructureError(field, message)
+    return int(text)
+
+
+@dataclass
+class YearChoice:
+    """The year a page shows and the years to choose from."""
+
+    year: AcademicYear | None
+    years: list[AcademicYear]
+    today: date
+    can_manage: bool
+
+
+async def choose_year(request: Request, session: AsyncSession, year_id: int | None) -> YearChoice:
+    """The asked-for year of the current school (another school's id is a 404), or the current one."""
+    user = current_user(request)
+    school_id = current_school(user)
+    today = await school_day(session, school_id)
+    year = await year_for(session, school_id, today, year_id)
+    return YearChoice(year, await years_of(session, school_id), today, can_manage(request, user))
+
+
+async def school_day(session: AsyncSession, school_id: int) -> date:
+    """Today in the school's time zone."""
+    timezone = await session.scalar(select(School.timezone).where(School.id == school_id))
+    return school_today(timezone or "UTC")
+
+
+def can_manage(request: Request, user: CurrentUser | None) -> bool:
+    return user is not None and request.app.state.platform.permissions.allows(user.roles, "core.manage_structure")
+
+
+def year_query(choice: YearChoice) -> str:
+    return f"?year={choice.year.id}" if choice.year is not None else ""
+
+
+def structure_context(choice: YearChoice, tab: str, **values: Any) -> dict[str, Any]:
+    """What every structure page's template expects besides its own values."""
+    return {"choice": choice, "year": choice.year, "tab": tab, "tabs": TABS, "can_manage": choice.can_manage,
+            "errors": values.pop("errors", {}), "form": values.pop("form", {}), **values}
+
+
+def refusal_errors(error: StructureError) -> dict[str, str]:
+    return {error.field or "form": error.message}
