@@ -16,6 +16,8 @@ from core.plugins.calling import implementations, invoke, resolve
 from core.platform import Platform
 from core.school.models import School
 from core.school.services import SchoolService
+from core.structure.common import school_today
+from core.structure.demo import seed_structure
 
 DEFAULT_SEED = 2026
 DEMO_SCHOOL = {
@@ -58,7 +60,8 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
     async with platform.db.writing() as session:
         progress("core")
         school = await SchoolService(session).create(**DEMO_SCHOOL)
-        await _demo_users(platform, session, school)
+        password_hash = await _demo_users(platform, session, school)
+        await seed_structure(session, school.id, owner_rng(seed, "core"), school_today(school.timezone), password_hash)
         for impl in implementations(platform.hook.seed_demo_data):
             progress(impl.plugin_name)
             rng = owner_rng(seed, impl.plugin_name)
@@ -67,7 +70,7 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
     return school
 
 
-async def _demo_users(platform: Platform, session: Any, school: School) -> None:
+async def _demo_users(platform: Platform, session: Any, school: School) -> str:
     """One account per role, all with DEMO_PASSWORD (hashed once: the demo is not a real school)."""
     from core.auth.models import RoleGrant, UserAccount
 
@@ -77,3 +80,5 @@ async def _demo_users(platform: Platform, session: Any, school: School) -> None:
         session.add(account)
         await session.flush()
         session.add(RoleGrant(user_id=account.id, school_id=None if role == "operator" else school.id, role=role))
+    await session.flush()
+    return password_hash

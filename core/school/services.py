@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import SchoolCreated, emit
 from core.school.models import School
+from core.structure.organisation import OrganisationService
 
 
 class SchoolError(ValueError):
@@ -31,6 +32,7 @@ class SchoolService:
         school = School(name=name, short_name=short_name, timezone=timezone)
         self.session.add(school)
         await self.session.flush()
+        await OrganisationService(self.session, school.id).add_default_subjects()  # the school edits the list later
         emit(self.session, SchoolCreated(school_id=school.id, school_name=school.short_name))
         return school
 

@@ -13,7 +13,7 @@ from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from core.structure import rules
 from core.structure.common import (
-    StructureError, active_on, check_range, check_within_year, lock_school, overlapping, owned, require_staff,
+    StructureError, active_on, check_range, check_within_year, format_day, lock_school, overlapping, owned, require_staff,
 )
 from core.structure.models import (
     CURRICULUM_PATTERNS, GRADE_LEVELS, AcademicYear, ClassGroup, CurriculumLine, GradeLevelSettings, StudyGroup,
@@ -244,8 +244,8 @@ class PageService:
             id=row.id, subject=row.subject, holder=f"{row.class_level}{row.letter}" if row.class_group_id else row.group_name,
             grade_level=row.class_level or row.group_level, class_group_id=row.class_group_id, study_group_id=row.study_group_id,
         ) for row in found}
-        order = {row.id: (row.class_level or row.group_level, row.letter or "", row.group_name or "", row.sort_order, row.subject)
-                 for row in found}
+        # By grade level, then holder («5А» before «5А, английский язык, гр. 1»), then the school's subject order.
+        order = {row.id: (rows[row.id].grade_level, rows[row.id].holder, row.sort_order, row.subject) for row in found}
         subject_of = {row.id: row.subject_id for row in found}
         if rows:
             for page_id, teacher, name, hours in (await self.session.execute(
@@ -311,8 +311,16 @@ class PageService:
         return assignment
 
     async def end_assignment(self, assignment: TeachingAssignment, ends_on: date | None) -> None:
-        """The teacher leaves the page after ``ends_on``; the page and its journal stay."""
+        """The teacher leaves the page after ``ends_on``; the page and its journal stay. Ending only
+        shortens an assignment: a later end could overlap the next teacher's hours unchecked."""
         check_range(assignment.starts_on, ends_on, open_end=False)
+        assert ends_on is not None
+        if assignment.ends_on is not None and ends_on > assignment.ends_on:
+            raise StructureError("ends_on", _("The assignment already ends on %(date)s.", date=format_day(assignment.ends_on)))
+        year = await self.session.scalar(select(AcademicYear).join(SubjectPage, SubjectPage.academic_year_id == AcademicYear.id)
+                                         .where(SubjectPage.id == assignment.subject_page_id))
+        assert year is not None
+        check_within_year(year, assignment.starts_on, ends_on, "ends_on")
         assignment.ends_on = ends_on
         await self.session.flush()
 

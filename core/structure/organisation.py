@@ -4,6 +4,7 @@ classes and dated members."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import RoleGrant
 from core.i18n import gettext as _
 from core.structure.common import (
-    StructureError, check_range, check_within_year, lock_school, overlapping, owned, require_staff,
+    StructureError, check_range, check_within_year, format_day, lock_school, overlapping, owned, require_staff,
 )
 from core.structure.models import (
     GRADE_LEVELS, AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass, StudyGroupMember, Subject,
@@ -47,6 +48,7 @@ DEFAULT_SUBJECTS: tuple[tuple[str, str], ...] = (
     ("Индивидуальный проект", "Инд. проект"),
 )
 LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
+LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
 
 
 def class_sort_key(grade_level: int, letter: str) -> tuple[int, str]:
@@ -84,11 +86,11 @@ class OrganisationService:
             raise StructureError("sort_order", _("The place in the list is a number from 0 to 10000."))
         await lock_school(self.session, self.school_id)
         # Compared casefolded in Python: SQLite's lower() leaves Cyrillic alone, and a list is short.
-        same = next((other_id for other_id, other_name in (await self.session.execute(
+        same = next(((other_id, other_name) for other_id, other_name in (await self.session.execute(
             select(Subject.id, Subject.name).where(Subject.school_id == self.school_id))).all()
             if other_name.casefold() == name.casefold()), None)
-        if same is not None and (subject is None or same != subject.id):
-            raise StructureError("name", _("The school already has the subject «%(name)s».", name=name))
+        if same is not None and (subject is None or same[0] != subject.id):  # named as the list has it
+            raise StructureError("name", _("The school already has the subject «%(name)s».", name=same[1]))
         if subject is None:
             order = sort_order if sort_order is not None else 10 + int(await self.session.scalar(
                 select(func.coalesce(func.max(Subject.sort_order), 0)).where(Subject.school_id == self.school_id)) or 0)
@@ -116,7 +118,7 @@ class OrganisationService:
     async def add_class(self, year: AcademicYear, *, grade_level: int | None, letter: str, shift: int | None = 1) -> ClassGroup:
         if grade_level not in GRADE_LEVELS:
             raise StructureError("grade_level", _("Choose the class's grade level, from 1 to 11."))
-        letter = letter.strip().upper()
+        letter = letter.strip().upper().translate(LATIN_LOOKALIKES)  # «5A» typed on a Latin layout is 5А
         if not letter or len(letter) > 10 or not all(char.isalnum() or char in "-" for char in letter):
             raise StructureError("letter", _("Enter the class letter, e.g. «А»."))
         if shift not in (1, 2):
@@ -124,7 +126,8 @@ class OrganisationService:
         await lock_school(self.session, self.school_id)
         if await self.session.scalar(select(ClassGroup.id).where(
                 ClassGroup.academic_year_id == year.id, ClassGroup.grade_level == grade_level, ClassGroup.letter == letter)):
-            raise StructureError("letter", _("The class %(name)s already exists this year.", name=f"{grade_level}{letter}"))
+            name = f"{grade_level}{letter}"
+            raise StructureError("letter", _("The class %(name)s already exists this year.", name=name))
         class_group = ClassGroup(school_id=self.school_id, academic_year_id=year.id, grade_level=grade_level,
                                  letter=letter, shift=shift)
         self.session.add(class_group)
@@ -168,9 +171,20 @@ class OrganisationService:
         return appointment
 
     async def end_appointment(self, appointment: ClassTeacherAppointment, ends_on: date | None) -> None:
-        check_range(appointment.starts_on, ends_on, open_end=False)
+        """Ending only shortens an appointment: a later end could overlap the next one unchecked."""
+        await self._check_end(appointment.starts_on, appointment.ends_on, ends_on,
+                              select(ClassGroup.academic_year_id).where(ClassGroup.id == appointment.class_group_id))
         appointment.ends_on = ends_on
         await self.session.flush()
+
+    async def _check_end(self, starts_on: date, old_end: date | None, ends_on: date | None, year_id: Any) -> None:
+        check_range(starts_on, ends_on, open_end=False)
+        assert ends_on is not None
+        if old_end is not None and ends_on > old_end:
+            raise StructureError("ends_on", _("It already ends on %(date)s.", date=format_day(old_end)))
+        year = await self.session.get(AcademicYear, await self.session.scalar(year_id))
+        assert year is not None
+        check_within_year(year, starts_on, ends_on, "ends_on")
 
     # ---- study groups -------------------------------------------------------------------------
 
@@ -189,8 +203,9 @@ class OrganisationService:
         if len(levels) > 1:
             raise StructureError("class_ids", _("A group draws on classes of one grade level; these are of grades %(levels)s.",
                                                 levels=", ".join(map(str, sorted(levels)))))
-        if subject_id is not None:
-            await owned(self.session, Subject, subject_id, self.school_id)
+        if subject_id is not None and not await self.session.scalar(
+                select(Subject.id).where(Subject.id == subject_id, Subject.school_id == self.school_id)):
+            raise StructureError("subject_id", _("Choose a subject of the school."))  # a form's choice: 422, not 404
         await lock_school(self.session, self.school_id)
         if await self.session.scalar(select(StudyGroup.id).where(StudyGroup.academic_year_id == year.id, StudyGroup.name == name)):
             raise StructureError("name", _("A group with this name already exists this year."))
@@ -240,7 +255,9 @@ class OrganisationService:
         return member
 
     async def end_member(self, member: StudyGroupMember, ends_on: date | None) -> None:
-        check_range(member.starts_on, ends_on, open_end=False)
+        """Ending only shortens a membership (see ``end_appointment``)."""
+        await self._check_end(member.starts_on, member.ends_on, ends_on,
+                              select(StudyGroup.academic_year_id).where(StudyGroup.id == member.study_group_id))
         member.ends_on = ends_on
         await self.session.flush()
 

@@ -50,4 +50,10 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
     return [
         UserTextField(form="core:admin_user_create", field="full_name", shown_on=shown),
         UserTextField(form="core:admin_user_update", field="full_name", shown_on=shown),
+        UserTextField(form="core:subject_create", field="name",
+                      shown_on=("core:subjects", "core:curriculum", "core:subject_pages", "core:subject_page", "core:class")),
+        UserTextField(form="core:subject_update", field="short_name", shown_on=("core:subjects", "core:curriculum")),
+        UserTextField(form="core:group_create", field="name", shown_on=("core:groups", "core:group", "core:class", "core:subject_pages")),
+        UserTextField(form="core:days_create", field="name", shown_on=("core:calendar",)),
+        UserTextField(form="core:bells_create", field="name", shown_on=("core:calendar",)),
     ]

@@ -63,6 +63,8 @@ async def test_hook_user_text_fields(make_platform):
     fields = [f for _plugin, found in call_sync_each(platform.hook.user_text_fields, platform=platform) for f in found]
     assert [(f.form, f.field) for f in fields] == [
         ("core:admin_user_create", "full_name"), ("core:admin_user_update", "full_name"),
+        ("core:subject_create", "name"), ("core:subject_update", "short_name"), ("core:group_create", "name"),
+        ("core:days_create", "name"), ("core:bells_create", "name"),
         ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
     ]
     for field in fields:

@@ -4,6 +4,7 @@ page that shows them is opened as each role that may see it. Nothing may run or 
 from __future__ import annotations
 
 import json
+import re
 
 
 from tests.e2e.conftest import sign_in
@@ -69,6 +70,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
                                             headers={"x-csrftoken": teacher.csrf})
         assert answer.status == 201
         TALLY["XSS payloads stored"] += 2
+    structure = await store_in_the_structure(admin, live_server)
     await admin_context.close()
     await teacher_context.close()
 
@@ -76,7 +78,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     for login in DEMO_LOGINS.values():  # every role, on every page that shows stored text it may see
         context, page = await new_tab(browser, live_server, login)
         role = next(r for r, name in DEMO_LOGINS.items() if name == login)
-        for path in [p for name, p in shown_pages(created) if role in MATRIX[name].allowed]:
+        for path in [p for name, p in shown_pages(created, structure) if role in MATRIX[name].allowed]:
             response = await page.goto(f"{live_server}{path}")
             assert response.status == 200, (login, path, response.status)
             await page.wait_for_timeout(200)  # give anything that would run the chance to
@@ -92,11 +94,41 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
 DEMO_LOGINS = {role: role.replace("_", "-").replace("journal-admin", "admin") for role in ROLES}
 
 
-def shown_pages(created: list[int]) -> list[tuple[str, str]]:
+async def store_in_the_structure(admin, base: str) -> dict[str, int]:
+    """Payloads as subject names and short names, group names, holiday and bell-schedule names of
+    the demo's year (id 1), on a subject page of class 1 (1А); returns the ids the pages show."""
+    async def post(path: str, form: dict) -> str:
+        answer = await admin.request.post(f"{base}{path}", form={**form, "_csrf_token": admin.csrf}, max_redirects=0)
+        assert answer.status == 303, (path, form, answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 1
+        return answer.headers["location"]
+
+    for number, payload in enumerate(PAYLOADS):
+        await post("/structure/subjects", {"name": payload, "short_name": "", "sort_order": ""})
+        await post("/structure/years/1/groups", {"name": payload, "subject_id": "", "class_ids": "1"})
+        await post("/structure/years/1/days", {"kind": "holiday", "name": payload, "starts_on": "2027-04-12", "ends_on": "",
+                                               "grade_from": "1", "grade_to": "11"})
+        await post("/structure/years/1/bells", {"name": payload, "shift": "2", "kind": "regular", "grade_level": "", "valid_from": "",
+                                                "valid_to": "", "bells": "14:00-14:40"})
+    listing = await admin.request.get(f"{base}/structure/subjects")
+    subject = int(re.findall(r'/structure/subjects/(\d+)', await listing.text())[-1])
+    for payload in [p for p in PAYLOADS if len(p) <= 40][:5]:
+        await post(f"/structure/subjects/{subject}", {"name": f"Предмет {len(payload)}", "short_name": payload, "sort_order": "1"})
+    page = await post("/structure/years/1/pages", {"subject_id": str(subject), "holder": "c1"})
+    groups = await admin.request.get(f"{base}/structure/groups?year=1")
+    group = int(re.findall(r'/structure/groups/(\d+)', await groups.text())[-1])
+    return {"group": group, "page": int(page.rsplit("/", 1)[1]) if page.rsplit("/", 1)[1].isdigit() else 0}
+
+
+def shown_pages(created: list[int], structure: dict[str, int]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
              ("core:admin_user", f"/admin/users/{created[-1]}"), ("testplugin:notes_page", "/testplugin/notes"),
-             ("testplugin:notes", "/testplugin/schools/1/notes"), ("core:dashboard", "/")]
+             ("testplugin:notes", "/testplugin/schools/1/notes"), ("core:dashboard", "/"),
+             ("core:subjects", "/structure/subjects"), ("core:curriculum", "/structure/curriculum"),
+             ("core:subject_pages", "/structure/pages"), ("core:subject_page", f"/structure/pages/{structure['page']}"),
+             ("core:class", "/structure/classes/1"), ("core:groups", "/structure/groups"),
+             ("core:group", f"/structure/groups/{structure['group']}"), ("core:calendar", "/structure/calendar")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -15,6 +15,8 @@ from core.access.roles import ROLES
 
 ALL = frozenset(ROLES)
 ADMINS = frozenset({"journal_admin", "operator"})
+STRUCTURE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})
+TEACHERS = frozenset({"teacher", "class_teacher"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -47,6 +49,59 @@ MATRIX: dict[str, Row] = {
     "core:admin_user_roles": Row("POST", "/admin/users/{target}/roles", ADMINS, (303,), form={"role": "teacher", "action": "grant"}),
     "core:admin_modules": Row("GET", "/admin/modules", ADMINS, content="Модули школы"),
     "core:admin_modules_switch": Row("POST", "/admin/modules", ADMINS, (303,), form={"plugin": "testdependent", "enabled": "1"}),
+    # The school's structure: the administrators edit, the administration reads, teachers see their own load.
+    "core:calendar": Row("GET", "/structure/calendar?year={year}", STRUCTURE_READERS, content="2026/2027"),
+    "core:year_create": Row("POST", "/structure/years", ADMINS, (303,), form={"starts_on": "{new_year_start}", "ends_on": "{new_year_end}"}),
+    "core:year_level_update": Row("POST", "/structure/years/{year}/levels/5", ADMINS, (303,), form={
+        "period_kind": "quarter", "days_per_week": "5", "study_weeks": "34", "weekly_limit": ""}),
+    "core:period_create": Row("POST", "/structure/years/{year}/periods", ADMINS, (303,), form={
+        "kind": "trimester", "number": "{trimester}", "starts_on": "{trimester_start}", "ends_on": "{trimester_end}"}),
+    "core:period_delete": Row("POST", "/structure/years/{year}/periods/{own_period}/delete", ADMINS, (303,), form={}),
+    "core:days_create": Row("POST", "/structure/years/{year}/days", ADMINS, (303,), form={
+        "kind": "shortened", "name": "Сокращённый день {role}", "starts_on": "2026-12-30", "ends_on": "", "grade_from": "1", "grade_to": "11"}),
+    "core:days_delete": Row("POST", "/structure/years/{year}/days/{own_days}/delete", ADMINS, (303,), form={}),
+    "core:bells_create": Row("POST", "/structure/years/{year}/bells", ADMINS, (303,), form={
+        "name": "Звонки {role} 2", "shift": "2", "kind": "regular", "grade_level": "", "valid_from": "", "valid_to": "",
+        "bells": "13:00-13:40\n13:50-14:30"}),
+    "core:bells_delete": Row("POST", "/structure/years/{year}/bells/{own_bells}/delete", ADMINS, (303,), form={}),
+    "core:classes": Row("GET", "/structure/classes?year={year}", STRUCTURE_READERS, content="5А"),
+    "core:class_create": Row("POST", "/structure/years/{year}/classes", ADMINS, (303,), form={"grade_level": "7", "letter": "{new_letter}", "shift": "1"}),
+    "core:class": Row("GET", "/structure/classes/{class_5a}", STRUCTURE_READERS, content="5А, английский язык, гр. 1"),
+    "core:class_shift": Row("POST", "/structure/classes/{own_class}/shift", ADMINS, (303,), form={"shift": "2"}),
+    "core:class_teacher_appoint": Row("POST", "/structure/classes/{own_class}/class-teachers", ADMINS, (303,), form={
+        "teacher_id": "{target}", "starts_on": "2026-09-01", "ends_on": ""}),
+    "core:class_teacher_end": Row("POST", "/structure/class-teachers/{appointment}/end", ADMINS, (303,), form={"ends_on": "2027-05-31"}),
+    "core:subjects": Row("GET", "/structure/subjects", STRUCTURE_READERS, content="Иностранный язык (английский)"),
+    "core:subject_create": Row("POST", "/structure/subjects", ADMINS, (303,), form={"name": "Черчение {role}", "short_name": "", "sort_order": ""}),
+    "core:subject_defaults": Row("POST", "/structure/subjects/defaults", ADMINS, (303,), form={}),
+    "core:subject_update": Row("POST", "/structure/subjects/{own_subject}", ADMINS, (303,), form={
+        "name": "Элективный курс {role}", "short_name": "Электив", "sort_order": "500"}),
+    "core:subject_archive": Row("POST", "/structure/subjects/{own_subject}/archive", ADMINS, (303,), form={"archived": "1"}),
+    "core:groups": Row("GET", "/structure/groups?year={year}", STRUCTURE_READERS, content="5А, английский язык, гр. 1"),
+    "core:group_create": Row("POST", "/structure/years/{year}/groups", ADMINS, (303,), form={
+        "name": "Группа {role}", "subject_id": "", "class_ids": "{class_5a}"}),
+    "core:group": Row("GET", "/structure/groups/{group}", STRUCTURE_READERS, content="5А, английский язык, гр. 1"),
+    "core:group_member_add": Row("POST", "/structure/groups/{group}/members", ADMINS, (303,), form={
+        "student_id": "{student}", "starts_on": "{member_start}", "ends_on": "{member_end}"}),
+    "core:group_member_end": Row("POST", "/structure/group-members/{own_member}/end", ADMINS, (303,), form={"ends_on": "{own_member_end}"}),
+    "core:curriculum": Row("GET", "/structure/curriculum?year={year}", STRUCTURE_READERS, content="Математика"),
+    "core:curriculum_set": Row("POST", "/structure/years/{year}/curriculum", ADMINS, (303,), form={
+        "grade_level": "6", "subject_id": "{mathematics}", "hours": "5", "pattern": "weekly"}),
+    "core:ungraded_create": Row("POST", "/structure/years/{year}/ungraded", ADMINS, (303,), form={
+        "subject_id": "{own_subject}", "holder": "c{class_5a}", "study_period_id": ""}),
+    "core:ungraded_delete": Row("POST", "/structure/years/{year}/ungraded/{own_rule}/delete", ADMINS, (303,), form={}),
+    "core:subject_pages": Row("GET", "/structure/pages?year={year}", STRUCTURE_READERS, content="Целевой Учитель Тестович"),
+    "core:subject_pages_generate": Row("POST", "/structure/years/{year}/pages/generate", ADMINS, (303,), form={}),
+    "core:subject_page_create": Row("POST", "/structure/years/{year}/pages", ADMINS, (303,), form={
+        "subject_id": "{own_subject}", "holder": "c{class_5a}"}),
+    "core:subject_page": Row("GET", "/structure/pages/{math_page}", STRUCTURE_READERS, content="Целевой Учитель Тестович"),
+    "core:assignment_create": Row("POST", "/structure/pages/{group_page}/assignments", ADMINS, (303,), form={
+        "teacher_id": "{assign_teacher}", "hours": "1", "starts_on": "{assign_start}", "ends_on": ""}),
+    "core:assignment_end": Row("POST", "/structure/assignments/{assignment}/end", ADMINS, (303,), form={"ends_on": "2027-05-31"}),
+    "core:teacher_replace": Row("POST", "/structure/pages/{replaced_page}/replace", ADMINS, (303,), form={
+        "assignment_id": "{own_assignment}", "teacher_id": "{replace_teacher}", "starts_on": "2026-12-01"}),
+    "core:load": Row("GET", "/structure/load?year={year}&day=2026-10-01", STRUCTURE_READERS, content="Целевой Учитель Тестович"),
+    "core:my_load": Row("GET", "/structure/my-load", TEACHERS, content="5А, английский язык, гр. 1"),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),
@@ -65,7 +120,7 @@ MATRIX: dict[str, Row] = {
 
 def fill(value: Any, world: Any, role: str) -> Any:
     if isinstance(value, str):
-        return value.format(home=world.home, target=world.target, role=role)
+        return value.format(**world.values(role))
     if isinstance(value, dict):
         return {k: fill(v, world, role) for k, v in value.items()}
     return value

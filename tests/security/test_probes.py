@@ -116,3 +116,33 @@ async def test_injection_strings_never_reach_the_database_as_sql(world: World, t
         if response.status_code >= 500:
             failures.append(f"account form with {payload!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+async def test_structure_object_probes(world: World, tally, database_url):
+    """Another school's journal administrator — who may edit a structure, just not this one —
+    reaches none of this school's years, classes, groups, pages or assignments, whatever the id."""
+    home = world.values("journal_admin")
+    keys = [key for key, value in home.items() if isinstance(value, int) and key not in ("home", "target", "student")]
+    failures = []
+    async with database_unchanged(database_url):
+        for name, row in MATRIX.items():
+            for key in [key for key in keys if "{" + key + "}" in row.path]:
+                answers = {}
+                # Ids next to this one may be the prober's own school's objects: those it may reach.
+                variants = {label: value for label, value in id_variants(home[key], 0).items()
+                            if label not in ("a swapped id", "+1", "-1")}
+                for label, value in variants.items():
+                    path = row.path.format(**{**home, key: value})
+                    kwargs = {"data": fill(row.form, world, "journal_admin")} if row.form is not None else {}
+                    response = await world.request("admin-other", row.method, path, **kwargs)
+                    tally["object probes"] += 1
+                    answers[label] = (response.status_code, scrub(response.text, path))
+                    if response.status_code not in (403, 404):
+                        failures.append(f"{name} {key}={label}: {response.status_code}")
+                    if world.target_name in response.text:
+                        tally["leaks"] += 1
+                        failures.append(f"{name} {key}={label}: body shows the class teacher's name")
+                if answers["the object"] != answers["missing"]:
+                    tally["leaks"] += 1
+                    failures.append(f"{name} {key}: the answer differs when the object exists")
+    assert not failures, "\n".join(failures)

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.access.roles import ROLES
 from tests.support.people import add_school, add_user, csrf_from
+from tests.support.structure import SmallSchool, add_small_school, add_structure_targets
 
 ANONYMOUS = "anonymous"
 EVERY_ROLE = tuple(ROLES)
@@ -33,6 +34,10 @@ class World:
     neighbour: int = 0  # another account of the home school, right after the target
     stranger_name: str = "Чужой Учитель Сторонний"
     sessions: dict[str, Session] = field(default_factory=dict)
+    structure: SmallSchool = field(default_factory=SmallSchool)  # the home school's year, class, pages ...
+    other_structure: SmallSchool = field(default_factory=SmallSchool)  # the same in the other school
+    per_role: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects a POST row changes, one set per writer
+    accounts: dict[str, int] = field(default_factory=dict)  # role → its home-school account
 
     async def build(self) -> "World":
         # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
@@ -44,13 +49,24 @@ class World:
         self.stranger = await add_user(self.url, "stranger", [("teacher", self.other)], full_name=self.stranger_name)
         await add_user(self.url, "admin-other", [("journal_admin", self.other)])
         for role in EVERY_ROLE:
-            await add_user(self.url, f"{role}-home", [(role, None if role == "operator" else self.home)])
+            self.accounts[role] = await add_user(self.url, f"{role}-home", [(role, None if role == "operator" else self.home)])
         self.target = await add_user(self.url, "target", [("teacher", self.home)], full_name=self.target_name)
         self.neighbour = await add_user(self.url, "neighbour", [("teacher", self.home)])
+        self.structure = await add_small_school(self.url, self.home, self.target)
+        self.other_structure = await add_small_school(self.url, self.other, self.stranger)
+        self.per_role = await add_structure_targets(self.url, self.home, self.structure, ("journal_admin", "operator"),
+                                                    student=self.accounts["student"], teachers=(self.target, self.neighbour),
+                                                    own_load=(self.accounts["teacher"], self.accounts["class_teacher"]))
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
             await self.sign_in(who)
         self.sessions[ANONYMOUS] = Session({}, None)
         return self
+
+    def values(self, role: str) -> dict[str, Any]:
+        """What a matrix row's ``{placeholders}`` are filled with, for ``role``."""
+        own = self.per_role.get(role) or self.per_role.get("journal_admin", {})
+        return {"home": self.home, "target": self.target, "role": role, "student": self.accounts.get("student"),
+                **vars(self.structure), **own}
 
     async def sign_in(self, who: str) -> None:
         login = who if who in ("stranger", "admin-other") else f"{who}-home"

@@ -68,7 +68,7 @@ def form_int(text: str | None, field: str, message: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not text.lstrip("-").isdigit() or len(text) > 9:
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 9:  # «²» is a digit to isdigit()
         raise StructureError(field, message)
     return int(text)
 
