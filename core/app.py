@@ -36,6 +36,8 @@ HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,
     "historyCacheSize": 0,
+    # Not "style": settling it copies the empty style="" browsers leave on inputs, which the CSP refuses.
+    "attributesToSettle": ["class", "width", "height"],
     "refreshOnHistoryMiss": True,
     "responseHandling": [
         {"code": "204", "swap": False},

@@ -247,30 +247,31 @@ class CalendarService:
     # ---- derived facts ------------------------------------------------------------------------
 
     async def calendar_weeks(self, year: AcademicYear) -> dict[int, int]:
-        """Study weeks the calendar really holds per grade level: Monday-weeks of the year with at
-        least one day outside vacations and holidays. Shown beside the set figure as a check."""
+        """Study weeks the calendar really holds per grade level, shown beside the set figure as a
+        check: its lesson days (the level's 5 or 6 days a week, not a vacation or holiday) from the
+        first to the last day of the level's study periods (the year, if it has none), in weeks."""
         days_off = (await self.session.execute(
             select(CalendarDays.starts_on, CalendarDays.ends_on, CalendarDays.grade_from, CalendarDays.grade_to)
             .where(CalendarDays.academic_year_id == year.id, CalendarDays.kind != "shortened"))).all()
+        spans = {kind: (start, end) for kind, start, end in (await self.session.execute(
+            select(StudyPeriod.kind, func.min(StudyPeriod.starts_on), func.max(StudyPeriod.ends_on))
+            .where(StudyPeriod.academic_year_id == year.id).group_by(StudyPeriod.kind))).all()}
         result: dict[int, int] = {}
-        for level in GRADE_LEVELS:
-            off = [(row.starts_on, row.ends_on) for row in days_off if row.grade_from <= level <= row.grade_to]
-            result[level] = count_study_weeks(year.starts_on, year.ends_on, off, 5)
+        for level in await self.settings(year):
+            starts, ends = spans.get(level.period_kind, (year.starts_on, year.ends_on))
+            off = [(row.starts_on, row.ends_on) for row in days_off if row.grade_from <= level.grade_level <= row.grade_to]
+            result[level.grade_level] = count_study_weeks(starts, ends, off, level.days_per_week)
         return result
 
 
 def count_study_weeks(starts_on: date, ends_on: date, days_off: list[tuple[date, date]], days_per_week: int) -> int:
-    """Weeks (Monday to Sunday) with at least one lesson day between the dates."""
+    """Lesson days between the dates (the first ``days_per_week`` days of each week, not a day off)
+    counted in whole weeks: 168 lesson days of a 5-day week are 34 weeks (33,6 rounded)."""
     from datetime import timedelta
 
-    weeks: set[date] = set()
-    day = starts_on
+    lesson_days, day = 0, starts_on
     while day <= ends_on:
         if day.weekday() < days_per_week and not any(start <= day <= end for start, end in days_off):
-            weeks.add(day - timedelta(days=day.weekday()))
+            lesson_days += 1
         day += timedelta(days=1)
-    return len(weeks)
-
-
-async def count_years(session: AsyncSession, school_id: int) -> int:
-    return int(await session.scalar(select(func.count()).select_from(AcademicYear).where(AcademicYear.school_id == school_id)) or 0)
+    return round(lesson_days / days_per_week)

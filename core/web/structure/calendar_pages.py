@@ -27,10 +27,9 @@ from core.structure import rules
 from core.structure.calendar import BellInput, CalendarService
 from core.structure.common import StructureError, format_day, owned
 from core.structure.models import GRADE_LEVELS, PERIOD_COUNTS, PERIOD_KINDS, AcademicYear
-from core.web.guards import MAX_ID
 from core.web.pages import flash, is_htmx, redirect, render
 from core.web.sessions import current_user
-from core.web.structure.common import MANAGE, VIEW, choose_year, form_date, form_int, refusal_errors, structure_context
+from core.web.structure.common import MANAGE, VIEW, choose_year, form_date, form_int, refusal_errors, structure_context, year_param
 
 PAGE = "core/structure/calendar.html"
 PERIOD_KIND_LABELS = {"quarter": N_("Quarters"), "trimester": N_("Trimesters"), "half_year": N_("Half-years")}
@@ -135,14 +134,6 @@ def grade_number(text: str, field: str) -> int | None:
     return form_int(text, field, _("Choose a grade level from 1 to 11."))
 
 
-def year_param(year: str) -> int | None:
-    """``?year=<id>``: empty is the current year; anything but a row id is a missing page."""
-    year = year.strip()
-    if not year:
-        return None
-    if not year.isdigit() or int(year) > MAX_ID:
-        raise NotFoundException()
-    return int(year)
 
 
 # ---- what the page shows ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar import Request
+from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from core.school.models import School
 from core.structure.calendar import year_for, years_of
 from core.structure.common import StructureError, school_today
 from core.structure.models import AcademicYear
+from core.web.guards import MAX_ID
 from core.web.sessions import current_user
 
 VIEW = {"permission": "core.view_structure"}
@@ -61,6 +63,22 @@ def form_date(text: str | None, field: str) -> date | None:
         return parse_date(text)
     except StructureError as error:
         raise StructureError(field, error.message) from None
+
+
+def query_id(text: str, low: int = 1, high: int = MAX_ID) -> int | None:
+    """A filter's number from the address (an id, a grade level); anything else means no filter."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and low <= int(text) <= high else None
+
+
+def year_param(text: str) -> int | None:
+    """``?year=<id>``: empty is the current year; anything but an id names no year: 404."""
+    if not text.strip():
+        return None
+    found = query_id(text)
+    if found is None:
+        raise NotFoundException()
+    return found
 
 
 def form_int(text: str | None, field: str, message: str) -> int | None:

@@ -31,7 +31,7 @@ from core.structure.curriculum import CurriculumService, PageService
 from core.structure.models import CURRICULUM_PATTERNS, ClassGroup, CurriculumLine, StudyPeriod, Subject, UngradedRule
 from core.web.pages import flash, is_htmx, redirect, render, render_fragment, wants_partial
 from core.web.sessions import current_user
-from core.web.structure.common import MANAGE, VIEW, choose_year, form_int, refusal_errors, structure_context
+from core.web.structure.common import MANAGE, VIEW, choose_year, form_int, refusal_errors, structure_context, year_param
 
 PAGE = "core/structure/curriculum.html"
 TABLE = ("core/structure/_curriculum_table.html", "core-curriculum-table")
@@ -56,14 +56,6 @@ def band_levels(levels: str) -> range:
     return BANDS.get(levels, range(1, 12))
 
 
-def query_id(text: str) -> int | None:
-    """An id from the query string; a malformed one names no row of this school: 404."""
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 9:
-        raise NotFoundException()
-    return int(text)
 
 
 def parse_cell(text: str, pattern: str) -> tuple[int | None, str]:
@@ -178,7 +170,7 @@ async def curriculum_context(request: Request, session: AsyncSession, year_id: i
 async def curriculum_page(request: Request, platform: NamedDependency[Platform], year: FromQuery[str] = "",
                           levels: FromQuery[str] = "", view: FromQuery[str] = "") -> Response[str]:
     async with platform.db.reading() as session:
-        context = await curriculum_context(request, session, query_id(year), levels=levels, view=view)
+        context = await curriculum_context(request, session, year_param(year), levels=levels, view=view)
     return await render(request, PAGE, context, partial=TABLE)
 
 

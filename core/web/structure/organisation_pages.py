@@ -35,7 +35,8 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import (
-    MANAGE, VIEW, YearChoice, can_manage, choose_year, form_date, form_int, refusal_errors, structure_context,
+    MANAGE, VIEW, YearChoice, can_manage, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
+    year_param,
 )
 
 ClassQuery = Annotated[str, QueryParameter(name="class")]  # «class» is a Python keyword
@@ -52,10 +53,6 @@ def search_key(text: str, *, spaces: bool = True) -> str:
     return " ".join(text.split()) if spaces else "".join(text.split())
 
 
-def query_int(text: str, low: int = 1, high: int = MAX_ID) -> int | None:
-    """A filter's number from the address; anything else means "no filter"."""
-    text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and low <= int(text) <= high else None
 
 
 def first_day(choice: YearChoice) -> date | None:
@@ -138,8 +135,8 @@ async def classes_context(request: Request, session: AsyncSession, *, year_id: i
 async def classes_page(request: Request, platform: NamedDependency[Platform], year: FromQuery[str] = "",
                        q: FromQuery[str] = "", level: FromQuery[str] = "") -> Response[str]:
     async with platform.db.reading() as session:
-        context = await classes_context(request, session, year_id=query_int(year), q=q[:100],
-                                        level=query_int(level, 1, 11))
+        context = await classes_context(request, session, year_id=year_param(year), q=q[:100],
+                                        level=query_id(level, 1, 11))
     return await render(request, "core/structure/classes.html", context,
                         partial=("core/structure/_classes_table.html", "core-classes-table"))
 
@@ -314,9 +311,9 @@ async def subjects_context(request: Request, session: AsyncSession, *, year_id: 
 async def subjects_page(request: Request, platform: NamedDependency[Platform], year: FromQuery[str] = "",
                         q: FromQuery[str] = "", archived: FromQuery[str] = "", edit: FromQuery[str] = "") -> Response[str]:
     """``?edit=<id>`` opens that subject's row for editing (htmx swaps just the row)."""
-    edit_id = query_int(edit) if can_manage(request, current_user(request)) else None
+    edit_id = query_id(edit) if can_manage(request, current_user(request)) else None
     async with platform.db.reading() as session:
-        context = await subjects_context(request, session, year_id=query_int(year), q=q[:100], archived=archived == "1",
+        context = await subjects_context(request, session, year_id=year_param(year), q=q[:100], archived=archived == "1",
                                          edit=edit_id)
     subject = context["edit_subject"]
     if subject is not None:
@@ -462,8 +459,8 @@ async def groups_context(request: Request, session: AsyncSession, *, year_id: in
 async def groups_page(request: Request, platform: NamedDependency[Platform], year: FromQuery[str] = "",
                       q: FromQuery[str] = "", level: FromQuery[str] = "", class_: ClassQuery = "") -> Response[str]:
     async with platform.db.reading() as session:
-        context = await groups_context(request, session, year_id=query_int(year), q=q[:100],
-                                       level=query_int(level, 1, 11), class_id=query_int(class_))
+        context = await groups_context(request, session, year_id=year_param(year), q=q[:100],
+                                       level=query_id(level, 1, 11), class_id=query_id(class_))
     return await render(request, "core/structure/groups.html", context,
                         partial=("core/structure/_groups_table.html", "core-groups-table"))
 

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import QueryParameter
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +35,8 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import (
-    MANAGE, OWN_LOAD, VIEW, YearChoice, choose_year, form_date, form_int, refusal_errors, structure_context,
+    MANAGE, OWN_LOAD, VIEW, YearChoice, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
+    year_param,
 )
 
 TEMPLATES = "core/structure/"
@@ -53,20 +53,8 @@ def folded(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-def query_id(text: str) -> int | None:
-    """An id from a filter; anything else means "no filter"."""
-    text = text.strip()
-    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
 
 
-def year_param(text: str) -> int | None:
-    """``?year=``: empty is the current year; anything but an id is a year that does not exist."""
-    if not text.strip():
-        return None
-    found = query_id(text)
-    if found is None:
-        raise NotFoundException()
-    return found
 
 
 def day_within(year: AcademicYear, day: date) -> date:

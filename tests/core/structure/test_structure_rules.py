@@ -69,9 +69,11 @@ def test_curriculum_totals_of_a_six_day_grade_ten_with_a_half_year_subject():
 
 
 def test_study_weeks_counted_from_the_calendar():
-    # 1–30 September 2026 (Tuesday to Wednesday): five Monday-weeks; a vacation of a whole week removes one.
-    assert count_study_weeks(date(2026, 9, 1), date(2026, 9, 30), [], 5) == 5
-    assert count_study_weeks(date(2026, 9, 1), date(2026, 9, 30), [(date(2026, 9, 14), date(2026, 9, 20))], 5) == 4
+    # 1–30 September 2026: 22 weekdays = 4,4 weeks of five days → 4; a week's vacation leaves 17 → 3,4 → 3;
+    # a 6-day week has 26 lesson days = 4,3 → 4.
+    assert count_study_weeks(date(2026, 9, 1), date(2026, 9, 30), [], 5) == 4
+    assert count_study_weeks(date(2026, 9, 1), date(2026, 9, 30), [(date(2026, 9, 14), date(2026, 9, 20))], 5) == 3
+    assert count_study_weeks(date(2026, 9, 1), date(2026, 9, 30), [], 6) == 4
 
 
 # ---- calendar ----------------------------------------------------------------------------------
