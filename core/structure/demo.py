@@ -128,11 +128,11 @@ async def _periods_and_days(calendar: CalendarService, year: AcademicYear, y: in
     """A calendar of the kind the Ministry recommends: holidays moved off weekends, the extra
     February week for first grade, and as many lesson days as 34 weeks (33 in first grade) need."""
     quarters = [(date(y, 9, 1), date(y, 10, 24)), (date(y, 11, 5), date(y, 12, 29)),
-                (date(y + 1, 1, 11), date(y + 1, 3, 21)), (date(y + 1, 3, 31), date(y + 1, 5, 28))]
+                (date(y + 1, 1, 11), date(y + 1, 3, 21)), (date(y + 1, 3, 31), date(y + 1, 5, 31))]
     for number, (starts, ends) in enumerate(quarters, start=1):
         await calendar.add_period(year, "quarter", number, starts, ends)
     await calendar.add_period(year, "half_year", 1, date(y, 9, 1), date(y, 12, 29))
-    await calendar.add_period(year, "half_year", 2, date(y + 1, 1, 11), date(y + 1, 5, 28))
+    await calendar.add_period(year, "half_year", 2, date(y + 1, 1, 11), date(y + 1, 5, 31))
     vacations = [("Осенние каникулы", date(y, 10, 25), date(y, 11, 4)), ("Зимние каникулы", date(y, 12, 30), date(y + 1, 1, 10)),
                  ("Весенние каникулы", date(y + 1, 3, 22), date(y + 1, 3, 30))]
     for name, starts, ends in vacations:

@@ -104,8 +104,9 @@ async def store_in_the_structure(admin, base: str) -> dict[str, int]:
         return answer.headers["location"]
 
     for number, payload in enumerate(PAYLOADS):
-        await post("/structure/subjects", {"name": payload, "short_name": "", "sort_order": ""})
-        await post("/structure/years/1/groups", {"name": payload, "subject_id": "", "class_ids": "1"})
+        named = f"{number} {payload}"[:200]  # names are unique regardless of case, and two payloads differ only so
+        await post("/structure/subjects", {"name": named, "short_name": "", "sort_order": ""})
+        await post("/structure/years/1/groups", {"name": named, "subject_id": "", "class_ids": "1"})
         await post("/structure/years/1/days", {"kind": "holiday", "name": payload, "starts_on": "2027-04-12", "ends_on": "",
                                                "grade_from": "1", "grade_to": "11"})
         await post("/structure/years/1/bells", {"name": payload, "shift": "2", "kind": "regular", "grade_level": "", "valid_from": "",
