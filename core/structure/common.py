@@ -62,6 +62,20 @@ def check_within_year(year: AcademicYear, starts_on: date, ends_on: date | None,
                                       ends=year.ends_on.strftime("%d.%m.%Y")))
 
 
+async def shorten(session: AsyncSession, row: Any, ends_on: date | None, year: Any) -> None:
+    """End a dated row (appointment, membership, assignment) on ``ends_on``: only ever earlier, since
+    a later end could overlap the next row unchecked, and within the year (``year``: a select of it)."""
+    check_range(row.starts_on, ends_on, open_end=False)
+    assert ends_on is not None
+    if row.ends_on is not None and ends_on > row.ends_on:
+        raise StructureError("ends_on", _("It already ends on %(date)s.", date=format_day(row.ends_on)))
+    found = await session.scalar(year)
+    assert found is not None
+    check_within_year(found, row.starts_on, ends_on, "ends_on")
+    row.ends_on = ends_on
+    await session.flush()
+
+
 def overlapping(starts_column: Any, ends_column: Any, starts_on: date, ends_on: date | None) -> ColumnElement[bool]:
     """SQL: the row's inclusive range (open end: NULL) shares a day with ``starts_on .. ends_on``."""
     condition = or_(ends_column.is_(None), ends_column >= starts_on)

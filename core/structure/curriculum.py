@@ -13,7 +13,8 @@ from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from core.structure import rules
 from core.structure.common import (
-    StructureError, active_on, check_range, check_within_year, format_day, lock_school, overlapping, owned, require_staff,
+    StructureError, active_on, check_range, check_within_year, lock_school, overlapping, owned, require_staff,
+    shorten,
 )
 from core.structure.models import (
     CURRICULUM_PATTERNS, GRADE_LEVELS, AcademicYear, ClassGroup, CurriculumLine, GradeLevelSettings, StudyGroup,
@@ -311,18 +312,9 @@ class PageService:
         return assignment
 
     async def end_assignment(self, assignment: TeachingAssignment, ends_on: date | None) -> None:
-        """The teacher leaves the page after ``ends_on``; the page and its journal stay. Ending only
-        shortens an assignment: a later end could overlap the next teacher's hours unchecked."""
-        check_range(assignment.starts_on, ends_on, open_end=False)
-        assert ends_on is not None
-        if assignment.ends_on is not None and ends_on > assignment.ends_on:
-            raise StructureError("ends_on", _("The assignment already ends on %(date)s.", date=format_day(assignment.ends_on)))
-        year = await self.session.scalar(select(AcademicYear).join(SubjectPage, SubjectPage.academic_year_id == AcademicYear.id)
-                                         .where(SubjectPage.id == assignment.subject_page_id))
-        assert year is not None
-        check_within_year(year, assignment.starts_on, ends_on, "ends_on")
-        assignment.ends_on = ends_on
-        await self.session.flush()
+        """The teacher leaves the page after ``ends_on``; the page and its journal stay."""
+        await shorten(self.session, assignment, ends_on, select(AcademicYear).join(
+            SubjectPage, SubjectPage.academic_year_id == AcademicYear.id).where(SubjectPage.id == assignment.subject_page_id))
 
     async def load_by_teacher(self, year: AcademicYear, on_day: date) -> list[tuple[int, str, int, list[PageRow]]]:
         """(teacher id, name, half-hours, pages) for every teacher with load on the day."""

@@ -4,7 +4,6 @@ classes and dated members."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import RoleGrant
 from core.i18n import gettext as _
 from core.structure.common import (
-    StructureError, check_range, check_within_year, format_day, lock_school, overlapping, owned, require_staff,
+    StructureError, check_range, check_within_year, lock_school, overlapping, owned, require_staff, shorten,
 )
 from core.structure.models import (
     GRADE_LEVELS, AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass, StudyGroupMember, Subject,
@@ -171,20 +170,8 @@ class OrganisationService:
         return appointment
 
     async def end_appointment(self, appointment: ClassTeacherAppointment, ends_on: date | None) -> None:
-        """Ending only shortens an appointment: a later end could overlap the next one unchecked."""
-        await self._check_end(appointment.starts_on, appointment.ends_on, ends_on,
-                              select(ClassGroup.academic_year_id).where(ClassGroup.id == appointment.class_group_id))
-        appointment.ends_on = ends_on
-        await self.session.flush()
-
-    async def _check_end(self, starts_on: date, old_end: date | None, ends_on: date | None, year_id: Any) -> None:
-        check_range(starts_on, ends_on, open_end=False)
-        assert ends_on is not None
-        if old_end is not None and ends_on > old_end:
-            raise StructureError("ends_on", _("It already ends on %(date)s.", date=format_day(old_end)))
-        year = await self.session.get(AcademicYear, await self.session.scalar(year_id))
-        assert year is not None
-        check_within_year(year, starts_on, ends_on, "ends_on")
+        await shorten(self.session, appointment, ends_on, select(AcademicYear).join(
+            ClassGroup, ClassGroup.academic_year_id == AcademicYear.id).where(ClassGroup.id == appointment.class_group_id))
 
     # ---- study groups -------------------------------------------------------------------------
 
@@ -255,11 +242,8 @@ class OrganisationService:
         return member
 
     async def end_member(self, member: StudyGroupMember, ends_on: date | None) -> None:
-        """Ending only shortens a membership (see ``end_appointment``)."""
-        await self._check_end(member.starts_on, member.ends_on, ends_on,
-                              select(StudyGroup.academic_year_id).where(StudyGroup.id == member.study_group_id))
-        member.ends_on = ends_on
-        await self.session.flush()
+        await shorten(self.session, member, ends_on, select(AcademicYear).join(
+            StudyGroup, StudyGroup.academic_year_id == AcademicYear.id).where(StudyGroup.id == member.study_group_id))
 
 
 async def student_choices(session: AsyncSession, school_id: int) -> list[tuple[int, str]]:
