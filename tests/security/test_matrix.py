@@ -121,3 +121,37 @@ async def test_a_forged_school_in_a_form_changes_nothing(world, database_url):
     async with database_unchanged(database_url):
         response = await world.request("teacher", "POST", "/school", data={"school_id": world.other, "next": "/"})
     assert response.status_code == 422
+
+
+async def test_structure_regulation_expectations(world, database_url):
+    """Regulation 3.7, 3.11, 4.4 on the school's structure, each checked on its own."""
+    w, s = world, world.structure
+    over = {"teacher_id": str(w.neighbour), "hours": "1", "starts_on": "2026-09-01", "ends_on": ""}
+    checks = [
+        # 3.7: subject pages follow the curriculum and the load
+        ("the journal administrator cannot load a page beyond the curriculum",
+         await w.request("journal_admin", "POST", f"/structure/pages/{s.math_page}/assignments", data=over), 422),
+        # 3.11: the deputy controls: reads everything, changes nothing of the structure
+        ("the deputy reads the load", await w.request("deputy", "GET", f"/structure/load?year={s.year}"), 200),
+        ("the deputy reads a subject page", await w.request("deputy", "GET", f"/structure/pages/{s.math_page}"), 200),
+        ("the deputy does not change the curriculum", await w.request("deputy", "POST", f"/structure/years/{s.year}/curriculum",
+                                                                       data={"grade_level": "5", "subject_id": s.mathematics, "hours": "1"}), 403),
+        ("the director reads the calendar", await w.request("director", "GET", "/structure/calendar"), 200),
+        ("the director does not assign teachers", await w.request("director", "POST", f"/structure/pages/{s.group_page}/assignments", data=over), 403),
+        # 4.4: the administrator keeps the structure
+        ("the journal administrator opens a class card", await w.request("journal_admin", "GET", f"/structure/classes/{s.class_5a}"), 200),
+        ("the secretary reads the classes but does not add one", await w.request("secretary", "POST", f"/structure/years/{s.year}/classes",
+                                                                                data={"grade_level": "9", "letter": "Б"}), 403),
+        # teachers see their own load only; families see none of it
+        ("a teacher sees their own load", await w.request("teacher", "GET", "/structure/my-load"), 200),
+        ("a teacher cannot open the school's load", await w.request("teacher", "GET", "/structure/load"), 403),
+        ("a parent cannot open the classes", await w.request("parent", "GET", "/structure/classes"), 403),
+        ("a student cannot open the curriculum", await w.request("student", "GET", "/structure/curriculum"), 403),
+        # nobody crosses schools
+        ("another school's administrator cannot open this school's class",
+         await w.request("admin-other", "GET", f"/structure/classes/{s.class_5a}"), 404),
+        ("another school's administrator cannot end this school's assignment",
+         await w.request("admin-other", "POST", f"/structure/assignments/{s.assignment}/end", data={"ends_on": "2026-10-01"}), 404),
+    ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
