@@ -35,7 +35,12 @@ PAGES = [
     ("static", "a static file (zhurnal.css)", "STATIC"),
     ("login", "/login, the anonymous page (layout, no query)", "/login"),
     ("B1", "/ signed in: session, roles, nav, widgets", "/"),
+    ("classes", "/structure/classes: 25 classes, teachers, counts", "/structure/classes"),
+    ("plan", "/structure/curriculum: 26 subjects x 11 levels", "/structure/curriculum"),
+    ("pages", "/structure/pages: 335 subject pages, teachers", "/structure/pages"),
+    ("load", "/structure/load: 40 teachers' load", "/structure/load"),
 ]
+SIGNED_IN = {"B1", "classes", "plan", "pages", "load"}
 
 
 def free_port() -> int:
@@ -163,11 +168,11 @@ def main() -> None:
             cookie = sign_in(base)
             for key, _title, path in PAGES[1:]:
                 url = base + (static_url if path == "STATIC" else path)
-                results[key] = load(url, args.seconds, args.connections, cookie if key == "B1" else None)
+                results[key] = load(url, args.seconds, args.connections, cookie if key in SIGNED_IN else None)
 
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
-        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/"]))
+        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/", *(path for key, _t, path in PAGES if key in SIGNED_IN - {"B1"})]))
 
     tool = "wrk" if shutil.which("wrk") else "bench/load.py"
     print(f"zhurnal bench: {args.connections} connections, {args.seconds:g} s per page, load by {tool}, SQLite")
