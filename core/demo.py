@@ -18,6 +18,7 @@ from core.school.models import School
 from core.school.services import SchoolService
 from core.structure.common import school_today
 from core.structure.demo import seed_structure
+from core.people.demo import seed_people
 
 DEFAULT_SEED = 2026
 DEMO_SCHOOL = {
@@ -61,7 +62,8 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
         progress("core")
         school = await SchoolService(session).create(**DEMO_SCHOOL)
         password_hash = await _demo_users(platform, session, school)
-        await seed_structure(session, school.id, owner_rng(seed, "core"), school_today(school.timezone), password_hash)
+        year = await seed_structure(session, school.id, owner_rng(seed, "core"), school_today(school.timezone), password_hash)
+        await seed_people(session, school.id, year)
         for impl in implementations(platform.hook.seed_demo_data):
             progress(impl.plugin_name)
             rng = owner_rng(seed, impl.plugin_name)

@@ -4,11 +4,12 @@ from core.audit.models import AuditRecord
 from core.auth.models import ExternalIdentity, RoleGrant, UserAccount, UserSession
 from core.db.migrate import ParkedMigration
 from core.outbox import EventDelivery, OutboxEvent
+from core.people.models import PEOPLE_MODELS
 from core.school.models import School, SchoolModule
 from core.structure.models import STRUCTURE_MODELS
 
 CORE_MODELS: tuple[type, ...] = (
     School, OutboxEvent, EventDelivery, ParkedMigration,
     UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule,
-    *STRUCTURE_MODELS,
+    *STRUCTURE_MODELS, *PEOPLE_MODELS,
 )

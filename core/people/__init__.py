@@ -1,0 +1,1 @@
+"""People of a school: students, guardians and staff, and the secretary's lists of them."""

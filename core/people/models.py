@@ -1,0 +1,96 @@
+"""The people of a school and their history (regulation 3.2, 3.8, 4.2): a person's profile, the
+classes a student studied in and when (with the orders), their legal representatives, and the
+staff's positions. A person is an account (``user_account``); one person may be staff in one
+school and a parent in the same or another.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base
+
+ENROLLMENT_STARTS = ("admitted", "transferred")  # came from outside, or from another class of the school
+ENROLLMENT_ENDS = ("transferred", "left", "graduated")  # to another class; out of the school; finished school
+GUARDIAN_KINDS = ("mother", "father", "guardian", "trustee", "foster_parent", "other")
+
+
+class PersonProfile(Base):
+    """Name parts, birth date and contacts of a person; ``search_key`` is the casefolded full
+    name (ё as е), because SQLite compares Cyrillic case-sensitively."""
+
+    __tablename__ = "person_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str] = mapped_column(String(100), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    search_key: Mapped[str] = mapped_column(String(300), index=True)
+
+
+class Enrollment(Base):
+    """A student in a class for a date range, with the orders (приказы) that began and ended it."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index("ix_enrollment_student", "student_id", "starts_on"),
+        Index("ix_enrollment_class", "class_group_id", "starts_on"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    class_group_id: Mapped[int] = mapped_column(ForeignKey("class_group.id", ondelete="RESTRICT"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    start_kind: Mapped[str] = mapped_column(String(16))  # ENROLLMENT_STARTS
+    start_order_number: Mapped[str] = mapped_column(String(40), default="")
+    start_order_date: Mapped[date | None] = mapped_column(Date)
+    end_kind: Mapped[str | None] = mapped_column(String(16))  # ENROLLMENT_ENDS
+    end_order_number: Mapped[str] = mapped_column(String(40), default="")
+    end_order_date: Mapped[date | None] = mapped_column(Date)
+    end_note: Mapped[str] = mapped_column(String(300), default="")  # where the student went
+
+
+class Guardianship(Base):
+    """A legal representative of a student: mother, father, a guardian by a guardianship decision.
+    A family tie is the family's, not a school's: it carries no ``school_id``."""
+
+    __tablename__ = "guardianship"
+    __table_args__ = (
+        UniqueConstraint("student_id", "guardian_id"),
+        CheckConstraint("student_id <> guardian_id", name="not_self"),
+        CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # GUARDIAN_KINDS
+    document: Mapped[str] = mapped_column(String(200), default="")  # e.g. the guardianship decision
+    starts_on: Mapped[date | None] = mapped_column(Date)  # None: since birth
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class StaffPosition(Base):
+    """A position (должность) a person holds in a school for a date range."""
+
+    __tablename__ = "staff_position"
+    __table_args__ = (CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+PEOPLE_MODELS: tuple[type, ...] = (PersonProfile, Enrollment, Guardianship, StaffPosition)
