@@ -1,8 +1,9 @@
 """Object scope: which objects a person reaches, from dated structure data, never from the role
 alone. Services call these; a miss is a 404 that looks the same whether the object exists or not.
 
-Own school is here now. Own children (guardianship), own class (class-teacher appointment) and
-own assignments (teaching load, substitutions) join as their structure data lands.
+Own school; own children (guardianship, the child enrolled in the school on the day); one's own
+class (class-teacher appointment) and own subject pages (teaching assignments), all as of a day.
+Substitutions join with the timetable.
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from datetime import date
+
+from sqlalchemy import or_
+
 from core.auth.models import RoleGrant
 from core.auth.services import CurrentUser
+from core.people.models import Enrollment, Guardianship
+from core.structure.common import active_on
+from core.structure.models import ClassTeacherAppointment, SubjectPage, TeachingAssignment
 
 
 def current_school(user: CurrentUser | None) -> int:
@@ -57,3 +65,56 @@ async def account_only_in_school(session: AsyncSession, actor: CurrentUser | Non
         )))
     )
     return not elsewhere
+
+
+async def own_children(session: AsyncSession, guardian_id: int, school_id: int, day: date) -> list[int]:
+    """Students the person legally represents on the day who study in the school on that day."""
+    return list((await session.execute(
+        select(Guardianship.student_id).join(Enrollment, Enrollment.student_id == Guardianship.student_id)
+        .where(Guardianship.guardian_id == guardian_id, Enrollment.school_id == school_id,
+               or_(Guardianship.starts_on.is_(None), Guardianship.starts_on <= day),
+               or_(Guardianship.ends_on.is_(None), Guardianship.ends_on >= day),
+               active_on(Enrollment.starts_on, Enrollment.ends_on, day))
+        .distinct().order_by(Guardianship.student_id))).scalars())
+
+
+async def require_own_child(session: AsyncSession, user: CurrentUser | None, student_id: int, day: date) -> None:
+    """A parent reaches only their own children: another family's child is a 404, like a missing one."""
+    school_id = current_school(user)
+    assert user is not None
+    if student_id not in await own_children(session, user.id, school_id, day):
+        raise NotFoundException()
+
+
+async def led_classes(session: AsyncSession, teacher_id: int, school_id: int, day: date) -> list[int]:
+    """Classes the person is class teacher of on the day."""
+    return list((await session.execute(
+        select(ClassTeacherAppointment.class_group_id).where(
+            ClassTeacherAppointment.teacher_id == teacher_id, ClassTeacherAppointment.school_id == school_id,
+            active_on(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, day))
+        .order_by(ClassTeacherAppointment.class_group_id))).scalars())
+
+
+async def taught_pages(session: AsyncSession, teacher_id: int, school_id: int, day: date) -> list[int]:
+    """Subject pages the person teaches on the day (their teaching assignments)."""
+    return list((await session.execute(
+        select(TeachingAssignment.subject_page_id).join(SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id)
+        .where(TeachingAssignment.teacher_id == teacher_id, SubjectPage.school_id == school_id,
+               active_on(TeachingAssignment.starts_on, TeachingAssignment.ends_on, day))
+        .distinct().order_by(TeachingAssignment.subject_page_id))).scalars())
+
+
+async def require_taught_page(session: AsyncSession, user: CurrentUser | None, page_id: int, day: date) -> None:
+    """A teacher writes only on their own pages, as of the lesson's day."""
+    school_id = current_school(user)
+    assert user is not None
+    if page_id not in await taught_pages(session, user.id, school_id, day):
+        raise NotFoundException()
+
+
+async def require_led_class(session: AsyncSession, user: CurrentUser | None, class_id: int, day: date) -> None:
+    """A class teacher keeps the data of their own class only."""
+    school_id = current_school(user)
+    assert user is not None
+    if class_id not in await led_classes(session, user.id, school_id, day):
+        raise NotFoundException()
