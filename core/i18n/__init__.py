@@ -103,6 +103,11 @@ def N_(message: str) -> str:
     return message
 
 
+def folded(text: str) -> str:
+    """A search and sort key: case-insensitive for Cyrillic too (SQLite's lower() is ASCII-only), ё as е."""
+    return text.casefold().replace("ё", "е")
+
+
 def format_date(value: date, format: str = "long") -> str:
     return babel_format_date(value, format=format, locale=current_locale())
 

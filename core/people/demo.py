@@ -8,15 +8,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.models import RoleGrant
 from core.people.models import PersonProfile
 from core.people.services import PeopleService, search_key
+from core.structure.demo import first_account_with_role
 from core.structure.models import AcademicYear, ClassGroup
 
 
 async def seed_people(session: AsyncSession, school_id: int, year: AcademicYear) -> None:
-    demo = {role: await session.scalar(select(RoleGrant.user_id).where(RoleGrant.school_id == school_id, RoleGrant.role == role)
-                                       .order_by(RoleGrant.user_id).limit(1)) for role in ("student", "parent")}
+    demo = {role: await first_account_with_role(session, school_id, role) for role in ("student", "parent")}
     if demo["student"] is None:
         return
     class_5a = await session.scalar(select(ClassGroup).where(ClassGroup.academic_year_id == year.id,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from core.i18n import N_
+from core.i18n import N_, folded
 from core.i18n import gettext as _
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -111,8 +111,7 @@ NAME_PARTS = ("last_name", "first_name", "middle_name")
 
 def header_key(text: str) -> str:
     """How headers are compared: case, ё/е, spaces and punctuation do not matter."""
-    text = text.casefold().replace("ё", "е")
-    return re.sub(r"[\s.,№*:()_\-/]+", "", text)
+    return re.sub(r"[\s.,№*:()_\-/]+", "", folded(text))
 
 
 def _build_header_index() -> dict[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import RoleGrant, UserAccount
+from core.i18n import folded
 from core.i18n import gettext as _
 from core.people.models import ENROLLMENT_ENDS, GUARDIAN_KINDS, Enrollment, Guardianship, PersonProfile
 from core.structure.common import StructureError, active_on, check_within_year, format_day, lock_school, overlapping
@@ -27,7 +28,7 @@ NEEDS_DOCUMENT = frozenset({"guardian", "trustee", "foster_parent"})  # a decisi
 
 
 def search_key(*parts: str) -> str:
-    return " ".join(" ".join(parts).split()).casefold().replace("ё", "е")
+    return folded(" ".join(" ".join(parts).split()))
 
 
 def full_name(last_name: str, first_name: str, middle_name: str = "") -> str:

@@ -4,8 +4,9 @@ and bell schedules. Services flush, never commit: the caller's transaction holds
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +23,18 @@ def year_name(starts_on: date, ends_on: date) -> str:
     return f"{starts_on.year}/{ends_on.year}" if ends_on.year != starts_on.year else str(starts_on.year)
 
 
-async def year_for(session: AsyncSession, school_id: int, today: date, year_id: int | None = None) -> AcademicYear | None:
-    """The year asked for; else the one that holds ``today``; else the next one to come; else the latest."""
+def pick_year(years: list[AcademicYear], today: date, year_id: int | None = None) -> AcademicYear | None:
+    """Of the school's ``years``: the one asked for (another school's id is a 404); else the one
+    that holds ``today``; else the next one to come; else the latest."""
     if year_id is not None:
-        return await owned(session, AcademicYear, year_id, school_id)
-    years = list((await session.execute(
-        select(AcademicYear).where(AcademicYear.school_id == school_id).order_by(AcademicYear.starts_on)
-    )).scalars())
-    for year in years:
-        if year.starts_on <= today <= year.ends_on:
-            return year
-    coming = [year for year in years if year.starts_on > today]
-    return coming[0] if coming else (years[-1] if years else None)
+        found = next((year for year in years if year.id == year_id), None)
+        if found is None:
+            raise NotFoundException()
+        return found
+    in_order = sorted(years, key=lambda year: year.starts_on)
+    current = next((year for year in in_order if year.starts_on <= today <= year.ends_on), None)
+    coming = next((year for year in in_order if year.starts_on > today), None)
+    return current or coming or (in_order[-1] if in_order else None)
 
 
 async def years_of(session: AsyncSession, school_id: int) -> list[AcademicYear]:
@@ -246,7 +247,7 @@ class CalendarService:
 
     # ---- derived facts ------------------------------------------------------------------------
 
-    async def calendar_weeks(self, year: AcademicYear) -> dict[int, int]:
+    async def calendar_weeks(self, year: AcademicYear, settings: list[GradeLevelSettings]) -> dict[int, int]:
         """Study weeks the calendar really holds per grade level, shown beside the set figure as a
         check: its lesson days (the level's 5 or 6 days a week, not a vacation or holiday) from the
         first to the last day of the level's study periods (the year, if it has none), in weeks."""
@@ -257,7 +258,7 @@ class CalendarService:
             select(StudyPeriod.kind, func.min(StudyPeriod.starts_on), func.max(StudyPeriod.ends_on))
             .where(StudyPeriod.academic_year_id == year.id).group_by(StudyPeriod.kind))).all()}
         result: dict[int, int] = {}
-        for level in await self.settings(year):
+        for level in settings:
             starts, ends = spans.get(level.period_kind, (year.starts_on, year.ends_on))
             off = [(row.starts_on, row.ends_on) for row in days_off if row.grade_from <= level.grade_level <= row.grade_to]
             result[level.grade_level] = count_study_weeks(starts, ends, off, level.days_per_week)
@@ -267,8 +268,6 @@ class CalendarService:
 def count_study_weeks(starts_on: date, ends_on: date, days_off: list[tuple[date, date]], days_per_week: int) -> int:
     """Lesson days between the dates (the first ``days_per_week`` days of each week, not a day off)
     counted in whole weeks: 168 lesson days of a 5-day week are 34 weeks (33,6 rounded)."""
-    from datetime import timedelta
-
     lesson_days, day = 0, starts_on
     while day <= ends_on:
         if day.weekday() < days_per_week and not any(start <= day <= end for start, end in days_off):

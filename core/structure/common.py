@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.models import RoleGrant
+from core.auth.models import RoleGrant, UserAccount
 from core.i18n import gettext as _
 from core.school.models import School
 from core.structure.models import AcademicYear
@@ -96,8 +96,6 @@ async def require_staff(session: AsyncSession, school_id: int, user_id: int | No
 
 async def staff_choices(session: AsyncSession, school_id: int) -> list[tuple[int, str]]:
     """(id, full name) of the school's teaching staff, for a select."""
-    from core.auth.models import UserAccount
-
     rows = await session.execute(
         select(UserAccount.id, UserAccount.full_name).where(UserAccount.id.in_(
             select(RoleGrant.user_id).where(RoleGrant.school_id == school_id,
@@ -109,8 +107,6 @@ async def staff_choices(session: AsyncSession, school_id: int) -> list[tuple[int
 
 def school_today(timezone: str) -> date:
     """Today in the school's time zone (Серов is two hours ahead of Moscow)."""
-    from datetime import datetime
-
     return datetime.now(ZoneInfo(timezone)).date()
 
 

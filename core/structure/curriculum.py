@@ -114,17 +114,16 @@ class CurriculumService:
         return line
 
     async def _most_assigned(self, year: AcademicYear, grade_level: int, subject_id: int) -> int:
-        """The most half-hours any one page of this subject and grade level carries (open assignments)."""
-        pages = await self.session.execute(select(SubjectPage.id).where(
-            SubjectPage.academic_year_id == year.id, SubjectPage.subject_id == subject_id,
-            page_grade_level(SubjectPage) == grade_level))
-        most = 0
-        for (page_id,) in pages:
-            rows = (await self.session.execute(select(TeachingAssignment.half_hours, TeachingAssignment.starts_on,
-                                                      TeachingAssignment.ends_on).where(
-                TeachingAssignment.subject_page_id == page_id))).all()
-            most = max(most, peak_hours([(row.starts_on, row.ends_on, row.half_hours) for row in rows]))
-        return most
+        """The most half-hours any one page of this subject and grade level carries at once."""
+        by_page: dict[int, list[tuple[date, date | None, int]]] = {}
+        for page_id, starts_on, ends_on, half_hours in (await self.session.execute(
+            select(TeachingAssignment.subject_page_id, TeachingAssignment.starts_on, TeachingAssignment.ends_on,
+                   TeachingAssignment.half_hours)
+            .join(SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id)
+            .where(SubjectPage.academic_year_id == year.id, SubjectPage.subject_id == subject_id,
+                   page_grade_level(SubjectPage) == grade_level))).all():
+            by_page.setdefault(page_id, []).append((starts_on, ends_on, half_hours))
+        return max((peak_hours(ranges) for ranges in by_page.values()), default=0)
 
 
 def page_grade_level(page: type[SubjectPage]):  # type: ignore[no-untyped-def]

@@ -9,12 +9,13 @@ import random
 from datetime import date, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import RoleGrant, UserAccount
 from core.structure.calendar import BellInput, CalendarService
 from core.structure.curriculum import CurriculumService, PageService
-from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject
+from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
 from core.structure.organisation import OrganisationService
 
 CLASS_LETTERS = {1: "АБВ", 2: "АБВ", 3: "АБ", 4: "АБВ", 5: "АБВ", 6: "АБ", 7: "АБ", 8: "АБ", 9: "АБ", 10: "АБ", 11: "А"}
@@ -117,7 +118,7 @@ async def seed_structure(session: AsyncSession, school_id: int, rng: random.Rand
     await _class_teachers(session, organisation, year, classes, teachers, rng)
     await _load(pages, year, classes, groups, teachers, start)
     await _ungraded(pages, year, subjects)
-    demo_student = await _account_with_role(session, school_id, "student")
+    demo_student = await first_account_with_role(session, school_id, "student")
     if demo_student is not None:
         english_5a = next(group for group in groups if group.name == "5А, английский язык, гр. 1")
         await organisation.add_member(english_5a, student_id=demo_student, starts_on=start, ends_on=None)
@@ -206,9 +207,8 @@ def _full_name(rng: random.Random, used: set[str], male: bool = False) -> str:
             return name
 
 
-async def _account_with_role(session: AsyncSession, school_id: int, role: str) -> int | None:
-    from sqlalchemy import select
-
+async def first_account_with_role(session: AsyncSession, school_id: int, role: str) -> int | None:
+    """The demo login of a role (the earliest account holding it in the school)."""
     return await session.scalar(select(RoleGrant.user_id).where(RoleGrant.school_id == school_id, RoleGrant.role == role)
                                 .order_by(RoleGrant.user_id).limit(1))
 
@@ -219,8 +219,8 @@ async def _teachers(session: AsyncSession, school_id: int, rng: random.Random, c
     of SPECIALISTS. The demo «teacher» teaches algebra; the demo «class-teacher» Russian."""
     used: set[str] = set()
     teachers: dict[str, list[int]] = {}
-    demo_teacher = await _account_with_role(session, school_id, "teacher")
-    demo_class_teacher = await _account_with_role(session, school_id, "class_teacher")
+    demo_teacher = await first_account_with_role(session, school_id, "teacher")
+    demo_class_teacher = await first_account_with_role(session, school_id, "class_teacher")
     wanted = [("primary", sum(1 for c in classes if c.grade_level <= 4)), *SPECIALISTS.items()]
     number = 0
     for speciality, count in wanted:
@@ -269,8 +269,6 @@ async def _class_teachers(session: AsyncSession, organisation: OrganisationServi
 
 
 def _has_role(user_id: int, school_id: int, role: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
     return select(RoleGrant.id).where(RoleGrant.user_id == user_id, RoleGrant.school_id == school_id, RoleGrant.role == role)
 
 
@@ -278,8 +276,6 @@ async def _load(pages: PageService, year: AcademicYear, classes: list[ClassGroup
                 teachers: dict[str, list[int]], start: date) -> None:
     """Every page gets a teacher with the curriculum's hours: the least loaded of its speciality
     (primary pages: the class's own teacher). 8А physics changed its teacher on 16 November."""
-    from core.structure.models import SubjectPage
-
     primary_of = {c.id: t for c, t in zip((c for c in classes if c.grade_level <= 4), teachers["primary"])}
     group_classes = await OrganisationService(pages.session, pages.school_id).group_classes([g.id for g in groups])
     load: dict[int, int] = {}

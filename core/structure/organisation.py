@@ -46,12 +46,7 @@ DEFAULT_SUBJECTS: tuple[tuple[str, str], ...] = (
     ("Основы безопасности и защиты Родины", "ОБЗР"),
     ("Индивидуальный проект", "Инд. проект"),
 )
-LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
 LATIN_LOOKALIKES = str.maketrans("ABCEHKMOPTXY", "АВСЕНКМОРТХУ")
-
-
-def class_sort_key(grade_level: int, letter: str) -> tuple[int, str]:
-    return grade_level, letter
 
 
 class OrganisationService:

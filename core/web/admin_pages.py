@@ -18,6 +18,7 @@ from core.auth.models import RoleGrant, UserAccount
 from core.auth.services import AccountError, AccountService, password_problem
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
+from core.i18n import folded
 from core.i18n import gettext as _
 from core.platform import Platform
 from core.school.models import SchoolModule
@@ -26,11 +27,6 @@ from core.web.sessions import current_user
 
 ACCOUNTS = {"permission": "core.manage_accounts"}
 MODULES = {"permission": "core.manage_modules"}
-
-
-def folded(text: str) -> str:
-    """A search key: case-insensitive for Cyrillic too, ё matches е."""
-    return text.casefold().replace("ё", "е")
 
 
 def grantable_roles(actor: Any) -> list[tuple[str, str]]:

@@ -203,7 +203,8 @@ async def calendar_context(request: Request, session: AsyncSession, year_id: int
     if year is None:
         return context
     service = CalendarService(session, current_school(current_user(request)))
-    settings, weeks = await service.settings(year), await service.calendar_weeks(year)
+    settings = await service.settings(year)
+    weeks = await service.calendar_weeks(year, settings)
     levels = []
     for row in settings:
         typed = refusal.data if refusal.form == f"level-{row.grade_level}" else None

@@ -21,7 +21,7 @@ from core.auth.services import CurrentUser
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.school.models import School
-from core.structure.calendar import year_for, years_of
+from core.structure.calendar import pick_year, years_of
 from core.structure.common import StructureError, school_today
 from core.structure.models import AcademicYear
 from core.web.guards import MAX_ID
@@ -106,8 +106,8 @@ async def choose_year(request: Request, session: AsyncSession, year_id: int | No
     user = current_user(request)
     school_id = current_school(user)
     today = await school_day(session, school_id)
-    year = await year_for(session, school_id, today, year_id)
-    return YearChoice(year, await years_of(session, school_id), today, can_manage(request, user))
+    years = await years_of(session, school_id)  # one statement serves the choice and the list
+    return YearChoice(pick_year(years, today, year_id), years, today, can_manage(request, user))
 
 
 async def school_day(session: AsyncSession, school_id: int) -> date:

@@ -21,6 +21,7 @@ from core.access.scope import current_school
 from core.audit.log import record
 from core.auth.models import UserAccount
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
+from core.i18n import folded
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.platform import Platform
@@ -47,9 +48,8 @@ def school_of(request: Request) -> int:
 
 
 def search_key(text: str, *, spaces: bool = True) -> str:
-    """Case-insensitive for Cyrillic too (SQLite's lower() is ASCII-only), ё matches е; class names
-    ignore spaces, so «5 а» finds 5А."""
-    text = text.casefold().replace("ё", "е")
+    """``folded`` with spaces collapsed; class names drop them, so «5 а» finds 5А."""
+    text = folded(text)
     return " ".join(text.split()) if spaces else "".join(text.split())
 
 

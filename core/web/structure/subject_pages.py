@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.scope import current_school
 from core.audit.log import record
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
+from core.i18n import folded
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from core.platform import Platform
 from core.structure import rules
-from core.structure.calendar import year_for
+from core.structure.calendar import pick_year
 from core.structure.common import StructureError, active_on, format_day, owned, staff_choices
 from core.structure.curriculum import CurriculumService, PageRow, PageService
 from core.structure.models import (
@@ -46,11 +47,6 @@ HISTORY = (TEMPLATES + "_page_assignments.html", "core-page-assignments")
 ASSIGN_FORM = (TEMPLATES + "_page_assign_form.html", "core-assign-form")
 REPLACE_FORM = (TEMPLATES + "_page_replace_form.html", "core-replace-form")
 LOAD_TABLE = (TEMPLATES + "_load_table.html", "core-load-table")
-
-
-def folded(text: str) -> str:
-    """A search key: case-insensitive for Cyrillic too, ё matches е."""
-    return text.casefold().replace("ё", "е")
 
 
 
@@ -339,7 +335,7 @@ async def load_page(request: Request, platform: NamedDependency[Platform], year:
     async with platform.db.reading() as session:
         choice = await choose_year(request, session, year_id)
         if asked_day is not None and year_id is None:  # a day alone picks the year that holds it
-            choice.year = await year_for(session, school_id, asked_day)
+            choice.year = pick_year(choice.years, asked_day)
         shown = choice.today
         if choice.year is not None:
             shown = day_within(choice.year, asked_day or choice.today)
