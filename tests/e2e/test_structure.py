@@ -66,3 +66,20 @@ async def test_the_deputy_reads_without_forms_and_a_teacher_sees_their_own_load(
     assert "Алгебра" in load
     await screenshots(page, request, "structure-my-load")
 
+
+
+async def test_no_structure_page_is_wider_than_a_phone(browser, live_server):
+    """At 375 px wide tables scroll inside their box; nothing widens the page itself."""
+    context = await browser.new_context(viewport={"width": 375, "height": 800}, locale="ru-RU")
+    phone = await context.new_page()
+    await sign_in(phone, live_server, "admin")
+    too_wide = []
+    for path in ("/structure/calendar", "/structure/classes", "/structure/classes/1", "/structure/groups", "/structure/groups/1",
+                 "/structure/subjects", "/structure/curriculum", "/structure/pages", "/structure/pages/1", "/structure/load",
+                 "/structure/load?by=class"):
+        await phone.goto(f"{live_server}{path}")
+        width = await phone.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            too_wide.append((path, width))
+    await context.close()
+    assert not too_wide
