@@ -6,12 +6,13 @@ school and a parent in the same or another.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
+from core.db.types import UTCDateTime, utcnow
 
 ENROLLMENT_STARTS = ("admitted", "transferred")  # came from outside, or from another class of the school
 ENROLLMENT_ENDS = ("transferred", "left", "graduated")  # to another class; out of the school; finished school
@@ -93,4 +94,31 @@ class StaffPosition(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
 
 
-PEOPLE_MODELS: tuple[type, ...] = (PersonProfile, Enrollment, Guardianship, StaffPosition)
+IMPORT_KINDS = ("students", "staff")
+
+
+class ImportUpload(Base):
+    """An uploaded class list or staff list between its preview and its confirmation. The file is
+    kept in the database (several app processes share it) and read again on confirmation, so what
+    is written is what the preview showed, checked anew against the data of that moment."""
+
+    __tablename__ = "import_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # IMPORT_KINDS
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # What the form gave for rows that leave these columns empty.
+    academic_year_id: Mapped[int | None] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    class_group_id: Mapped[int | None] = mapped_column(ForeignKey("class_group.id", ondelete="CASCADE"))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    order_number: Mapped[str] = mapped_column(String(40), default="")
+    order_date: Mapped[date | None] = mapped_column(Date)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(String(300), default="")  # what the confirmation did, for the history
+
+
+PEOPLE_MODELS: tuple[type, ...] = (PersonProfile, Enrollment, Guardianship, StaffPosition, ImportUpload)

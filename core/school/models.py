@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -19,6 +19,8 @@ class School(Base):
     short_name: Mapped[str] = mapped_column(String(100))  # «МАОУ СОШ № 20»
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Asia/Yekaterinburg
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The school's rule that every minor student has a legal representative on record before admission.
+    representative_required: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SchoolModule(Base):
