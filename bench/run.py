@@ -39,8 +39,12 @@ PAGES = [
     ("plan", "/structure/curriculum: 26 subjects x 11 levels", "/structure/curriculum"),
     ("pages", "/structure/pages: 335 subject pages, teachers", "/structure/pages"),
     ("load", "/structure/load: 40 teachers' load", "/structure/load"),
+    ("students", "/people/students: the school's ~650 students", "/people/students"),
+    ("class_card", "/people/classes/12: 5А with its families", "/people/classes/12"),
+    ("movement", "/people/movement: the year's movement by class", "/people/movement"),
+    ("occupancy", "/people/occupancy: 25 classes with totals", "/people/occupancy"),
 ]
-SIGNED_IN = {"B1", "classes", "plan", "pages", "load"}
+SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy"}
 
 
 def free_port() -> int:

@@ -62,8 +62,9 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
         progress("core")
         school = await SchoolService(session).create(**DEMO_SCHOOL)
         password_hash = await _demo_users(platform, session, school)
-        year = await seed_structure(session, school.id, owner_rng(seed, "core"), school_today(school.timezone), password_hash)
-        await seed_people(session, school.id, year)
+        today = school_today(school.timezone)
+        year = await seed_structure(session, school.id, owner_rng(seed, "core"), today, password_hash)
+        await seed_people(session, school.id, year, rng=owner_rng(seed, "core.people"), today=today)
         for impl in implementations(platform.hook.seed_demo_data):
             progress(impl.plugin_name)
             rng = owner_rng(seed, impl.plugin_name)

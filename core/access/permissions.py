@@ -21,6 +21,14 @@ CORE_PERMISSIONS = (
                frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})),
     Permission("core.manage_structure", N_("Edit the calendar, classes, groups, subjects, curriculum, subject pages and load"),
                frozenset({"journal_admin", "operator"})),
+    Permission("core.view_people", N_("See the school's students, families and staff, the movement of students and class occupancy"),
+               frozenset({"journal_admin", "operator", "director", "deputy", "secretary"})),
+    Permission("core.view_class_people", N_("See the cards of students and their families (a class teacher: of their own class)"),
+               frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "class_teacher"})),
+    Permission("core.edit_contacts", N_("Update the contacts of students and their families (a class teacher: of their own class)"),
+               frozenset({"journal_admin", "operator", "secretary", "class_teacher"})),
+    Permission("core.manage_people", N_("Admit, transfer and release students, link representatives, add staff, import lists"),
+               frozenset({"journal_admin", "operator", "secretary"})),
     Permission("core.view_own_load", N_("See one's own teaching load and classes"), frozenset({"teacher", "class_teacher"})),
 )
 

@@ -13,10 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
 from core.db.types import UTCDateTime, utcnow
+from core.i18n import N_
 
-ENROLLMENT_STARTS = ("admitted", "transferred")  # came from outside, or from another class of the school
+# came from outside; from another class of the school; studied here last year (a new year's class
+# list, not an arrival: the movement report leaves it out)
+ENROLLMENT_STARTS = ("admitted", "transferred", "continued")
 ENROLLMENT_ENDS = ("transferred", "left", "graduated")  # to another class; out of the school; finished school
 GUARDIAN_KINDS = ("mother", "father", "guardian", "trustee", "foster_parent", "other")
+GUARDIAN_KIND_LABELS = {"mother": N_("mother"), "father": N_("father"), "guardian": N_("guardian"), "trustee": N_("trustee"),
+                        "foster_parent": N_("foster parent"), "other": N_("other representative")}
 
 
 class PersonProfile(Base):
@@ -117,6 +122,7 @@ class ImportUpload(Base):
     starts_on: Mapped[date | None] = mapped_column(Date)
     order_number: Mapped[str] = mapped_column(String(40), default="")
     order_date: Mapped[date | None] = mapped_column(Date)
+    start_kind: Mapped[str] = mapped_column(String(16), default="admitted")  # "continued": the year's lists
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     summary: Mapped[str] = mapped_column(String(300), default="")  # what the confirmation did, for the history
 

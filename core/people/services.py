@@ -66,6 +66,28 @@ class Movement:
     note: str = ""
 
 
+ARRIVALS = ("admitted", "transferred")  # "continued" (last year's students on the new year's list) is none
+DEPARTURES = ("left", "graduated")
+
+
+@dataclass
+class ClassMovement:
+    """One class's movement over a date range (регламент 4.2, движение обучающихся):
+    ``at_start + arrived + transferred_in - transferred_out - left == at_end``."""
+
+    class_group_id: int
+    class_name: str
+    grade_level: int
+    year_name: str
+    year_starts: date
+    at_start: int = 0
+    arrived: int = 0
+    transferred_in: int = 0
+    transferred_out: int = 0
+    left: int = 0  # left the school or graduated
+    at_end: int = 0
+
+
 class PeopleService:
     def __init__(self, session: AsyncSession, school_id: int) -> None:
         self.session, self.school_id = session, school_id
@@ -154,12 +176,15 @@ class PeopleService:
             raise StructureError("starts_on", _("A transfer comes after the admission (%(day)s).", day=format_day(old.starts_on)))
         if old.class_group_id == to_class.id:
             raise StructureError("class_group_id", _("The student already studies in this class."))
-        until = old.ends_on
+        # A departure already recorded for a later day moves with the student to the new class.
+        until, ending = old.ends_on, (old.end_kind, old.end_order_number, old.end_order_date, old.end_note)
         self._end(old, on_day - timedelta(days=1), "transferred", order_number, order_date)
         await self.session.flush()
         new = await self.enroll(student_id, to_class, starts_on=on_day, order_number=order_number, order_date=order_date,
                                 kind="transferred")
         new.ends_on = until
+        if until is not None and ending[0] is not None:
+            new.end_kind, new.end_order_number, new.end_order_date, new.end_note = ending
         await self.session.flush()
         return new
 
@@ -236,30 +261,82 @@ class PeopleService:
         return {class_id: counts.get(class_id, 0) for class_id in classes}
 
     async def movements(self, starts_on: date, ends_on: date) -> list[Movement]:
-        """Arrivals, transfers and departures of the school between the dates, by date. A transfer
-        is one movement (the ending and the starting enrollment share it)."""
+        """Arrivals, transfers and departures of the school between the dates, by date and name. A
+        transfer is one movement (the ending and the starting enrollment share it), dated by its first
+        day in the new class; a departure is dated by its last day. A "continued" enrollment (the
+        year's class list of those who studied here last year) is no arrival and is left out."""
         rows = (await self.session.execute(
-            select(Enrollment, UserAccount.full_name, ClassGroup.grade_level, ClassGroup.letter)
+            select(Enrollment.student_id, Enrollment.starts_on, Enrollment.ends_on, Enrollment.start_kind, Enrollment.end_kind,
+                   Enrollment.start_order_number, Enrollment.start_order_date, Enrollment.end_order_number,
+                   Enrollment.end_order_date, Enrollment.end_note, UserAccount.full_name, ClassGroup.grade_level,
+                   ClassGroup.letter)
             .join(UserAccount, UserAccount.id == Enrollment.student_id)
             .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
             .where(Enrollment.school_id == self.school_id,
-                   or_(Enrollment.starts_on.between(starts_on, ends_on), Enrollment.ends_on.between(starts_on, ends_on)))
+                   # from the day before: a transfer on the first day ends the old enrollment then, and names the class left
+                   or_(Enrollment.starts_on.between(starts_on, ends_on),
+                       Enrollment.ends_on.between(starts_on - timedelta(days=1), ends_on)))
         )).all()
+        left_by_transfer = {(row.student_id, row.ends_on + timedelta(days=1)): f"{row.grade_level}{row.letter}"
+                            for row in rows if row.end_kind == "transferred" and row.ends_on is not None}
         found: list[Movement] = []
-        ended_by_transfer: dict[tuple[int, date], str] = {}
-        for enrollment, name, level, letter in rows:
-            if enrollment.end_kind == "transferred" and enrollment.ends_on is not None:
-                ended_by_transfer[(enrollment.student_id, enrollment.ends_on + timedelta(days=1))] = f"{level}{letter}"
-        for enrollment, name, level, letter in rows:
-            class_name = f"{level}{letter}"
-            if starts_on <= enrollment.starts_on <= ends_on:
-                origin = ended_by_transfer.get((enrollment.student_id, enrollment.starts_on), "")
-                found.append(Movement(enrollment.starts_on, enrollment.start_kind, enrollment.student_id, name, origin, class_name,
-                                      enrollment.start_order_number, enrollment.start_order_date))
-            if enrollment.ends_on is not None and starts_on <= enrollment.ends_on <= ends_on and enrollment.end_kind in ("left", "graduated"):
-                found.append(Movement(enrollment.ends_on, enrollment.end_kind, enrollment.student_id, name, class_name, "",
-                                      enrollment.end_order_number, enrollment.end_order_date, enrollment.end_note))
-        return sorted(found, key=lambda movement: (movement.day, movement.student, movement.kind))
+        for row in rows:
+            class_name = f"{row.grade_level}{row.letter}"
+            if starts_on <= row.starts_on <= ends_on and row.start_kind in ARRIVALS:
+                origin = left_by_transfer.get((row.student_id, row.starts_on), "") if row.start_kind == "transferred" else ""
+                found.append(Movement(row.starts_on, row.start_kind, row.student_id, row.full_name, origin, class_name,
+                                      row.start_order_number, row.start_order_date))
+            if row.ends_on is not None and starts_on <= row.ends_on <= ends_on and row.end_kind in DEPARTURES:
+                found.append(Movement(row.ends_on, row.end_kind, row.student_id, row.full_name, class_name, "",
+                                      row.end_order_number, row.end_order_date, row.end_note))
+        return sorted(found, key=lambda movement: (movement.day, folded(movement.student), movement.student_id, movement.kind))
+
+    async def movement_by_class(self, starts_on: date, ends_on: date) -> list[ClassMovement]:
+        """Each class's figures for the dates, in one statement: students at the start, arrivals,
+        transfers in and out, departures, students at the end. A class counts only the part of the
+        range inside its school year; a "continued" enrollment is counted at the start (it is the
+        year's list, not an arrival). Whatever the data, at_start + in − out = at_end."""
+        rows = (await self.session.execute(
+            select(Enrollment.class_group_id, Enrollment.starts_on, Enrollment.ends_on, Enrollment.start_kind,
+                   Enrollment.end_kind, ClassGroup.grade_level, ClassGroup.letter, AcademicYear.name.label("year_name"),
+                   AcademicYear.starts_on.label("year_starts"), AcademicYear.ends_on.label("year_ends"))
+            .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
+            .join(AcademicYear, AcademicYear.id == ClassGroup.academic_year_id)
+            .where(Enrollment.school_id == self.school_id, Enrollment.starts_on <= ends_on,
+                   or_(Enrollment.ends_on.is_(None), Enrollment.ends_on >= starts_on - timedelta(days=1))))).all()
+        classes: dict[int, ClassMovement] = {}
+        for row in rows:
+            first, last = max(starts_on, row.year_starts), min(ends_on, row.year_ends)
+            if first > last or row.starts_on > last:
+                continue
+            tally = classes.setdefault(row.class_group_id, ClassMovement(
+                row.class_group_id, f"{row.grade_level}{row.letter}", row.grade_level, row.year_name, row.year_starts))
+            exit_day = _exit_day(row.ends_on, row.end_kind, row.year_ends)
+            if first <= row.starts_on and row.start_kind != "continued":
+                if row.start_kind == "transferred":
+                    tally.transferred_in += 1
+                else:
+                    tally.arrived += 1
+            elif exit_day is None or exit_day >= first:
+                tally.at_start += 1
+            if exit_day is not None and first <= exit_day <= last:
+                if row.end_kind == "transferred":
+                    tally.transferred_out += 1
+                else:
+                    tally.left += 1
+            elif exit_day is None or exit_day > last:
+                tally.at_end += 1
+        return sorted(classes.values(), key=lambda tally: (tally.year_starts, tally.grade_level, tally.class_name))
+
+
+def _exit_day(ends_on: date | None, end_kind: str | None, year_ends: date) -> date | None:
+    """The day a student stops counting in the class's movement: a departure on its (last) day, a
+    transfer on the day after (the first day in the new class); an enrollment that ends with the
+    year, or never, has none. One that ends earlier without a kind counts as a departure, so the
+    figures still add up."""
+    if ends_on is None or (end_kind is None and ends_on >= year_ends):
+        return None
+    return ends_on + timedelta(days=1) if end_kind == "transferred" else ends_on
 
 
 async def owned_account(session: AsyncSession, account_id: int) -> UserAccount:

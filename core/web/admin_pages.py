@@ -21,7 +21,7 @@ from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import folded
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.school.models import SchoolModule
+from core.school.models import School, SchoolModule
 from core.web.pages import flash, redirect, render, validation_error
 from core.web.sessions import current_user
 
@@ -274,7 +274,8 @@ async def _modules_context(request: Request, platform: Platform, session: AsyncS
         select(SchoolModule.plugin).where(SchoolModule.school_id == school_id, SchoolModule.enabled.is_(False))
     )).scalars())
     modules = [(p.name, p.title, p.version, p.requires, p.name not in off) for p in platform.plugins.values()]
-    return {"modules": modules, "error": error}
+    representative_required = await session.scalar(select(School.representative_required).where(School.id == school_id))
+    return {"modules": modules, "error": error, "representative_required": bool(representative_required)}
 
 
 @dataclass
@@ -322,5 +323,26 @@ async def switch_module(request: Request, platform: NamedDependency[Platform], d
     return redirect(request, "/admin/modules")
 
 
+@dataclass
+class SchoolRulesForm:
+    representative_required: str = ""
+
+
+@post("/admin/school-rules", name="core:admin_school_rules", opt=MODULES)
+async def school_rules(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[SchoolRulesForm]) -> Response[str]:
+    """The school's own rules: whether a minor is admitted only with a legal representative on record."""
+    school_id = current_school(current_user(request))
+    required = data.representative_required == "1"
+    async with platform.db.writing() as session:
+        school = await session.get(School, school_id)
+        assert school is not None
+        if school.representative_required != required:
+            record(session, "core.school_rules_changed", connection=request, object_type="school", object_id=school_id,
+                   details={"representative_required": [school.representative_required, required]})
+            school.representative_required = required
+    flash(request, _("Saved."))
+    return redirect(request, "/admin/modules")
+
+
 ROUTES = [users_page, new_user_page, create_user, user_page, update_user, set_password, block_user, change_role,
-          modules_page, switch_module]
+          modules_page, switch_module, school_rules]

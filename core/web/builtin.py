@@ -20,6 +20,10 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
         items.append(NavItem(id="structure", label=_("School structure"), url="/structure/calendar", section=80, order=10))
     elif platform.permissions.allows(user.roles, "core.view_own_load"):
         items.append(NavItem(id="my-load", label=_("My load"), url="/structure/my-load", section=80, order=10))
+    if platform.permissions.allows(user.roles, "core.view_people"):
+        items.append(NavItem(id="people", label=_("People"), url="/people/students", section=80, order=20))
+    elif platform.permissions.allows(user.roles, "core.view_class_people"):
+        items.append(NavItem(id="my-class", label=_("My class"), url="/people/my-class", section=80, order=20))
     if platform.permissions.allows(user.roles, "core.manage_accounts"):
         items.append(NavItem(id="admin-users", label=_("Accounts"), url="/admin/users", section=90, order=10))
     if platform.permissions.allows(user.roles, "core.manage_modules"):
@@ -56,4 +60,8 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
         UserTextField(form="core:group_create", field="name", shown_on=("core:groups", "core:group", "core:class", "core:subject_pages")),
         UserTextField(form="core:days_create", field="name", shown_on=("core:calendar",)),
         UserTextField(form="core:bells_create", field="name", shown_on=("core:calendar",)),
+        UserTextField(form="core:position_add", field="title", shown_on=("core:staff", "core:person")),
+        UserTextField(form="core:representative_add", field="rep_document", shown_on=("core:student",)),
+        UserTextField(form="core:student_leave", field="note", shown_on=("core:student", "core:movement")),
+        UserTextField(form="core:import_upload", field="file", shown_on=("core:import", "core:import_preview")),  # its name
     ]

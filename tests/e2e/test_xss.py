@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 
 from tests.e2e.conftest import sign_in
@@ -71,6 +72,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
         assert answer.status == 201
         TALLY["XSS payloads stored"] += 2
     structure = await store_in_the_structure(admin, live_server)
+    structure.update(await store_in_people(admin, live_server))
     await admin_context.close()
     await teacher_context.close()
 
@@ -121,7 +123,50 @@ async def store_in_the_structure(admin, base: str) -> dict[str, int]:
     return {"group": group, "page": int(page.rsplit("/", 1)[1]) if page.rsplit("/", 1)[1].isdigit() else 0}
 
 
-def shown_pages(created: list[int], structure: dict[str, int]) -> list[tuple[str, str]]:
+async def store_in_people(admin, base: str) -> dict[str, int]:
+    """Payloads as position titles of a teacher, guardianship decisions and departure notes of 5А's
+    students (the demo class teacher's class), and uploaded files' names."""
+    async def post(path: str, form: dict, **extra) -> str:
+        answer = await admin.request.post(f"{base}{path}", form={**form, "_csrf_token": admin.csrf}, max_redirects=0, **extra)
+        assert answer.status == 303, (path, form, answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 1
+        return answer.headers["location"]
+
+    listing = await (await admin.request.get(f"{base}/people/students?q=5")).text()
+    class_5a = await (await admin.request.get(f"{base}/people/students?q=Петров Илья")).text()
+    student = int(re.findall(r'/people/students/(\d+)"', class_5a)[0])
+    class_id = re.findall(r"/people/classes/(\d+)", class_5a)[0]
+    card = await (await admin.request.get(f"{base}/people/classes/{class_id}")).text()
+    leavers = [int(found) for found in re.findall(r'/people/students/(\d+)"', card) if int(found) != student][:5]
+    staff = int(re.findall(r'/people/persons/(\d+)"', await (await admin.request.get(f"{base}/people/staff")).text())[0])
+    today = re.findall(r'name="day" value="([0-9-]+)"', listing)[0]
+    # The teacher also represents the student, so the class teacher of 5А reaches their card too.
+    await post(f"/people/students/{student}/representatives", {"rep_person_id": str(staff), "rep_full_name": "", "rep_kind": "other",
+                                                               "rep_phone": "", "rep_document": ""})
+    for number, payload in enumerate(PAYLOADS):
+        await post(f"/people/persons/{staff}/positions", {"title": f"{number} {payload}"[:200], "starts_on": today})
+        await post(f"/people/students/{student}/representatives", {
+            "rep_person_id": "", "rep_full_name": "Опекунова Анна Ивановна", "rep_kind": "guardian", "rep_phone": "",
+            "rep_document": payload})
+        upload = await upload_named(admin, base, payload)
+    for leaver, payload in zip(leavers, PAYLOADS):
+        await post(f"/people/students/{leaver}/leave", {"kind": "left", "day": today, "order_number": "1-в",
+                                                        "order_date": today, "note": payload})
+    return {"student": student, "leaver": leavers[0], "staff": staff, "upload": int(upload.rsplit("/", 1)[1]),
+            "start": int(today[:4]) - (1 if today[5:7] < "09" else 0), "today": today}
+
+
+async def upload_named(admin, base: str, payload: str) -> str:
+    answer = await admin.request.post(f"{base}/people/import", multipart={
+        "kind": "students", "class_id": "", "starts_on": "", "start_kind": "admitted", "order_number": "", "order_date": "",
+        "_csrf_token": admin.csrf,
+        "file": {"name": f"{payload}.csv", "mimeType": "text/csv", "buffer": "ФИО;Дата рождения\n".encode()}}, max_redirects=0)
+    assert answer.status == 303, (payload, answer.status, (await answer.text())[:300])
+    TALLY["XSS payloads stored"] += 1
+    return answer.headers["location"]
+
+
+def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
              ("core:admin_user", f"/admin/users/{created[-1]}"), ("testplugin:notes_page", "/testplugin/notes"),
@@ -129,7 +174,11 @@ def shown_pages(created: list[int], structure: dict[str, int]) -> list[tuple[str
              ("core:subjects", "/structure/subjects"), ("core:curriculum", "/structure/curriculum"),
              ("core:subject_pages", "/structure/pages"), ("core:subject_page", f"/structure/pages/{structure['page']}"),
              ("core:class", "/structure/classes/1"), ("core:groups", "/structure/groups"),
-             ("core:group", f"/structure/groups/{structure['group']}"), ("core:calendar", "/structure/calendar")]
+             ("core:group", f"/structure/groups/{structure['group']}"), ("core:calendar", "/structure/calendar"),
+             ("core:staff", "/people/staff"), ("core:person", f"/people/persons/{structure['staff']}"),
+             ("core:student", f"/people/students/{structure['student']}"), ("core:student", f"/people/students/{structure['leaver']}"),
+             ("core:movement", f"/people/movement?from={structure['start']}-09-01&to={structure['today']}"),
+             ("core:import", "/people/import"), ("core:import_preview", f"/people/import/{structure['upload']}")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -17,6 +17,10 @@ ALL = frozenset(ROLES)
 ADMINS = frozenset({"journal_admin", "operator"})
 STRUCTURE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})
 TEACHERS = frozenset({"teacher", "class_teacher"})
+PEOPLE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "secretary"})
+CARD_READERS = PEOPLE_READERS | {"class_teacher"}
+CONTACT_EDITORS = frozenset({"journal_admin", "operator", "secretary", "class_teacher"})
+PEOPLE_MANAGERS = frozenset({"journal_admin", "operator", "secretary"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -29,6 +33,7 @@ class Row:
     content: str | None = None  # shown to an allowed role
     form: dict[str, Any] | None = None  # {role} is filled in
     json: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None  # multipart uploads: {field: (filename, bytes, content type)}
     public: bool = False
     anonymous: tuple[int, ...] = field(default=())  # what an anonymous visitor gets, when not the default
 
@@ -48,6 +53,7 @@ MATRIX: dict[str, Row] = {
     "core:admin_user_block": Row("POST", "/admin/users/{target}/block", ADMINS, (303,), form={"blocked": "0"}),
     "core:admin_user_roles": Row("POST", "/admin/users/{target}/roles", ADMINS, (303,), form={"role": "teacher", "action": "grant"}),
     "core:admin_modules": Row("GET", "/admin/modules", ADMINS, content="Модули школы"),
+    "core:admin_school_rules": Row("POST", "/admin/school-rules", ADMINS, (303,), form={"representative_required": "0"}),
     "core:admin_modules_switch": Row("POST", "/admin/modules", ADMINS, (303,), form={"plugin": "testdependent", "enabled": "1"}),
     # The school's structure: the administrators edit, the administration reads, teachers see their own load.
     "core:calendar": Row("GET", "/structure/calendar?year={year}", STRUCTURE_READERS, content="2026/2027"),
@@ -102,6 +108,48 @@ MATRIX: dict[str, Row] = {
         "assignment_id": "{own_assignment}", "teacher_id": "{replace_teacher}", "starts_on": "2026-12-01"}),
     "core:load": Row("GET", "/structure/load?year={year}&day=2026-10-01", STRUCTURE_READERS, content="Целевой Учитель Тестович"),
     "core:my_load": Row("GET", "/structure/my-load", TEACHERS, content="5А, английский язык, гр. 1"),
+    # People: the administration reads everyone, a class teacher their own class, the secretary keeps it all.
+    "core:students": Row("GET", "/people/students", PEOPLE_READERS, content="Тестовый student-home"),
+    "core:student": Row("GET", "/people/students/{ct_student}", CARD_READERS, content="Родительская Мать Ученикова"),
+    "core:person": Row("GET", "/people/persons/{ct_parent}", CARD_READERS, content="Руководимый Ученик Классович"),
+    "core:person_update": Row("POST", "/people/persons/{ct_parent}", CONTACT_EDITORS, (303,), form={
+        "phone": "+7 900 100-20-30", "email": "", "last_name": "Родительская", "first_name": "Мать", "middle_name": "Ученикова",
+        "birth_date": "", "back": ""}),
+    "core:class_card": Row("GET", "/people/classes/{ct_class}", CARD_READERS, content="Руководимый Ученик Классович"),
+    "core:class_export": Row("GET", "/people/classes/{ct_class}/list.xlsx", CARD_READERS),
+    "core:my_class": Row("GET", "/people/my-class", CARD_READERS, (200, 303)),
+    "core:student_new": Row("GET", "/people/students/new", PEOPLE_MANAGERS, content="Зачислить обучающегося"),
+    "core:student_create": Row("POST", "/people/students", PEOPLE_MANAGERS, (303,), form={
+        "last_name": "Новичков", "first_name": "Ученик", "middle_name": "{role}", "birth_date": "2015-05-05", "class_id": "{class_5a}",
+        "starts_on": "2026-11-30", "kind": "admitted", "order_number": "130-у", "order_date": "2026-11-27", "rep_full_name": "",
+        "rep_kind": "mother", "rep_phone": "", "rep_document": ""}),
+    "core:student_transfer": Row("POST", "/people/students/{mover}/transfer", PEOPLE_MANAGERS, (303,), form={
+        "class_id": "{transfer_class}", "day": "2026-11-16", "order_number": "120-у", "order_date": "2026-11-13"}),
+    "core:student_leave": Row("POST", "/people/students/{leaver}/leave", PEOPLE_MANAGERS, (303,), form={
+        "kind": "left", "day": "2026-11-20", "order_number": "125-у", "order_date": "2026-11-20", "note": "МАОУ СОШ № 1"}),
+    "core:representative_add": Row("POST", "/people/students/{rep_student}/representatives", PEOPLE_MANAGERS, (303,), form={
+        "rep_person_id": "", "rep_full_name": "Представителева Анна Ивановна", "rep_kind": "mother", "rep_phone": "", "rep_document": ""}),
+    "core:representative_end": Row("POST", "/people/representatives/{own_link}/end", PEOPLE_MANAGERS, (303,), form={"ends_on": "2026-11-20"}),
+    "core:staff": Row("GET", "/people/staff", PEOPLE_READERS, content="Целевой Учитель Тестович"),
+    "core:staff_export": Row("GET", "/people/staff.xlsx", PEOPLE_READERS),
+    "core:staff_create": Row("POST", "/people/staff", PEOPLE_MANAGERS, (303,), form={
+        "last_name": "Новая", "first_name": "Сотрудница", "middle_name": "", "birth_date": "", "phone": "", "email": "",
+        "title": "Педагог-психолог {role}", "starts_on": "2026-09-01"}),
+    "core:position_add": Row("POST", "/people/persons/{target}/positions", PEOPLE_MANAGERS, (303,), form={
+        "title": "Совместитель {role}", "starts_on": "2026-09-01"}),
+    "core:position_end": Row("POST", "/people/positions/{own_position}/end", PEOPLE_MANAGERS, (303,), form={"ends_on": "2026-12-31"}),
+    "core:import": Row("GET", "/people/import", PEOPLE_MANAGERS, content="Загрузка списков"),
+    "core:import_sample": Row("GET", "/people/import/sample/students", PEOPLE_MANAGERS),
+    "core:import_upload": Row("POST", "/people/import", PEOPLE_MANAGERS, (303,), form={
+        "kind": "students", "class_id": "{class_5a}", "starts_on": "2026-11-30", "start_kind": "admitted",
+        "order_number": "140-у", "order_date": "2026-11-27"},
+        files={"file": ("5А.csv", "ФИО;Дата рождения\nСписочный Ученик Первый;01.03.2015\n".encode(), "text/csv")}),
+    "core:import_preview": Row("GET", "/people/import/{own_upload}", PEOPLE_MANAGERS, content="5А-"),
+    "core:import_confirm": Row("POST", "/people/import/{own_upload}/confirm", PEOPLE_MANAGERS, (303,), form={}),
+    "core:movement": Row("GET", "/people/movement?from=2026-09-01&to=2026-11-30", PEOPLE_READERS, content="Движение обучающихся"),
+    "core:movement_export": Row("GET", "/people/movement.xlsx?from=2026-09-01&to=2026-11-30", PEOPLE_READERS),
+    "core:occupancy": Row("GET", "/people/occupancy?day=2026-10-01", PEOPLE_READERS, content="5А"),
+    "core:occupancy_export": Row("GET", "/people/occupancy.xlsx?day=2026-10-01", PEOPLE_READERS),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

@@ -27,6 +27,8 @@ async def ask(world: World, who: str, row: Row):
         kwargs["data"] = fill(row.form, world, role)
     if row.json is not None:
         kwargs["json"] = fill(row.json, world, role)
+    if row.files is not None:
+        kwargs["files"] = row.files
     return await world.request(who, row.method, fill(row.path, world, role), **kwargs)
 
 

@@ -70,6 +70,8 @@ async def test_csrf_on_every_state_changing_route(world: World, tally, database_
         role = next(iter(sorted(row.allowed - {"director"})), "teacher")
         path = fill(row.path, world, role)
         kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {"json": fill(row.json, world, role)}
+        if row.files is not None:
+            kwargs["files"] = row.files
         attempts = {
             "no token": {"csrf": None},
             "another session's token": {"csrf": foreign_token},

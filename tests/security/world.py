@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.access.roles import ROLES
+from tests.support.families import add_people_targets
 from tests.support.people import add_school, add_user, csrf_from
 from tests.support.structure import SmallSchool, add_small_school, add_structure_targets
 
@@ -38,6 +39,7 @@ class World:
     other_structure: SmallSchool = field(default_factory=SmallSchool)  # the same in the other school
     per_role: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects a POST row changes, one set per writer
     accounts: dict[str, int] = field(default_factory=dict)  # role → its home-school account
+    people: dict[str, Any] = field(default_factory=dict)  # the class teacher's class, student and parent ...
 
     async def build(self) -> "World":
         # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
@@ -57,6 +59,10 @@ class World:
         self.per_role = await add_structure_targets(self.url, self.home, self.structure, ("journal_admin", "operator"),
                                                     student=self.accounts["student"], teachers=(self.target, self.neighbour),
                                                     own_load=(self.accounts["teacher"], self.accounts["class_teacher"]))
+        self.people, people_per_role = await add_people_targets(self.url, self.home, self.structure, self.accounts,
+                                                                ("journal_admin", "operator", "secretary"))
+        for role, own in people_per_role.items():  # the secretary manages people, not the structure
+            self.per_role[role] = {**self.per_role.get(role, self.per_role["journal_admin"]), **own}
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
             await self.sign_in(who)
         self.sessions[ANONYMOUS] = Session({}, None)
@@ -66,7 +72,7 @@ class World:
         """What a matrix row's ``{placeholders}`` are filled with, for ``role``."""
         own = self.per_role.get(role) or self.per_role.get("journal_admin", {})
         return {"home": self.home, "target": self.target, "role": role, "student": self.accounts.get("student"),
-                **vars(self.structure), **own}
+                **vars(self.structure), **self.people, **own}
 
     async def sign_in(self, who: str) -> None:
         login = who if who in ("stranger", "admin-other") else f"{who}-home"

@@ -162,3 +162,18 @@ async def test_names_and_dates_are_checked(database_url, school):
 async def _enroll_elsewhere(session, school_id, student, class_id):
     await PeopleService(session, school_id).enroll(student, await session.get(ClassGroup, class_id),
                                                    starts_on=date(2026, 9, 1), **ORDER)
+
+
+async def test_a_transfer_before_a_recorded_departure_keeps_the_departure(database_url, school):
+    school_id, small, class_5b = school
+    async with writing(database_url) as session:
+        people = PeopleService(session, school_id)
+        student = await people.add_person(last_name="Уезжающий", first_name="Пётр")
+        await people.enroll(student.id, await session.get(ClassGroup, small.class_5a), starts_on=date(2026, 9, 1), **ORDER)
+        await people.leave(student.id, last_day=date(2026, 12, 25), order_number="130-у", order_date=date(2026, 12, 20),
+                           note="переезд в г. Екатеринбург")
+        await people.transfer(student.id, await session.get(ClassGroup, class_5b), on_day=date(2026, 11, 16),
+                              order_number="120-у", order_date=date(2026, 11, 13))
+        found = await people.movements(date(2026, 9, 1), date(2026, 12, 31))
+    assert [(m.kind, m.from_class, m.to_class, m.order_number) for m in found if m.student_id == student.id] == [
+        ("admitted", "", "5А", "45-у"), ("transferred", "5А", "5Б", "120-у"), ("left", "5Б", "", "130-у")]

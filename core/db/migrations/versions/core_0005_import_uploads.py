@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('order_number', sa.String(length=40), nullable=False),
     sa.Column('order_date', sa.Date(), nullable=True),
+    sa.Column('start_kind', sa.String(length=16), nullable=False),
     sa.Column('applied_at', core.db.types.UTCDateTime(), nullable=True),
     sa.Column('summary', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['academic_year_id'], ['academic_year.id'], name=op.f('fk_import_upload_academic_year_id_academic_year'), ondelete='CASCADE'),
