@@ -8,16 +8,16 @@ so a half-admitted student never remains.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from core.people.cards import clean_email, clean_phone
 from core.people.importing import split_full_name
-from core.people.models import GUARDIAN_KINDS, Guardianship
+from core.people.models import GUARDIAN_KINDS, Guardianship, PersonProfile
 from core.people.services import PeopleService
 from core.school.models import School
 from core.structure.common import StructureError
@@ -104,13 +104,27 @@ async def link_representative(session: AsyncSession, school_id: int, student_id:
                              error.message) from None
 
 
-async def end_representation(session: AsyncSession, link: Guardianship, ends_on: date | None, today: date) -> None:
+async def last_representative_of_minor(session: AsyncSession, link: Guardianship, ends_on: date) -> bool:
+    """Whether ending the link leaves a minor student without any representative after ``ends_on``."""
+    born = await session.scalar(select(PersonProfile.birth_date).where(PersonProfile.user_id == link.student_id))
+    if born is None or age_on(born, ends_on) >= ADULT_AGE:
+        return False
+    others = await session.scalar(select(func.count()).select_from(Guardianship).where(
+        Guardianship.student_id == link.student_id, Guardianship.id != link.id,
+        or_(Guardianship.ends_on.is_(None), Guardianship.ends_on > ends_on)))
+    return not others
+
+
+async def end_representation(session: AsyncSession, school_id: int, link: Guardianship, ends_on: date | None,
+                             today: date) -> None:
     """The link ends (parental rights ended, a guardianship ended); the record stays for the history."""
     if ends_on is None:
         raise StructureError("ends_on", _("Enter the last day."))
     if link.starts_on is not None and ends_on < link.starts_on:
         raise StructureError("ends_on", _("The end comes before the start."))
-    if ends_on > today.replace(year=today.year + 1):
+    if ends_on > today + timedelta(days=366):
         raise StructureError("ends_on", _("Check the date."))
+    if await representative_required(session, school_id) and await last_representative_of_minor(session, link, ends_on):
+        raise StructureError("ends_on", _("The school requires a legal representative for a minor: link another one first."))
     link.ends_on = ends_on
     await session.flush()

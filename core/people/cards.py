@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.roles import ROLES, STAFF
@@ -26,7 +26,8 @@ from core.people.services import _name_part, full_name, search_key
 from core.structure.common import StructureError, active_on
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyGroupMember
 
-EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+# Starts with a letter or digit: nothing a spreadsheet would take for a formula when exported.
+EMAIL = re.compile(r"[\w][^@\s<>\"']*@[^@\s<>\"']+\.[^@\s<>\"']+")
 PHONE = re.compile(r"\+?[\d\s()\-]{5,30}")
 
 
@@ -39,14 +40,27 @@ def link_active(day: date):  # type: ignore[no-untyped-def]
 # ---- reach --------------------------------------------------------------------------------------
 
 
-async def in_school(session: AsyncSession, school_id: int, person_id: int) -> bool:
-    """The person belongs to the school: studied or works there, holds a role, or represents one of its students."""
-    taught = select(Enrollment.student_id).where(Enrollment.school_id == school_id)
+async def in_school(session: AsyncSession, school_id: int, person_id: int, *, current_on: date | None = None) -> bool:
+    """The person belongs to the school: studied or works there, holds a role, or represents one of its
+    students. With ``current_on``, only a tie that still holds on that day (or starts later) counts:
+    a student who moved to another school is no longer the old school's to change."""
+    def still(ends: Any) -> Any:  # a tie not over by the day
+        return true() if current_on is None else or_(ends.is_(None), ends >= current_on)
+
+    students = select(Enrollment.student_id).where(Enrollment.school_id == school_id,
+                                                   still(Enrollment.ends_on))
+    links = [Guardianship.guardian_id == person_id, Guardianship.student_id.in_(students)]
+    if current_on is not None:
+        links.append(link_active(current_on))
+    roles = [RoleGrant.school_id == school_id, RoleGrant.user_id == person_id]
+    if current_on is not None:  # student and parent grants are not dated: the enrollment and the link decide
+        roles.append(RoleGrant.role.in_(STAFF))
     return bool(await session.scalar(select(or_(
-        exists(select(Enrollment.id).where(Enrollment.school_id == school_id, Enrollment.student_id == person_id)),
-        exists(select(RoleGrant.id).where(RoleGrant.school_id == school_id, RoleGrant.user_id == person_id)),
-        exists(select(StaffPosition.id).where(StaffPosition.school_id == school_id, StaffPosition.user_id == person_id)),
-        exists(select(Guardianship.id).where(Guardianship.guardian_id == person_id, Guardianship.student_id.in_(taught))),
+        exists(students.where(Enrollment.student_id == person_id)),
+        exists(select(RoleGrant.id).where(*roles)),
+        exists(select(StaffPosition.id).where(StaffPosition.school_id == school_id, StaffPosition.user_id == person_id,
+                                              still(StaffPosition.ends_on))),
+        exists(select(Guardianship.id).where(*links)),
     ))))
 
 
@@ -65,10 +79,11 @@ async def in_led_class(session: AsyncSession, school_id: int, teacher_id: int, p
 
 
 async def require_reach(session: AsyncSession, *, school_id: int, user_id: int, whole_school: bool, person_id: int,
-                        day: date) -> None:
-    """A 404 unless the person is within the viewer's reach (see the module's docstring)."""
+                        day: date, writing: bool = False) -> None:
+    """A 404 unless the person is within the viewer's reach (see the module's docstring). Reading
+    reaches the school's history; ``writing`` only people still tied to the school on ``day``."""
     if whole_school:
-        found = await in_school(session, school_id, person_id)
+        found = await in_school(session, school_id, person_id, current_on=day if writing else None)
     else:
         found = await in_led_class(session, school_id, user_id, person_id, day)
     if not found:
@@ -240,6 +255,10 @@ async def class_students(session: AsyncSession, class_id: int, day: date) -> lis
 # ---- changing a person's data -------------------------------------------------------------------
 
 
+class StaleForm(Exception):
+    """The person's data changed after the form was shown: nothing is applied."""
+
+
 @dataclass
 class PersonChanges:
     """What a form sends; None means "not on this form" (a class teacher's form has contacts only)."""
@@ -251,6 +270,7 @@ class PersonChanges:
     middle_name: str | None = None
     birth_date: date | None = None
     names_on_form: bool = False
+    version: int | None = None  # the profile's version the form showed
 
 
 def clean_phone(text: str) -> str:
@@ -273,6 +293,8 @@ async def update_person(session: AsyncSession, person_id: int, changes: PersonCh
     if account is None:
         raise NotFoundException()
     profile = await session.get(PersonProfile, person_id)
+    if profile is not None and changes.version != profile.version:
+        raise StaleForm()
     if profile is None:  # an account made before profiles existed: start one from its full name
         parts = account.full_name.split()
         profile = PersonProfile(user_id=person_id, last_name=parts[0] if parts else "", first_name=" ".join(parts[1:2]),
@@ -285,6 +307,10 @@ async def update_person(session: AsyncSession, person_id: int, changes: PersonCh
         wanted["middle_name"] = _name_part(changes.middle_name or "", "middle_name", required=False)
         if changes.birth_date is not None and not date(1900, 1, 1) <= changes.birth_date <= today:
             raise StructureError("birth_date", _("Check the birth date."))
+        if changes.birth_date is None and profile.birth_date is not None and await session.scalar(
+                select(Enrollment.id).where(Enrollment.student_id == person_id).limit(1)):
+            # the birth date tells namesakes apart in every list import: a student keeps one
+            raise StructureError("birth_date", _("Enter the birth date: it tells namesakes apart."))
         wanted["birth_date"] = changes.birth_date
     changed = {name: [getattr(profile, name), value] for name, value in wanted.items() if getattr(profile, name) != value}
     for name, (_old, value) in changed.items():

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from core.people.importing import FIELDS_BY_NAME, split_full_name
+from core.people.cards import link_active
 from core.people.models import Enrollment, Guardianship, PersonProfile, StaffPosition
 from core.people.services import search_key
 from core.people.spreadsheets import Sheet, xlsx_bytes
@@ -45,7 +46,8 @@ async def class_list_xlsx(session: AsyncSession, school_id: int, class_group: Cl
     for link, account, profile in (await session.execute(
             select(Guardianship, UserAccount, PersonProfile).join(UserAccount, UserAccount.id == Guardianship.guardian_id)
             .outerjoin(PersonProfile, PersonProfile.user_id == Guardianship.guardian_id)
-            .where(Guardianship.student_id.in_([profile.user_id for profile, _enrollment in students])))).all():
+            .where(Guardianship.student_id.in_([profile.user_id for profile, _enrollment in students]),
+                   link_active(day)))).all():  # the representatives of that day, not the ended ones
         representatives.setdefault(link.student_id, []).append((account.full_name, link.kind, profile.phone if profile else ""))
     rows: list[list[Any]] = []
     for profile, enrollment in students:

@@ -312,6 +312,7 @@ class _StudentPlanner(_Planner):
             self.enrollments.setdefault(enrollment.student_id, []).append((enrollment, f"{level}{letter}"))
         self.guardians_of: dict[int, list[tuple[_Known, str]]] = {}
         self.representatives: dict[tuple[str, str], _Known] = {}  # (folded name, phone digits) → the school's parent
+        self.represented: set[int] = set()  # students with a representative whose link has not ended
         seen: dict[int, _Known] = {}
         for link, account, profile in (await self.session.execute(
                 select(Guardianship, UserAccount, PersonProfile)
@@ -323,6 +324,8 @@ class _StudentPlanner(_Planner):
                 seen[account.id] = _known(profile) if profile is not None else _account_only(account)
             guardian = seen[account.id]
             self.guardians_of.setdefault(link.student_id, []).append((guardian, link.kind))
+            if link.ends_on is None or self.defaults.starts_on is None or link.ends_on >= self.defaults.starts_on:
+                self.represented.add(link.student_id)
             if _digits(guardian.phone):
                 self.representatives.setdefault((guardian.key, _digits(guardian.phone)), guardian)
 
@@ -362,7 +365,7 @@ class _StudentPlanner(_Planner):
                 self._admit(row, plan, entry, class_group, starts_on, "new")
         else:
             stored = self.guardians_of.get(student.id, [])
-            entry.has_representative = bool(stored)
+            entry.has_representative = student.id in self.represented
             entry.links = {guardian.key: (guardian, kind) for guardian, kind in stored}
             entry.linked = {_identity(guardian.id) for guardian, _kind in stored}
             if class_group is not None and starts_on is not None:

@@ -38,6 +38,10 @@ class PersonProfile(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     search_key: Mapped[str] = mapped_column(String(300), index=True)
+    # Optimistic locking: a form sends the version it showed; a stale one is refused, never applied.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Enrollment(Base):

@@ -200,6 +200,14 @@ class PeopleService:
             raise StructureError("ends_on", _("The student is not enrolled in this school on %(day)s.", day=format_day(last_day)))
         if len(note) > 300:
             raise StructureError("note", _("The note is too long."))
+        later = (await self.session.execute(select(Enrollment.starts_on, ClassGroup.grade_level, ClassGroup.letter)
+                                            .join(ClassGroup, ClassGroup.id == Enrollment.class_group_id)
+                                            .where(Enrollment.student_id == student_id, Enrollment.starts_on > last_day)
+                                            .order_by(Enrollment.starts_on).limit(1))).first()
+        if later is not None:  # leaving would leave that later class in place: the student would come back
+            raise StructureError("ends_on", _("The student is enrolled in %(class_name)s from %(day)s: cancel that first or "
+                                              "choose a later last day.", class_name=f"{later.grade_level}{later.letter}",
+                                              day=format_day(later.starts_on)))
         self._end(enrollment, last_day, kind, order_number, order_date, note)
         await self.session.flush()
         return enrollment

@@ -160,7 +160,8 @@ async def upload_named(admin, base: str, payload: str) -> str:
     answer = await admin.request.post(f"{base}/people/import", multipart={
         "kind": "students", "class_id": "", "starts_on": "", "start_kind": "admitted", "order_number": "", "order_date": "",
         "_csrf_token": admin.csrf,
-        "file": {"name": f"{payload}.csv", "mimeType": "text/csv", "buffer": "ФИО;Дата рождения\n".encode()}}, max_redirects=0)
+        "file": {"name": f"{payload}.csv", "mimeType": "text/csv", "buffer": "ФИО;Дата рождения\nИванов Иван;01.01.2015\n".encode()}},
+        max_redirects=0)
     assert answer.status == 303, (payload, answer.status, (await answer.text())[:300])
     TALLY["XSS payloads stored"] += 1
     return answer.headers["location"]

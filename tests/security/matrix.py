@@ -114,7 +114,7 @@ MATRIX: dict[str, Row] = {
     "core:person": Row("GET", "/people/persons/{ct_parent}", CARD_READERS, content="Руководимый Ученик Классович"),
     "core:person_update": Row("POST", "/people/persons/{ct_parent}", CONTACT_EDITORS, (303,), form={
         "phone": "+7 900 100-20-30", "email": "", "last_name": "Родительская", "first_name": "Мать", "middle_name": "Ученикова",
-        "birth_date": "", "back": ""}),
+        "birth_date": "", "back": "", "version": "1"}),
     "core:class_card": Row("GET", "/people/classes/{ct_class}", CARD_READERS, content="Руководимый Ученик Классович"),
     "core:class_export": Row("GET", "/people/classes/{ct_class}/list.xlsx", CARD_READERS),
     "core:my_class": Row("GET", "/people/my-class", CARD_READERS, (200, 303)),

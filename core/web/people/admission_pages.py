@@ -132,7 +132,7 @@ async def transfer(request: Request, student_id: FromPath[int], platform: NamedD
         async with platform.db.writing() as session:
             today = await school_day(session, reach.school_id)
             await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                                person_id=student_id, day=today)
+                                person_id=student_id, day=today, writing=True)
             if class_id is None:
                 raise StructureError("class_group_id", _("Choose a class."))
             to_class = await owned(session, ClassGroup, class_id, reach.school_id)
@@ -155,7 +155,7 @@ async def leave(request: Request, student_id: FromPath[int], platform: NamedDepe
         async with platform.db.writing() as session:
             today = await school_day(session, reach.school_id)
             await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                                person_id=student_id, day=today)
+                                person_id=student_id, day=today, writing=True)
             await PeopleService(session, reach.school_id).leave(student_id, last_day=day, order_number=data.order_number,
                                                                 order_date=order_date, kind=data.kind, note=data.note)
             record(session, "core.student_left", connection=request, object_type="person", object_id=student_id,
@@ -187,11 +187,11 @@ async def add_representative(request: Request, student_id: FromPath[int], platfo
         async with platform.db.writing() as session:
             today = await school_day(session, reach.school_id)
             await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                                person_id=student_id, day=today)
+                                person_id=student_id, day=today, writing=True)
             if person_id is not None:  # only someone this school knows: no probing other schools' people
                 try:
                     await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                                        person_id=person_id, day=today)
+                                        person_id=person_id, day=today, writing=True)
                 except NotFoundException:
                     raise StructureError("rep_person_id", _("Choose a person.")) from None
             link = await link_representative(session, reach.school_id, student_id, NewRepresentative(
@@ -222,14 +222,14 @@ async def end_representative(request: Request, link_id: FromPath[int], platform:
             raise NotFoundException()
         student_id = link.student_id
         await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                            person_id=student_id, day=await school_day(session, reach.school_id))
+                            person_id=student_id, day=await school_day(session, reach.school_id), writing=True)
     try:
         ends_on = form_date(data.ends_on, "ends_on")
         async with platform.db.writing() as session:
             link = await session.get(Guardianship, link_id)
             assert link is not None
             old = link.ends_on
-            await end_representation(session, link, ends_on, await school_day(session, reach.school_id))
+            await end_representation(session, reach.school_id, link, ends_on, await school_day(session, reach.school_id))
             record(session, "core.representative_ended", connection=request, object_type="person", object_id=student_id,
                    details={"representative": link.guardian_id, "ends_on": [old, ends_on]})
     except StructureError as error:

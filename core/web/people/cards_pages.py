@@ -16,6 +16,7 @@ from urllib.parse import quote
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.roles import ROLES
@@ -26,7 +27,7 @@ from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import folded
 from core.i18n import gettext as _
 from core.people.cards import (
-    PersonChanges, class_students, is_staff, person_card, require_class_reach, require_reach, student_card, update_person,
+    PersonChanges, StaleForm, class_students, is_staff, person_card, require_class_reach, require_reach, student_card, update_person,
 )
 from core.people.list_export import class_list_xlsx
 from core.people.models import GUARDIAN_KIND_LABELS, GUARDIAN_KINDS, Enrollment, Guardianship, PersonProfile
@@ -45,6 +46,17 @@ from core.web.structure.common import form_date, parse_date, query_id, school_da
 def kind_label(kind: str) -> str:
     """A guardianship's kind in the reader's language."""
     return _(GUARDIAN_KIND_LABELS[kind]) if kind in GUARDIAN_KIND_LABELS else kind
+
+
+def is_active(link: Guardianship, day: date) -> bool:
+    return (link.starts_on is None or link.starts_on <= day) and (link.ends_on is None or link.ends_on >= day)
+
+
+async def class_students_ids(session: AsyncSession, class_ids: set[int], day: date) -> list[int]:
+    if not class_ids:
+        return []
+    return list((await session.execute(select(Enrollment.student_id).where(
+        Enrollment.class_group_id.in_(class_ids), active_on(Enrollment.starts_on, Enrollment.ends_on, day)))).scalars())
 
 
 def role_label(role: str) -> str:
@@ -133,6 +145,8 @@ async def student_context(request: Request, session: AsyncSession, student_id: i
     await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=reach.whole_school,
                         person_id=student_id, day=today)
     card = await student_card(session, reach.school_id, student_id, today)
+    if not reach.whole_school:  # a class teacher: the family as it is today, not its history
+        card.representatives = [row for row in card.representatives if is_active(row.link, today)]
     if not card.enrollments:  # a parent or a teacher: their own card, not a student's
         raise NotFoundException()
     classes: list[ClassGroup] = []
@@ -151,14 +165,17 @@ async def likely_representatives(session: AsyncSession, school_id: int, person: 
     """Representatives of other students with the same surname: a sibling's parents, to link in one step."""
     surname = (person.profile.last_name if person.profile else person.name.split()[0] if person.name else "")
     stem = folded(surname)[:-1] if len(surname) > 3 else folded(surname)  # Петров and Петрова share «петров»
+    if not stem:
+        return []
     rows = (await session.execute(
-        select(UserAccount.id, UserAccount.full_name, PersonProfile.search_key)
-        .join(Guardianship, Guardianship.guardian_id == UserAccount.id)
-        .outerjoin(PersonProfile, PersonProfile.user_id == UserAccount.id)
-        .where(Guardianship.student_id.in_(select(Enrollment.student_id).where(Enrollment.school_id == school_id)),
-               Guardianship.student_id != student_id)
-        .distinct().order_by(UserAccount.full_name))).all()
-    return [(row.id, row.full_name) for row in rows if stem and (row.search_key or folded(row.full_name)).startswith(stem)][:20]
+        select(UserAccount.id, UserAccount.full_name)
+        .join(PersonProfile, PersonProfile.user_id == UserAccount.id)
+        .where(PersonProfile.search_key.startswith(stem, autoescape=True),  # both casefolded: a plain prefix match
+               UserAccount.id.in_(select(Guardianship.guardian_id).where(
+                   Guardianship.student_id != student_id,
+                   Guardianship.student_id.in_(select(Enrollment.student_id).where(Enrollment.school_id == school_id)))))
+        .order_by(PersonProfile.search_key).limit(20))).all()
+    return [(row.id, row.full_name) for row in rows]
 
 
 @get("/people/students/{student_id:int}", name="core:student", opt=VIEW_CARDS)
@@ -178,6 +195,11 @@ async def person_context(request: Request, session: AsyncSession, person_id: int
     await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=reach.whole_school,
                         person_id=person_id, day=today)
     card = await person_card(session, reach.school_id, person_id, today)
+    if not reach.whole_school:  # a class teacher sees the person as a parent of their class, nothing more
+        led = set(await led_classes(session, reach.user_id, reach.school_id, today))
+        in_class = set(await class_students_ids(session, led, today))
+        card.children = [row for row in card.children if row.person_id in in_class and is_active(row.link, today)]
+        card.positions, card.roles = [], []
     load: list[Any] = []
     if reach.whole_school and is_staff(card):
         years = await years_of(session, reach.school_id)
@@ -208,6 +230,7 @@ class PersonForm:
     middle_name: str = ""
     birth_date: str = ""
     back: str = ""  # "student" when sent from a student's card
+    version: str = ""  # the profile's version the form showed
 
 
 @post("/people/persons/{person_id:int}", name="core:person_update", opt=EDIT_CONTACTS)
@@ -221,10 +244,13 @@ async def update_person_page(request: Request, person_id: FromPath[int], platfor
         async with platform.db.writing() as session:
             today = await school_day(session, reach.school_id)
             await require_reach(session, school_id=reach.school_id, user_id=reach.user_id,
-                                whole_school=reach.whole_school and reach.can_manage, person_id=person_id, day=today)
+                                whole_school=reach.whole_school and reach.can_manage, person_id=person_id, day=today,
+                                writing=True)
             changes = PersonChanges(phone=data.phone, email=data.email, names_on_form=reach.can_manage,
                                     last_name=data.last_name, first_name=data.first_name, middle_name=data.middle_name,
-                                    birth_date=form_date(data.birth_date, "birth_date") if reach.can_manage else None)
+                                    birth_date=form_date(data.birth_date, "birth_date") if reach.can_manage else None,
+                                    version=int(data.version) if data.version.isascii() and data.version.isdigit()
+                                    and len(data.version) < 10 else None)
             changed = await update_person(session, person_id, changes, today)
             if changed:
                 record(session, "core.person_updated", connection=request, object_type="person", object_id=person_id,
@@ -236,6 +262,14 @@ async def update_person_page(request: Request, person_id: FromPath[int], platfor
                                   form={"person": vars(data)})
         template = "core/people/student.html" if data.back == "student" else "core/people/person.html"
         return await render(request, template, context, status_code=422)
+    except (StaleForm, StaleDataError):
+        async with platform.db.reading() as session:  # the current data, for the user to enter the change again
+            build = student_context if data.back == "student" else person_context
+            context = await build(request, session, person_id, errors={"form": _(
+                "Someone saved this person's data while you were editing it. The form now shows what is stored: "
+                "enter your change again.")})
+        template = "core/people/student.html" if data.back == "student" else "core/people/person.html"
+        return await render(request, template, context, status_code=409)
     flash(request, _("Saved.") if changed else _("Nothing has changed."), "success" if changed else "info")
     return redirect(request, back)
 
@@ -246,7 +280,7 @@ async def update_person_page(request: Request, person_id: FromPath[int], platfor
 async def class_card_context(request: Request, session: AsyncSession, class_id: int, day_text: str) -> dict[str, Any]:
     reach = reach_of(request)
     today = await school_day(session, reach.school_id)
-    day = day_param(day_text, today)
+    day = day_param(day_text, today) if reach.whole_school else today  # a class teacher: their class as it is now
     class_group = await require_class_reach(session, school_id=reach.school_id, user_id=reach.user_id,
                                             whole_school=reach.whole_school, class_id=class_id, day=today)
     year = await session.get(AcademicYear, class_group.academic_year_id)
@@ -282,7 +316,7 @@ async def class_export(request: Request, class_id: FromPath[int], platform: Name
         today = await school_day(session, reach.school_id)
         class_group = await require_class_reach(session, school_id=reach.school_id, user_id=reach.user_id,
                                                 whole_school=reach.whole_school, class_id=class_id, day=today)
-        on_day = day_param(day, today)
+        on_day = day_param(day, today) if reach.whole_school else today
         content = await class_list_xlsx(session, reach.school_id, class_group, on_day)
         name = class_group.name
     return attachment(content, f"class-{class_id}-{on_day.isoformat()}.xlsx", f"Класс {name} на {on_day:%d.%m.%Y}.xlsx")

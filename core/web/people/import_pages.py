@@ -23,7 +23,7 @@ from core.db.types import utcnow
 from core.di import FromPath, NamedDependency
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from core.people.importing import MAX_FILE_BYTES
+from core.people.importing import MAX_FILE_BYTES, read_table
 from core.people.list_apply import apply_list
 from core.people.lists import ListDefaults, plan_list
 from core.people.models import IMPORT_KINDS, ImportUpload
@@ -107,6 +107,9 @@ async def upload(request: Request, platform: NamedDependency[Platform], data: Mu
                                            limit=MAX_FILE_BYTES // 2**20))
         if not content.strip():
             raise StructureError("file", _("The file is empty."))
+        unreadable = next((problem for problem in read_table(content, data.file.filename).problems if problem.row == 0), None)
+        if unreadable is not None:  # a file that cannot be read at all is not kept: say why at once
+            raise StructureError("file", unreadable.message)
         starts_on, order_date = form_date(data.starts_on, "starts_on"), form_date(data.order_date, "order_date")
         class_id = form_int(data.class_id, "class_id", _("Choose a class."))
         if data.start_kind not in ("admitted", "continued"):
@@ -190,10 +193,11 @@ async def confirm(request: Request, upload_id: FromPath[int], platform: NamedDep
     reach = reach_of(request)
     try:
         async with platform.db.writing() as session:
+            await lock_school(session, reach.school_id)  # first: a second click waits here, then sees applied_at
             stored = await owned(session, ImportUpload, upload_id, reach.school_id)
+            await session.refresh(stored)
             if stored.applied_at is not None:
                 raise StructureError("form", _("This file has already been imported."))
-            await lock_school(session, reach.school_id)
             defaults = await defaults_of(session, stored)
             plan = await plan_list(session, reach.school_id, stored.kind, stored.content, stored.filename, defaults,
                                    await school_day(session, reach.school_id))

@@ -107,7 +107,7 @@ async def create_position(request: Request, person_id: FromPath[int], platform: 
         starts_on = form_date(data.starts_on, "starts_on")
         async with platform.db.writing() as session:
             await require_reach(session, school_id=reach.school_id, user_id=reach.user_id, whole_school=True,
-                                person_id=person_id, day=await school_day(session, reach.school_id))
+                                person_id=person_id, day=await school_day(session, reach.school_id), writing=True)
             position = await add_position(session, reach.school_id, person_id, data.title, starts_on)
             record(session, "core.position_added", connection=request, object_type="person", object_id=person_id,
                    details={"position": position.title, "starts_on": starts_on})

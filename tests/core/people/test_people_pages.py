@@ -67,17 +67,22 @@ async def test_the_class_teacher_sees_and_updates_their_own_class_only(make_clie
         student = await client.get(f"/people/students/{ids['ivanov']}")
         assert student.status_code == 200 and 'name="last_name"' not in student.text and 'name="phone"' in student.text
         saved = await client.post(f"/people/persons/{ids['mother']}", data={
-            "phone": "+7 912 999-88-77", "email": "anna@example.ru", "last_name": "Взлом", "back": ""}, follow_redirects=False)
+            "phone": "+7 912 999-88-77", "email": "anna@example.ru", "last_name": "Взлом", "back": "", "version": "1"},
+            follow_redirects=False)
         assert saved.status_code == 303
         assert await fetch(database_url, "SELECT phone, email, last_name FROM person_profile WHERE user_id = :id", id=ids["mother"]) == [
             ("+7 912 999-88-77", "anna@example.ru", "Иванова")]  # names are the secretary's
         assert await audit_details(database_url, "core.person_updated") == [
             {"email": ["", "anna@example.ru"], "phone": ["+7 912 111-22-33", "+7 912 999-88-77"]}]
         async with database_unchanged(database_url):
-            other = await client.post(f"/people/persons/{ids['father']}", data={"phone": "+7 000", "email": ""})
+            other = await client.post(f"/people/persons/{ids['father']}", data={"phone": "+7 000", "email": "", "version": "1"})
             assert other.status_code == 404
-            bad = await client.post(f"/people/persons/{ids['mother']}", data={"phone": "позвоните мне", "email": "", "back": ""})
+            bad = await client.post(f"/people/persons/{ids['mother']}", data={
+                "phone": "позвоните мне", "email": "", "back": "", "version": "2"})
             assert bad.status_code == 422 and "Введите телефон" in bad.text
+            stale = await client.post(f"/people/persons/{ids['mother']}", data={  # a form shown before the first save
+                "phone": "+7 912 111-22-33", "email": "", "back": "", "version": "1"})
+            assert stale.status_code == 409 and "кто-то сохранил" in stale.text and "+7 912 999-88-77" in stale.text
         assert (await client.post(f"/people/students/{ids['ivanov']}/leave", data={})).status_code == 403
 
 
@@ -188,3 +193,105 @@ async def test_the_school_rule_requires_a_representative_for_a_minor(make_client
                                         follow_redirects=False)
         assert with_mother.status_code == 303
         assert await audit_details(database_url, "core.school_rules_changed") == [{"representative_required": [False, True]}]
+
+
+async def test_a_student_who_left_is_read_but_no_longer_changed(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    async with writing(database_url) as session:
+        await PeopleService(session, ids["school"]).leave(ids["sidorov"], last_day=date(2026, 10, 30), order_number="99-в",
+                                                          order_date=date(2026, 10, 30), note="МАОУ СОШ № 1")
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        card = await client.get(f"/people/students/{ids['sidorov']}")
+        assert card.status_code == 200 and "99-в" in card.text  # the history stays readable
+        async with database_unchanged(database_url):
+            for path, form in ((f"/people/persons/{ids['sidorov']}", {"phone": "1", "email": "", "last_name": "Другой",
+                                                                       "first_name": "Олег", "version": "1"}),
+                               (f"/people/students/{ids['sidorov']}/representatives", {"rep_full_name": "Новая Мама Ивановна",
+                                                                                        "rep_kind": "mother"}),
+                               (f"/people/persons/{ids['father']}", {"phone": "1", "email": "", "last_name": "Сидоров",
+                                                                     "first_name": "Илья", "version": "1"})):
+                assert (await client.post(path, data=form)).status_code == 404, path
+
+
+async def test_the_class_teacher_sees_the_family_as_it_is_today_and_only_their_class(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    async with writing(database_url) as session:
+        people = PeopleService(session, ids["school"])
+        link = await people.add_guardian(ids["sidorov"], ids["mother"], kind="mother")  # a sibling in 5Б
+        stepfather = await people.add_person(last_name="Бывший", first_name="Отчим", middle_name="Петрович")
+        ended = await people.add_guardian(ids["ivanov"], stepfather.id, kind="other")
+        ended.ends_on = date(2026, 10, 1)
+        assert link.id
+    async with make_client() as client:
+        await sign_in(client, "classteacher")
+        student = await client.get(f"/people/students/{ids['ivanov']}")
+        assert "Иванова Анна Петровна" in student.text and "Бывший Отчим" not in student.text
+        mother = await client.get(f"/people/persons/{ids['mother']}")
+        assert "Иванов Пётр" in mother.text and "Сидоров Олег" not in mother.text  # the sibling in 5Б is not theirs
+        old_day = await client.get(f"/people/classes/{ids['class_5a']}?day=2026-09-01")
+        assert "2026-09-01" not in old_day.text  # today's class, whatever the address asks
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        student = await client.get(f"/people/students/{ids['ivanov']}")
+        assert "Бывший Отчим" in student.text  # the secretary keeps the history
+
+
+async def test_a_departure_before_a_recorded_transfer_is_refused(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    async with writing(database_url) as session:
+        await PeopleService(session, ids["school"]).transfer(ids["ivanov"], await session.get(ClassGroup, ids["class_5b"]),
+                                                             on_day=date(2027, 1, 11), order_number="5-п",
+                                                             order_date=date(2027, 1, 10))
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        async with database_unchanged(database_url):
+            refused = await client.post(f"/people/students/{ids['ivanov']}/leave", data={
+                "kind": "left", "day": "2026-11-30", "order_number": "130-у", "order_date": "2026-11-30", "note": ""})
+            assert refused.status_code == 422 and "5Б" in refused.text
+
+
+async def test_the_last_representative_of_a_minor_stays_when_the_school_requires_one(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    async with writing(database_url) as session:
+        from core.school.models import School
+
+        (await session.get(School, ids["school"])).representative_required = True
+    link = (await fetch(database_url, "SELECT id FROM guardianship WHERE student_id = :s", s=ids["sidorov"]))[0][0]
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        async with database_unchanged(database_url):
+            refused = await client.post(f"/people/representatives/{link}/end", data={"ends_on": "2026-11-30"})
+            assert refused.status_code == 422 and "другого" in refused.text
+        added = await client.post(f"/people/students/{ids['sidorov']}/representatives", data={
+            "rep_full_name": "Сидорова Мария Ивановна", "rep_kind": "mother"}, follow_redirects=False)
+        assert added.status_code == 303
+        assert (await client.post(f"/people/representatives/{link}/end", data={"ends_on": "2026-11-30"},
+                                  follow_redirects=False)).status_code == 303
+
+
+async def test_an_upload_is_previewed_confirmed_once_and_kept_in_the_history(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    content = "ФИО;Дата рождения;Родитель;Кем приходится\nНовенький Артём Игоревич;02.03.2015;Новенькая Ольга Петровна;мать\n"
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        async with database_unchanged(database_url, ignore=frozenset({"audit_record", "import_upload"})):
+            uploaded = await client.post("/people/import", data={
+                "kind": "students", "class_id": str(ids["class_5b"]), "starts_on": "2026-11-30", "start_kind": "admitted",
+                "order_number": "140-у", "order_date": "2026-11-27"},
+                files={"file": ("5Б.csv", content.encode("cp1251"), "text/csv")}, follow_redirects=False)
+            assert uploaded.status_code == 303
+            preview = await client.get(uploaded.headers["location"])
+            assert "Новенький Артём Игоревич" in preview.text and "Файл без ошибок" in preview.text
+        confirm = uploaded.headers["location"] + "/confirm"
+        assert (await client.post(confirm, follow_redirects=False)).status_code == 303
+        async with database_unchanged(database_url):
+            again = await client.post(confirm, follow_redirects=False)  # a second click, a resent form
+            assert again.status_code == 303
+            assert "уже загружен" in (await client.get(again.headers["location"])).text
+        history = await client.get("/people/import")
+        assert "5Б.csv" in history.text and "1 новый" in history.text
+        async with database_unchanged(database_url):
+            assert (await client.post("/people/import", data={"kind": "students"},
+                                      files={"file": ("5Б.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 100,
+                                                      "application/vnd.ms-excel")})).status_code == 422
