@@ -65,6 +65,8 @@ async def test_hook_user_text_fields(make_platform):
         ("core:admin_user_create", "full_name"), ("core:admin_user_update", "full_name"),
         ("core:subject_create", "name"), ("core:subject_update", "short_name"), ("core:group_create", "name"),
         ("core:days_create", "name"), ("core:bells_create", "name"),
+        ("core:position_add", "title"), ("core:representative_add", "rep_document"), ("core:student_leave", "note"),
+        ("core:import_upload", "file"),
         ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
     ]
     for field in fields:

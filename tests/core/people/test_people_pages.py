@@ -295,3 +295,29 @@ async def test_an_upload_is_previewed_confirmed_once_and_kept_in_the_history(mak
             assert (await client.post("/people/import", data={"kind": "students"},
                                       files={"file": ("5Б.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"0" * 100,
                                                       "application/vnd.ms-excel")})).status_code == 422
+
+
+async def test_cards_and_lists_take_the_same_statements_whatever_the_class_size(make_client, database_url):
+    """A fixed number of SQL statements per page: no query per student or per representative."""
+    from tests.core.structure.test_subject_pages import count_statements, statements
+
+    ids = await small_school_with_people(database_url)
+    pages = (f"/people/classes/{ids['class_5a']}", "/people/students", "/people/staff", f"/people/students/{ids['ivanov']}",
+             f"/people/persons/{ids['mother']}")
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        seen = count_statements(client)
+        small = [await statements(client, seen, page) for page in pages]
+        async with writing(database_url) as session:
+            people = PeopleService(session, ids["school"])
+            class_5a = await session.get(ClassGroup, ids["class_5a"])
+            for number in range(25):
+                child = await people.add_person(last_name="Добавленный", first_name=f"Ученик{'абвгдежзийклмнопрстуфхцчшщ'[number]}",
+                                                birth_date=date(2015, 1, 1 + number))
+                await people.enroll(child.id, class_5a, starts_on=date(2026, 9, 1), **ORDER)
+                parent = await people.add_person(last_name="Добавленная", first_name="Мама")
+                await people.add_guardian(child.id, parent.id, kind="mother")
+                await people.add_guardian(ids["ivanov"] if number < 3 else child.id, (await people.add_person(
+                    last_name="Ещё", first_name="Родитель")).id, kind="other")
+        large = [await statements(client, seen, page) for page in pages]
+    assert large == small, dict(zip(pages, zip(small, large)))
