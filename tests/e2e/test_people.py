@@ -78,3 +78,47 @@ async def test_the_secretary_imports_a_class_list(page, live_server, request):
     again = await page.locator("#core-import-summary").inner_text()
     assert "уже записано" in again and await page.locator("#core-import-confirm").count() == 0
     await screenshots(page, request, "people-import-unchanged")
+
+
+async def test_the_class_teacher_keeps_the_contacts_of_their_class(page, live_server, request):
+    """Васильева leads 5А: her menu leads to the class, she updates a mother's phone, and the
+    whole school's list is not hers."""
+    await sign_in(page, live_server, "class-teacher")
+    await page.locator("#nav-my-class").click()
+    await page.wait_for_url(re.compile(r".*/people/classes/\d+$"))
+    card = await page.locator("main").inner_text()
+    assert "Класс 5А" in card and "Петров Илья" in card
+    await screenshots(page, request, "people-my-class")
+    await page.get_by_role("link", name="Петрова Анна Игоревна").first.click()
+    await page.locator("#core-person-phone").fill("+7 912 000-11-22")
+    await page.locator("#core-person-form button[type=submit]").click()
+    await page.get_by_text("Сохранено").first.wait_for()
+    assert await page.locator("#core-person-phone").input_value() == "+7 912 000-11-22"
+    assert await page.locator("#core-person-last_name").count() == 0  # names are the secretary's
+    children = await page.locator("#core-person-children").inner_text()
+    assert "Петров Илья" in children and "Петрова Алиса" not in children  # her other child is in 2Б
+    await screenshots(page, request, "people-parent-by-class-teacher")
+    answer = await page.goto(f"{live_server}/people/students")
+    assert answer.status == 403
+
+
+async def test_no_people_page_is_wider_than_a_phone(browser, live_server, request):
+    context = await browser.new_context(viewport={"width": 375, "height": 800}, locale="ru-RU")
+    phone = await context.new_page()
+    await sign_in(phone, live_server, "secretary")
+    await phone.goto(f"{live_server}/people/students?q=Петров Илья")
+    student = re.findall(r"/people/students/(\d+)", await phone.content())[0]
+    await phone.goto(f"{live_server}/people/staff")
+    person = re.findall(r"/people/persons/(\d+)", await phone.content())[0]
+    too_wide = []
+    for path in ("/people/students", f"/people/students/{student}", f"/people/persons/{person}", "/people/classes/12",
+                 "/people/students/new", "/people/staff", "/people/movement", "/people/occupancy", "/people/import"):
+        await phone.goto(f"{live_server}{path}")
+        width = await phone.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            too_wide.append((path, width))
+        if path.endswith(student) or path.endswith("/new"):
+            await screenshots(phone, request, "people-" + path.strip("/").replace("/", "-"))
+            await phone.set_viewport_size({"width": 375, "height": 800})  # screenshots() ends at desktop width
+    await context.close()
+    assert not too_wide
