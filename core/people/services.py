@@ -205,9 +205,9 @@ class PeopleService:
                                             .where(Enrollment.student_id == student_id, Enrollment.starts_on > last_day)
                                             .order_by(Enrollment.starts_on).limit(1))).first()
         if later is not None:  # leaving would leave that later class in place: the student would come back
+            class_name = str(later.grade_level) + later.letter
             raise StructureError("ends_on", _("The student is enrolled in %(class_name)s from %(day)s: cancel that first or "
-                                              "choose a later last day.", class_name=f"{later.grade_level}{later.letter}",
-                                              day=format_day(later.starts_on)))
+                                              "choose a later last day.", class_name=class_name, day=format_day(later.starts_on)))
         self._end(enrollment, last_day, kind, order_number, order_date, note)
         await self.session.flush()
         return enrollment
