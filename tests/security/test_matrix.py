@@ -157,3 +157,36 @@ async def test_structure_regulation_expectations(world, database_url):
     ]
     failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
     assert not failures, "\n".join(failures)
+
+
+async def test_people_regulation_expectations(world, database_url):
+    """Regulation 3.2, 3.8, 4.2 on people, each checked on its own: who sees and who changes whom."""
+    w, p = world, world.people
+    contacts = {"phone": "+7 900 555-55-55", "email": "", "back": "", "version": "1"}
+    async with database_unchanged(database_url):
+        checks = [
+            # 3.8: the class teacher keeps the contacts of their own class's families, of no other class
+            ("the class teacher opens their own class", await w.request("class_teacher", "GET", f"/people/classes/{p['ct_class']}"), 200),
+            ("the class teacher cannot open another class", await w.request("class_teacher", "GET", f"/people/classes/{w.structure.class_5a}"), 404),
+            ("the class teacher cannot open another class's student", await w.request("class_teacher", "GET", f"/people/students/{w.accounts['student']}"), 404),
+            ("the class teacher cannot edit another class's family", await w.request("class_teacher", "POST", f"/people/persons/{w.accounts['parent']}", data=contacts), 404),
+            ("the class teacher does not admit students", await w.request("class_teacher", "POST", "/people/students", data={"last_name": "Х"}), 403),
+            ("the class teacher does not end a family link", await w.request("class_teacher", "POST", f"/people/representatives/{w.values('secretary')['own_link']}/end",
+                                                                              data={"ends_on": "2026-11-20"}), 403),
+            # 4.2: the administration reads movement and occupancy, changes nobody
+            ("the deputy reads the movement", await w.request("deputy", "GET", "/people/movement"), 200),
+            ("the director reads a student's card", await w.request("director", "GET", f"/people/students/{p['ct_student']}"), 200),
+            ("the director does not change contacts", await w.request("director", "POST", f"/people/persons/{p['ct_parent']}", data=contacts), 403),
+            ("the deputy does not import lists", await w.request("deputy", "GET", "/people/import"), 403),
+            # families and teachers see no one else's data
+            ("a parent cannot open the students", await w.request("parent", "GET", "/people/students"), 403),
+            ("a parent cannot open a student's card", await w.request("parent", "GET", f"/people/students/{w.accounts['student']}"), 403),
+            ("a teacher cannot open a class card", await w.request("teacher", "GET", f"/people/classes/{p['ct_class']}"), 403),
+            # nobody crosses schools
+            ("another school's administrator cannot open this school's student", await w.request("admin-other", "GET", f"/people/students/{p['ct_student']}"), 404),
+            ("another school's administrator cannot change this school's parent", await w.request("admin-other", "POST", f"/people/persons/{p['ct_parent']}", data=contacts), 404),
+            ("another school's administrator cannot preview this school's upload", await w.request("admin-other", "GET", f"/people/import/{w.values('secretary')['own_upload']}"), 404),
+            ("another school's administrator cannot confirm this school's upload", await w.request("admin-other", "POST", f"/people/import/{w.values('secretary')['own_upload']}/confirm"), 404),
+        ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
