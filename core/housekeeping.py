@@ -1,4 +1,4 @@
-"""Periodic clean-up in every app process: expired sessions and delivered events.
+"""Periodic clean-up in every app process: expired sessions, delivered events, week-old uploaded lists.
 
 Each run is a short transaction; running it in several processes at once is harmless.
 """
@@ -10,6 +10,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from core.auth.services import SessionService
+from core.db.types import utcnow
+from core.people.uploads import forget_old_uploads
 
 if TYPE_CHECKING:
     from core.outbox import Dispatcher
@@ -23,6 +25,9 @@ FIRST_AFTER_SECONDS = 60  # not during start-up, when the process is busiest
 async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int]:
     async with platform.db.writing() as session:
         sessions = await SessionService(session).delete_expired()
+        uploads = await forget_old_uploads(session, utcnow())
+    if uploads:
+        log.info("forgot %d week-old uploaded lists", uploads)
     events = await dispatcher.prune()
     return sessions, events
 

@@ -321,3 +321,22 @@ async def test_cards_and_lists_take_the_same_statements_whatever_the_class_size(
                     last_name="Ещё", first_name="Родитель")).id, kind="other")
         large = [await statements(client, seen, page) for page in pages]
     assert large == small, dict(zip(pages, zip(small, large)))
+
+
+async def test_uploaded_lists_are_forgotten_after_a_week(database_url):
+    from datetime import datetime, timedelta, timezone
+
+    from core.people.models import ImportUpload
+    from core.people.uploads import forget_old_uploads
+
+    ids = await small_school_with_people(database_url)
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+    async with writing(database_url) as session:
+        for age, applied in ((8, False), (8, True), (2, False)):
+            session.add(ImportUpload(school_id=ids["school"], kind="students", filename=f"{age}-{applied}.csv", content=b"x",
+                                     uploaded_at=now - timedelta(days=age), applied_at=now if applied else None,
+                                     summary="1 новый" if applied else ""))
+    async with writing(database_url) as session:
+        assert await forget_old_uploads(session, now) == 2
+    assert await fetch(database_url, "SELECT filename, length(content) FROM import_upload ORDER BY id") == [
+        ("8-True.csv", 0), ("2-False.csv", 1)]  # the confirmed one keeps its history line, not the file
