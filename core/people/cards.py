@@ -37,6 +37,11 @@ def link_active(day: date):  # type: ignore[no-untyped-def]
             & or_(Guardianship.ends_on.is_(None), Guardianship.ends_on >= day))
 
 
+def link_holds(link: Guardianship, day: date) -> bool:
+    """``link_active`` for a link already loaded."""
+    return (link.starts_on is None or link.starts_on <= day) and (link.ends_on is None or link.ends_on >= day)
+
+
 # ---- reach --------------------------------------------------------------------------------------
 
 
@@ -247,7 +252,7 @@ async def class_students(session: AsyncSession, class_id: int, day: date) -> lis
             .order_by(PersonProfile.search_key, UserAccount.id))).all()]
     by_id = {student.id: student for student in students}
     for row in await representatives_of(session, list(by_id)):
-        if (row.link.starts_on is None or row.link.starts_on <= day) and (row.link.ends_on is None or row.link.ends_on >= day):
+        if link_holds(row.link, day):
             by_id[row.link.student_id].representatives.append(row)
     return students
 

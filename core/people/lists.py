@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.roles import STAFF
 from core.auth.models import RoleGrant, UserAccount
 from core.i18n import gettext as _
+from core.people.admission import ADULT_AGE, age_on
 from core.people.importing import FIELDS_BY_NAME, CellProblem, ImportedRow, ImportResult, read_table, split_full_name
 from core.people.models import GUARDIAN_KIND_LABELS, Enrollment, Guardianship, PersonProfile, StaffPosition
 from core.people.services import NEEDS_DOCUMENT, full_name, search_key
@@ -37,7 +38,6 @@ from core.structure.organisation import LATIN_LOOKALIKES
 
 LIST_KINDS = ("students", "staff")
 ACTIONS = ("new", "readmitted", "updated", "unchanged", "error")
-ADULT_AGE = 18
 ORDER_LATEST_DAYS = 31  # as PeopleService.enroll: an order is not dated long after the admission
 TEACHER_POSITION = "учитель"  # «учитель математики» makes a teacher; other roles are the administrator's choice
 
@@ -540,7 +540,7 @@ class _StudentPlanner(_Planner):
             return
         for entry in self.file_students.values():
             if entry.enrolling and not entry.has_representative and entry.starts_on is not None \
-                    and _age_on(entry.birth_date, entry.starts_on) < ADULT_AGE:
+                    and age_on(entry.birth_date, entry.starts_on) < ADULT_AGE:
                 self.problems.append(CellProblem(entry.first_row, self.column("guardian_full_name"),
                                                  _("A minor student must have a legal representative.")))
 
@@ -558,10 +558,6 @@ def _account_only(account: UserAccount) -> _Known:
 
 def _active(enrollment: Enrollment, day: date) -> bool:
     return enrollment.starts_on <= day and (enrollment.ends_on is None or enrollment.ends_on >= day)
-
-
-def _age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def class_key(text: str) -> tuple[int, str] | None:

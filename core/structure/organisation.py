@@ -109,6 +109,13 @@ class OrganisationService:
             select(ClassGroup).where(ClassGroup.academic_year_id == year.id).order_by(ClassGroup.grade_level, ClassGroup.letter)
         )).scalars())
 
+    async def open_classes(self, today: date) -> list[ClassGroup]:
+        """Classes of the years not over yet: where a student can be admitted or transferred to."""
+        years = select(AcademicYear.id).where(AcademicYear.school_id == self.school_id, AcademicYear.ends_on >= today)
+        return list((await self.session.execute(
+            select(ClassGroup).where(ClassGroup.academic_year_id.in_(years))
+            .order_by(ClassGroup.academic_year_id, ClassGroup.grade_level, ClassGroup.letter))).scalars())
+
     async def add_class(self, year: AcademicYear, *, grade_level: int | None, letter: str, shift: int | None = 1) -> ClassGroup:
         if grade_level not in GRADE_LEVELS:
             raise StructureError("grade_level", _("Choose the class's grade level, from 1 to 11."))

@@ -10,7 +10,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.log import record
@@ -22,18 +21,12 @@ from core.people.models import Guardianship
 from core.people.services import PeopleService
 from core.platform import Platform
 from core.structure.common import StructureError, owned
-from core.structure.models import AcademicYear, ClassGroup
+from core.structure.models import ClassGroup
+from core.structure.organisation import OrganisationService
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import card_helpers, student_context
 from core.web.people.common import MANAGE_PEOPLE, people_context, reach_of
-from core.web.structure.common import form_date, form_int, school_day
-
-
-async def open_classes(session: AsyncSession, school_id: int, today: Any) -> list[ClassGroup]:
-    """Classes of the current and later years, to admit or transfer into."""
-    years = select(AcademicYear.id).where(AcademicYear.school_id == school_id, AcademicYear.ends_on >= today)
-    return list((await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id.in_(years))
-                                       .order_by(ClassGroup.academic_year_id, ClassGroup.grade_level, ClassGroup.letter))).scalars())
+from core.web.structure.common import EndForm, form_date, form_int, school_day
 
 
 # ---- admission ----------------------------------------------------------------------------------
@@ -62,7 +55,7 @@ async def admission_context(request: Request, session: AsyncSession, *, errors: 
                             form: dict[str, Any] | None = None) -> dict[str, Any]:
     reach = reach_of(request)
     today = await school_day(session, reach.school_id)
-    return people_context(request, "students", today, classes=await open_classes(session, reach.school_id, today),
+    return people_context(request, "students", today, classes=await OrganisationService(session, reach.school_id).open_classes(today),
                           errors=errors or {}, **card_helpers(),
                           form=form or {"starts_on": today.isoformat(), "kind": "admitted", "rep_kind": "mother"})
 
@@ -205,11 +198,6 @@ async def add_representative(request: Request, student_id: FromPath[int], platfo
         return await render(request, "core/people/student.html", context, status_code=422)
     flash(request, _("The representative was linked."))
     return redirect(request, f"/people/students/{student_id}")
-
-
-@dataclass
-class EndForm:
-    ends_on: str = ""
 
 
 @post("/people/representatives/{link_id:int}/end", name="core:representative_end", opt=MANAGE_PEOPLE)

@@ -27,7 +27,7 @@ from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import folded
 from core.i18n import gettext as _
 from core.people.cards import (
-    PersonChanges, StaleForm, class_students, is_staff, person_card, require_class_reach, require_reach, student_card, update_person,
+    PersonChanges, StaleForm, class_students, is_staff, link_holds, person_card, require_class_reach, require_reach, student_card, update_person,
 )
 from core.people.list_export import class_list_xlsx
 from core.people.models import GUARDIAN_KIND_LABELS, GUARDIAN_KINDS, Enrollment, Guardianship, PersonProfile
@@ -36,6 +36,7 @@ from core.platform import Platform
 from core.structure.calendar import pick_year, years_of
 from core.structure.common import StructureError, active_on
 from core.structure.curriculum import PageService
+from core.structure.organisation import OrganisationService
 from core.structure.rules import hours_text
 from core.structure.models import AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass
 from core.web.pages import flash, redirect, render
@@ -46,10 +47,6 @@ from core.web.structure.common import form_date, parse_date, query_id, school_da
 def kind_label(kind: str) -> str:
     """A guardianship's kind in the reader's language."""
     return _(GUARDIAN_KIND_LABELS[kind]) if kind in GUARDIAN_KIND_LABELS else kind
-
-
-def is_active(link: Guardianship, day: date) -> bool:
-    return (link.starts_on is None or link.starts_on <= day) and (link.ends_on is None or link.ends_on >= day)
 
 
 async def class_students_ids(session: AsyncSession, class_ids: set[int], day: date) -> list[int]:
@@ -126,8 +123,7 @@ async def students_page(request: Request, platform: NamedDependency[Platform], q
         on_day = day_param(day, today)
         years = await years_of(session, reach.school_id)
         year = pick_year(years, on_day, None)
-        classes = list((await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id == year.id)
-                                               .order_by(ClassGroup.grade_level, ClassGroup.letter))).scalars()) if year else []
+        classes = await OrganisationService(session, reach.school_id).classes(year) if year else []
         chosen = query_id(class_id)
         rows = await student_rows(session, reach.school_id, year, on_day, chosen, q[:100]) if year else []
     return await render(request, "core/people/students.html", people_context(
@@ -146,15 +142,13 @@ async def student_context(request: Request, session: AsyncSession, student_id: i
                         person_id=student_id, day=today)
     card = await student_card(session, reach.school_id, student_id, today)
     if not reach.whole_school:  # a class teacher: the family as it is today, not its history
-        card.representatives = [row for row in card.representatives if is_active(row.link, today)]
+        card.representatives = [row for row in card.representatives if link_holds(row.link, today)]
     if not card.enrollments:  # a parent or a teacher: their own card, not a student's
         raise NotFoundException()
     classes: list[ClassGroup] = []
     siblings_parents: list[tuple[int, str]] = []
     if reach.can_manage:
-        year_ids = select(AcademicYear.id).where(AcademicYear.school_id == reach.school_id, AcademicYear.ends_on >= today)
-        classes = list((await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id.in_(year_ids))
-                                               .order_by(ClassGroup.grade_level, ClassGroup.letter))).scalars())
+        classes = await OrganisationService(session, reach.school_id).open_classes(today)
         siblings_parents = await likely_representatives(session, reach.school_id, card.person, student_id)
     return people_context(request, "students" if reach.whole_school else "", today, card=card, reach=reach,
                           can_edit_names=reach.can_manage, classes=classes, siblings_parents=siblings_parents,
@@ -198,7 +192,7 @@ async def person_context(request: Request, session: AsyncSession, person_id: int
     if not reach.whole_school:  # a class teacher sees the person as a parent of their class, nothing more
         led = set(await led_classes(session, reach.user_id, reach.school_id, today))
         in_class = set(await class_students_ids(session, led, today))
-        card.children = [row for row in card.children if row.person_id in in_class and is_active(row.link, today)]
+        card.children = [row for row in card.children if row.person_id in in_class and link_holds(row.link, today)]
         card.positions, card.roles = [], []
     load: list[Any] = []
     if reach.whole_school and is_staff(card):

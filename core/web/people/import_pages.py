@@ -32,6 +32,7 @@ from core.platform import Platform
 from core.structure.calendar import pick_year, years_of
 from core.structure.common import StructureError, lock_school, owned
 from core.structure.models import AcademicYear, ClassGroup
+from core.structure.organisation import OrganisationService
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import attachment
 from core.web.people.common import MANAGE_PEOPLE, people_context, reach_of
@@ -61,8 +62,7 @@ async def import_context(request: Request, session: AsyncSession, *, errors: dic
     reach = reach_of(request)
     today = await school_day(session, reach.school_id)
     year = pick_year(await years_of(session, reach.school_id), today, None)
-    classes = list((await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id == year.id)
-                                          .order_by(ClassGroup.grade_level, ClassGroup.letter))).scalars()) if year else []
+    classes = await OrganisationService(session, reach.school_id).classes(year) if year else []
     uploads = (await session.execute(
         select(ImportUpload.id, ImportUpload.kind, ImportUpload.filename, ImportUpload.uploaded_at, ImportUpload.applied_at,
                ImportUpload.summary)
@@ -154,14 +154,7 @@ async def preview_context(request: Request, session: AsyncSession, upload_id: in
     plan = None if stored.applied_at else await plan_list(session, reach.school_id, stored.kind, stored.content,
                                                           stored.filename, defaults, today)
     return people_context(request, "import", today, stored=stored, plan=plan, defaults=defaults,
-                          problems_by_row=_problems_by_row(plan), summary=_summary(plan.counts()) if plan else "")
-
-
-def _problems_by_row(plan: Any) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = {}
-    for problem in plan.problems if plan else ():
-        grouped.setdefault(problem.row, []).append(problem)
-    return grouped
+                          summary=_summary(plan.counts()) if plan else "")
 
 
 def _summary(counts: dict[str, int]) -> str:

@@ -26,7 +26,7 @@ from core.structure.rules import hours_text
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import attachment, person_context, role_label
 from core.web.people.common import MANAGE_PEOPLE, VIEW_PEOPLE, people_context, reach_of
-from core.web.structure.common import form_date, school_day
+from core.web.structure.common import EndForm, form_date, school_day
 
 
 async def staff_context(request: Request, session: AsyncSession, *, q: str = "", errors: dict[str, str] | None = None,
@@ -118,11 +118,6 @@ async def create_position(request: Request, person_id: FromPath[int], platform: 
         return await render(request, "core/people/person.html", context, status_code=422)
     flash(request, _("The position was added."))
     return redirect(request, f"/people/persons/{person_id}")
-
-
-@dataclass
-class EndForm:
-    ends_on: str = ""
 
 
 @post("/people/positions/{position_id:int}/end", name="core:position_end", opt=MANAGE_PEOPLE)

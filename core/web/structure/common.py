@@ -92,6 +92,13 @@ def form_int(text: str | None, field: str, message: str) -> int | None:
 
 
 @dataclass
+class EndForm:
+    """The last day of a dated row (an appointment, a membership, an assignment, a position, a link)."""
+
+    ends_on: str = ""
+
+
+@dataclass
 class YearChoice:
     """The year a page shows and the years to choose from."""
 

@@ -36,7 +36,7 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import (
-    MANAGE, VIEW, YearChoice, can_manage, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
+    MANAGE, VIEW, EndForm, YearChoice, can_manage, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
     year_param,
 )
 
@@ -257,11 +257,6 @@ async def appoint_class_teacher(request: Request, class_id: FromPath[int], platf
                              class_id=class_id, errors=refusal_errors(error), form=asdict(data))
     flash(request, _("The class teacher was appointed."))
     return redirect(request, f"/structure/classes/{class_id}")
-
-
-@dataclass
-class EndForm:
-    ends_on: str = ""
 
 
 @post("/structure/class-teachers/{appointment_id:int}/end", name="core:class_teacher_end", opt=MANAGE)

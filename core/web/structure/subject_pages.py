@@ -36,7 +36,7 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import (
-    MANAGE, OWN_LOAD, VIEW, YearChoice, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
+    MANAGE, OWN_LOAD, VIEW, EndForm, YearChoice, choose_year, form_date, form_int, query_id, refusal_errors, structure_context,
     year_param,
 )
 
@@ -225,11 +225,6 @@ async def create_assignment(request: Request, page_id: FromPath[int], platform: 
         return await _card_page(request, platform, page_id, failed="assign", errors=refusal_errors(error), form=asdict(data))
     flash(request, _("The teacher was assigned to the page."))
     return redirect(request, f"/structure/pages/{page_id}")
-
-
-@dataclass
-class EndForm:
-    ends_on: str = ""
 
 
 @post("/structure/assignments/{assignment_id:int}/end", name="core:assignment_end", opt=MANAGE)
