@@ -87,3 +87,22 @@ class SchoolCreated(Event):
 
     name: ClassVar[str] = "core.school_created"
     school_name: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TimetableChanged(Event):
+    """The lessons of some dates changed: a change was recorded or withdrawn by the dispatcher.
+    ``on_date`` (to ``ends_on`` for a long-term replacement; plus ``to_date`` for a move) are the
+    dates affected; the pages, teachers and classes are those before and after the change, so a
+    handler can tell everyone concerned (the journal, the diary, the noticeboard)."""
+
+    name: ClassVar[str] = "core.timetable_changed"
+    change_id: int
+    kind: str
+    on_date: date
+    to_date: date | None = None
+    ends_on: date | None = None
+    subject_page_ids: list[int] = dataclasses.field(default_factory=list)
+    teacher_ids: list[int] = dataclasses.field(default_factory=list)
+    class_group_ids: list[int] = dataclasses.field(default_factory=list)
+    withdrawn: bool = False

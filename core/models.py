@@ -7,9 +7,10 @@ from core.outbox import EventDelivery, OutboxEvent
 from core.people.models import PEOPLE_MODELS
 from core.school.models import School, SchoolModule
 from core.structure.models import STRUCTURE_MODELS
+from core.timetable.models import TIMETABLE_MODELS
 
 CORE_MODELS: tuple[type, ...] = (
     School, OutboxEvent, EventDelivery, ParkedMigration,
     UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule,
-    *STRUCTURE_MODELS, *PEOPLE_MODELS,
+    *STRUCTURE_MODELS, *PEOPLE_MODELS, *TIMETABLE_MODELS,
 )

@@ -76,6 +76,7 @@ class CalendarService:
                 school_id=self.school_id, academic_year_id=year.id, grade_level=level,
                 period_kind=rules.default_period_kind(level), days_per_week=days,
                 study_weeks=rules.default_study_weeks(level), weekly_limit=rules.weekly_limit(level, days),
+                daily_limit=rules.daily_limit(level),
             ))
         await self.session.flush()
         return year
@@ -86,8 +87,9 @@ class CalendarService:
         )).scalars())
 
     async def update_level(self, year: AcademicYear, grade_level: int, *, period_kind: str, days_per_week: int,
-                           study_weeks: int | None, weekly_limit: int | None) -> GradeLevelSettings:
-        """Change a grade level's scheme. An empty weekly limit takes the СанПиН figure for the week."""
+                           study_weeks: int | None, weekly_limit: int | None,
+                           daily_limit: int | None = None) -> GradeLevelSettings:
+        """Change a grade level's scheme. An empty weekly or daily limit takes the СанПиН figure."""
         if period_kind not in PERIOD_KINDS:
             raise StructureError("period_kind", _("Choose quarters, trimesters or half-years."))
         if days_per_week not in (5, 6):
@@ -99,12 +101,15 @@ class CalendarService:
             raise StructureError("study_weeks", _("Enter the number of study weeks, from 1 to 52."))
         if weekly_limit is not None and not 1 <= weekly_limit <= 60:
             raise StructureError("weekly_limit", _("Enter the weekly maximum in hours, from 1 to 60."))
+        if daily_limit is not None and not 1 <= daily_limit <= 12:
+            raise StructureError("daily_limit", _("Enter the most lessons a day, from 1 to 12."))
         row = (await self.session.execute(select(GradeLevelSettings).where(
             GradeLevelSettings.academic_year_id == year.id, GradeLevelSettings.grade_level == grade_level))).scalar_one_or_none()
         if row is None:
             raise StructureError("grade_level", _("Choose a grade level from 1 to 11."))
         row.period_kind, row.days_per_week, row.study_weeks = period_kind, days_per_week, study_weeks
         row.weekly_limit = weekly_limit or sanpin
+        row.daily_limit = daily_limit or rules.daily_limit(grade_level)
         await self.session.flush()
         return row
 

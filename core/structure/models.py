@@ -41,7 +41,7 @@ class AcademicYear(Base):
 
 class GradeLevelSettings(Base):
     """How one grade level studies in one year: its period scheme, its week, its study weeks and
-    its weekly maximum of lessons (СанПиН 1.2.3685-21 by default; the school may adjust it)."""
+    its weekly and daily maximum of lessons (СанПиН 1.2.3685-21 by default; the school may adjust them)."""
 
     __tablename__ = "grade_level_settings"
     __table_args__ = (
@@ -59,6 +59,7 @@ class GradeLevelSettings(Base):
     days_per_week: Mapped[int]
     study_weeks: Mapped[int]
     weekly_limit: Mapped[int]  # the most lessons a week, in whole hours
+    daily_limit: Mapped[int] = mapped_column(default=7, server_default="7")  # the most lessons a day
 
 
 class StudyPeriod(Base):

@@ -17,6 +17,13 @@ SANPIN_WEEKLY_LIMIT: dict[int, dict[int, int]] = {
 }
 
 
+def daily_limit(grade_level: int) -> int:
+    """СанПиН 1.2.3685-21, 3.4.16: at most 4 lessons a day in first grade (5 once a week, with
+    physical education), 5 in 2–4 (6 once a week), 6 in 5–6, 7 in 7–11. The limit is the day's
+    ceiling; the once-a-week allowance is the school's to keep."""
+    return 5 if grade_level == 1 else 6 if grade_level <= 6 else 7
+
+
 def default_study_weeks(grade_level: int) -> int:
     """33 study weeks in first grade, 34 in the others."""
     return 33 if grade_level == 1 else 34
