@@ -19,6 +19,7 @@ from core.school.services import SchoolService
 from core.structure.common import school_today
 from core.structure.demo import seed_structure
 from core.people.demo import seed_people
+from core.timetable.demo import seed_timetable
 
 DEFAULT_SEED = 2026
 DEMO_SCHOOL = {
@@ -65,6 +66,7 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
         today = school_today(school.timezone)
         year = await seed_structure(session, school.id, owner_rng(seed, "core"), today, password_hash)
         await seed_people(session, school.id, year, rng=owner_rng(seed, "core.people"), today=today)
+        await seed_timetable(session, school.id, year, rng=owner_rng(seed, "core.timetable"), today=today)
         for impl in implementations(platform.hook.seed_demo_data):
             progress(impl.plugin_name)
             rng = owner_rng(seed, impl.plugin_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.access.roles import EVERYONE, ROLES
+from core.access.roles import EVERYONE, ROLES, STAFF
 from core.errors import StartupError
 from core.i18n import N_
 from core.plugins.calling import call_sync_each
@@ -29,6 +29,11 @@ CORE_PERMISSIONS = (
                frozenset({"journal_admin", "operator", "secretary", "class_teacher"})),
     Permission("core.manage_people", N_("Admit, transfer and release students, link representatives, add staff, import lists"),
                frozenset({"journal_admin", "operator", "secretary"})),
+    Permission("core.view_timetable", N_("See the timetable of every class, teacher and room, and the day's changes"),
+               STAFF | {"operator"}),
+    Permission("core.manage_timetable", N_("Edit the weekly timetable and the rooms"), frozenset({"journal_admin", "operator"})),
+    Permission("core.manage_timetable_changes", N_("Record the timetable's changes for a date: cancellations, moves, substitutions"),
+               frozenset({"dispatcher", "journal_admin", "operator"})),
     Permission("core.view_own_load", N_("See one's own teaching load and classes"), frozenset({"teacher", "class_teacher"})),
 )
 

@@ -166,7 +166,7 @@ class ChangeService:
         if not timetable.studies_on(target, lesson.page.grade_level):
             off = timetable.day_off(target, lesson.page.grade_level)
             raise StructureError("to_date", _("Grade %(level)s has no lessons on %(date)s%(why)s.", level=lesson.page.grade_level,
-                                              date=format_day(target), why=f" ({off.name})" if off else ""))
+                                              date=format_day(target), why=" (" + off.name + ")" if off else ""))
         bells = timetable.bell_times(target, lesson.page.shift, lesson.page.grade_level)
         if data.to_number not in bells:
             raise StructureError("to_number", _("Choose a lesson number of that day's bell schedule (1–%(last)s).",
@@ -250,7 +250,9 @@ class ChangeService:
         await service.end_assignment(held, change.on_date - timedelta(days=1))
         await service.assign(page, teacher_id=change.teacher_id, half_hours=held.half_hours, starts_on=change.on_date,
                              ends_on=change.ends_on if until is None else min(until, change.ends_on))
-        if until is None or until > change.ends_on:
+        year = await self.session.get(AcademicYear, page.academic_year_id)
+        assert year is not None
+        if (until if until is not None else year.ends_on) > change.ends_on:  # the teacher comes back within the year
             await service.assign(page, teacher_id=held.teacher_id, half_hours=held.half_hours,
                                  starts_on=change.ends_on + timedelta(days=1), ends_on=until)
 

@@ -73,11 +73,12 @@ class TimetableService:
                                                 .order_by(Timetable.valid_from))).scalars())
 
     def editable(self, version: Timetable) -> bool:
-        return version.valid_from >= self.today
+        """Only a timetable still to come: one in force today has given lessons already."""
+        return version.valid_from > self.today
 
     async def create_version(self, year: AcademicYear, valid_from: date | None, actor_id: int | None) -> Timetable:
-        """A timetable from ``valid_from``, a copy of the one in force the day before (if any). The
-        year's first timetable may start on any lesson day; later ones start today or later."""
+        """A timetable from ``valid_from`` (tomorrow or later), a copy of the one in force the day
+        before (if any)."""
         if valid_from is None:
             raise StructureError("valid_from", _("Enter the date the timetable starts."))
         check_within_year(year, valid_from, None, "valid_from")
@@ -85,9 +86,9 @@ class TimetableService:
         versions = await self.versions(year)
         if any(version.valid_from == valid_from for version in versions):
             raise StructureError("valid_from", _("A timetable from %(date)s exists already.", date=format_day(valid_from)))
-        if versions and valid_from < self.today:
+        if valid_from <= self.today:
             raise StructureError("valid_from", _(
-                "A new timetable starts today or later: the lessons already given keep the timetable they followed."))
+                "A new timetable starts tomorrow or later: the lessons already given keep the timetable they followed."))
         version = Timetable(school_id=self.school_id, academic_year_id=year.id, valid_from=valid_from, created_by=actor_id)
         self.session.add(version)
         await self.session.flush()
@@ -140,6 +141,8 @@ class TimetableService:
         if not bells:
             raise StructureError("number", _("Shift %(shift)s has no bell schedule for grade %(level)s: add one in the calendar.",
                                              shift=info.shift, level=info.grade_level))
+        if data.number is None:
+            raise StructureError("number", _("Choose a lesson number."))
         if data.number not in bells:
             raise StructureError("number", _("Lesson %(number)s is not in the bell schedule of shift %(shift)s (lessons 1–%(last)s).",
                                              number=data.number or "", shift=info.shift, last=max(bells)))

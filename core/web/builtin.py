@@ -20,6 +20,10 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
         items.append(NavItem(id="structure", label=_("School structure"), url="/structure/calendar", section=80, order=10))
     elif platform.permissions.allows(user.roles, "core.view_own_load"):
         items.append(NavItem(id="my-load", label=_("My load"), url="/structure/my-load", section=80, order=10))
+    if platform.permissions.allows(user.roles, "core.view_timetable"):
+        teaches = bool(user.roles & {"teacher", "class_teacher"})
+        items.append(NavItem(id="timetable", label=_("Timetable"), url="/timetable/my" if teaches else "/timetable",
+                             section=80, order=5))
     if platform.permissions.allows(user.roles, "core.view_people"):
         items.append(NavItem(id="people", label=_("People"), url="/people/students", section=80, order=20))
     elif platform.permissions.allows(user.roles, "core.view_class_people"):

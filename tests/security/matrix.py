@@ -21,6 +21,8 @@ PEOPLE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "
 CARD_READERS = PEOPLE_READERS | {"class_teacher"}
 CONTACT_EDITORS = frozenset({"journal_admin", "operator", "secretary", "class_teacher"})
 PEOPLE_MANAGERS = frozenset({"journal_admin", "operator", "secretary"})
+TIMETABLE_READERS = frozenset(ROLES) - {"student", "parent"}
+CHANGE_WRITERS = frozenset({"dispatcher", "journal_admin", "operator"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -150,6 +152,36 @@ MATRIX: dict[str, Row] = {
     "core:movement_export": Row("GET", "/people/movement.xlsx?from=2026-09-01&to=2026-11-30", PEOPLE_READERS),
     "core:occupancy": Row("GET", "/people/occupancy?day=2026-10-01", PEOPLE_READERS, content="5А"),
     "core:occupancy_export": Row("GET", "/people/occupancy.xlsx?day=2026-10-01", PEOPLE_READERS),
+    # The timetable: the staff read it, the dispatcher records the day's changes, the administrators keep the weekly timetable.
+    "core:timetable_day": Row("GET", "/timetable?day=2027-04-05", TIMETABLE_READERS, content="5А"),
+    "core:timetable_class": Row("GET", "/timetable/classes/{class_5a}", TIMETABLE_READERS, content="Расписание: 5А"),
+    "core:timetable_teacher": Row("GET", "/timetable/teachers/{tt_teacher}", TIMETABLE_READERS,
+                                  content="Целевой Учитель Тестович"),
+    "core:timetable_mine": Row("GET", "/timetable/my", TIMETABLE_READERS, content="Моё расписание"),
+    "core:timetable_room": Row("GET", "/timetable/rooms/{tt_room}", TIMETABLE_READERS, content="Кабинет мира"),
+    "core:timetable_changes": Row("GET", "/timetable/changes?day=2027-04-05", TIMETABLE_READERS, content="Экскурсия мира"),
+    "core:timetable_change_create": Row("POST", "/timetable/changes", CHANGE_WRITERS, (303,), form={
+        "day": "{tt_day}", "kind": "cancel", "slot_id": "{tt_slot}", "reason": "Причина {role}"}),
+    "core:timetable_change_check": Row("POST", "/timetable/changes/check", CHANGE_WRITERS, content="Конфликтов нет", form={
+        "day": "2027-03-08", "kind": "substitute", "slot_id": "{tt_slot}", "teacher_id": "{neighbour}", "reason": "Болезнь"}),
+    "core:timetable_change_withdraw": Row("POST", "/timetable/changes/{own_change}/withdraw", CHANGE_WRITERS, (303,), form={}),
+    "core:rooms": Row("GET", "/timetable/rooms", TIMETABLE_READERS, content="Кабинет мира"),
+    "core:room_create": Row("POST", "/timetable/rooms", ADMINS, (303,), form={"name": "Кабинет {role} 2", "note": ""}),
+    "core:room_archive": Row("POST", "/timetable/rooms/{own_room}/archive", ADMINS, (303,), form={"archived": "1"}),
+    "core:timetable_editor": Row("GET", "/timetable/edit?version={tt_future}&class={class_5a}", ADMINS, content="core-editor-grid"),
+    "core:timetable_slot_form": Row("GET", "/timetable/edit/{tt_future}/slot?class={class_5a}&weekday=1&number=2", ADMINS,
+                                    content="core-slot-fields"),
+    "core:timetable_slot_check": Row("POST", "/timetable/edit/{tt_future}/slots/check", ADMINS, content="no-conflicts", form={
+        "class_id": "{class_5a}", "weekday": "{new_slot_weekday}", "number": "2", "page_id": "{math_page}", "teacher_id": "{target}",
+        "room_id": "", "parity": "every"}),
+    "core:timetable_slot_create": Row("POST", "/timetable/edit/{tt_future}/slots", ADMINS, (303,), form={
+        "class_id": "{class_5a}", "weekday": "{new_slot_weekday}", "number": "2", "page_id": "{math_page}", "teacher_id": "{target}",
+        "room_id": "", "parity": "every"}),
+    "core:timetable_slot_delete": Row("POST", "/timetable/edit/{tt_future}/slots/{own_slot}/delete", ADMINS, (303,), form={}),
+    "core:timetable_version_create": Row("POST", "/timetable/versions", ADMINS, (303,), form={
+        "year": "{year}", "valid_from": "{new_version_day}"}),
+    "core:timetable_version_delete": Row("POST", "/timetable/versions/{own_version}/delete", ADMINS, (303,), form={}),
+    "core:timetable_version_conflicts": Row("GET", "/timetable/edit/{tt_future}/conflicts", ADMINS, content="no-conflicts"),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

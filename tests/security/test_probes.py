@@ -18,7 +18,9 @@ def id_variants(known: int, neighbour: int) -> dict[str, int | str]:
 
 
 def scrub(text: str, path: str) -> str:
-    return text.replace(path, "PATH")
+    """The answer without the address it was asked at (pages echo their own path, e.g. in the
+    language switch's return address): what is left must not depend on the object existing."""
+    return text.replace(path, "PATH").replace(path.split("?", 1)[0], "PATH")
 
 
 async def test_object_probes(world: World, tally, database_url):

@@ -128,3 +128,52 @@ def slot(page: str, number: int, weekday: int, world: TimetableSchool, teacher: 
          parity: str = "every") -> SlotInput:
     return SlotInput(weekday=weekday, number=number, page_id=world.pages[page], teacher_id=world.teachers[teacher],
                      room_id=world.rooms[room] if room else None, parity=parity)
+
+
+# ---- the security battery's world ---------------------------------------------------------------------
+
+CHANGE_WRITERS = ("dispatcher", "journal_admin", "operator")
+EDITORS = ("journal_admin", "operator")
+
+
+async def add_timetable_targets(url: str, school_id: int, small, accounts: dict[str, int],
+                                target: int) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """The matrix world's timetable: a room, the timetable in force since 1 September (5А's
+    mathematics by ``target`` at lesson 1 every day; the group by the demo «teacher» on Mondays at
+    lesson 2), one to come from 3 May 2027, a change on Monday 5 April 2027; and for each role that
+    records changes or edits the timetable, its own dates, change, slot, version and room."""
+    from core.structure.models import AcademicYear
+    from core.timetable.changes import ChangeInput, ChangeService
+    from core.timetable.lessons import load_timetable
+
+    common: dict[str, object] = {}
+    per_role: dict[str, dict[str, object]] = {role: {} for role in CHANGE_WRITERS}
+    async with writing(url) as session:
+        year = await session.get(AcademicYear, small.year)
+        assert year is not None
+        service = TimetableService(session, school_id, date(2026, 8, 25))
+        room = await service.add_room("Кабинет мира", "второй этаж")
+        common["tt_room"], common["tt_teacher"] = room.id, target  # staff read every teacher's week: not a {target} route
+        version = await service.create_version(year, date(2026, 9, 1), None)
+        for weekday in range(5):
+            await service.save_slot(version, SlotInput(weekday, 1, small.math_page, target, room.id))
+        await service.save_slot(version, SlotInput(0, 2, small.group_page, accounts["teacher"], None))
+        future = await service.create_version(year, date(2027, 5, 3), None)
+        common.update(tt_version=version.id, tt_future=future.id)
+        for number, role in enumerate(EDITORS):
+            own = await service.save_slot(future, SlotInput(3 + number, 2, small.math_page, target, None))
+            doomed = await service.create_version(year, date(2027, 5, 17 + 7 * number), None)
+            archived = await service.add_room(f"Кабинет {role}")
+            per_role[role].update(own_slot=own.id, own_version=doomed.id, own_room=archived.id, new_slot_weekday=1 + number,
+                                  new_version_day=f"2027-05-{10 + number:02d}")
+    async with writing(url) as session:
+        changes = ChangeService(session, school_id, date(2026, 11, 1), accounts["dispatcher"])
+        timetable = await load_timetable(session, school_id, date(2027, 4, 5), date(2027, 4, 5))
+        common["tt_slot"] = next(lesson.slot_id for lesson in timetable.lessons_on(date(2027, 4, 5)) if lesson.number == 1)
+        await changes.record(ChangeInput("room", date(2027, 4, 5), common["tt_slot"], room_id=per_role["operator"]["own_room"],  # type: ignore[arg-type]
+                                         reason="Экскурсия мира"))
+        for number, role in enumerate(CHANGE_WRITERS):
+            own = await changes.record(ChangeInput("cancel", date(2027, 3, 1 + 14 * number), common["tt_slot"],  # type: ignore[arg-type]
+                                                   reason=f"Отмена {role}"))
+            per_role[role].update(own_change=own.id, tt_day=f"2027-04-{12 + 7 * number:02d}")
+    return common, per_role

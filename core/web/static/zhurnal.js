@@ -31,3 +31,25 @@
     if (select && select.id === "core-locale" && select.form) { select.form.requestSubmit(); }
   });
 })();
+
+// Buttons marked data-print print the page (the timetable, the day's changes).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) { window.print(); }
+});
+
+// The change form shows only the fields the chosen kind uses (without scripts it shows them all).
+function showKindFields(form) {
+  var kind = form.querySelector("select[name=kind]");
+  if (!kind) { return; }
+  form.querySelectorAll("[data-kinds]").forEach(function (part) {
+    part.hidden = part.dataset.kinds.split(" ").indexOf(kind.value) < 0;
+  });
+}
+document.addEventListener("change", function (event) {
+  var form = event.target.form;
+  if (form && form.hasAttribute("data-kind-form") && event.target.name === "kind") { showKindFields(form); }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-kind-form]").forEach(showKindFields);
+});

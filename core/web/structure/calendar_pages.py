@@ -62,6 +62,7 @@ class LevelForm:
     days_per_week: str = ""
     study_weeks: str = ""
     weekly_limit: str = ""
+    daily_limit: str = ""  # empty: the СанПиН figure
 
 
 @dataclass
@@ -211,8 +212,10 @@ async def calendar_context(request: Request, session: AsyncSession, year_id: int
         levels.append({
             "grade_level": row.grade_level, "period_kind": row.period_kind, "period_label": _(PERIOD_KIND_LABELS[row.period_kind]),
             "days_per_week": row.days_per_week, "study_weeks": row.study_weeks, "weekly_limit": row.weekly_limit,
+            "daily_limit": row.daily_limit, "sanpin_daily": rules.daily_limit(row.grade_level),
             "sanpin": rules.weekly_limit(row.grade_level, row.days_per_week), "calendar_weeks": weeks.get(row.grade_level),
-            "form": typed or LevelForm(row.period_kind, str(row.days_per_week), str(row.study_weeks), str(row.weekly_limit)),
+            "form": typed or LevelForm(row.period_kind, str(row.days_per_week), str(row.study_weeks), str(row.weekly_limit),
+                                       str(row.daily_limit)),
             "errors": refusal.errors if typed else {},
         })
     periods = await service.periods(year)
@@ -299,10 +302,11 @@ async def update_level(request: Request, platform: NamedDependency[Platform], ye
             row = await CalendarService(session, school_id).update_level(
                 year, grade_level, period_kind=data.period_kind, days_per_week=days or 0,
                 study_weeks=form_int(data.study_weeks, "study_weeks", _("Enter the number of study weeks, from 1 to 52.")),
-                weekly_limit=form_int(data.weekly_limit, "weekly_limit", _("Enter the weekly maximum in hours, from 1 to 60.")))
+                weekly_limit=form_int(data.weekly_limit, "weekly_limit", _("Enter the weekly maximum in hours, from 1 to 60.")),
+                daily_limit=form_int(data.daily_limit, "daily_limit", _("Enter the most lessons a day, from 1 to 12.")))
             record(session, "core.year_level_changed", connection=request, object_type="academic_year", object_id=year.id,
                    details={"grade_level": grade_level, "period_kind": row.period_kind, "days_per_week": row.days_per_week,
-                            "study_weeks": row.study_weeks, "weekly_limit": row.weekly_limit})
+                            "study_weeks": row.study_weeks, "weekly_limit": row.weekly_limit, "daily_limit": row.daily_limit})
     except StructureError as error:
         return await refused(request, platform, year_id, Refusal(f"level-{grade_level}", refusal_errors(error), data))
     flash(request, _("Grade %(level)s: saved.", level=grade_level))

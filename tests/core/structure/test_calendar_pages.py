@@ -101,13 +101,17 @@ async def test_a_grade_level_row_is_edited_in_place(make_client, database_url):
         assert row.status_code == 200 and row.text.startswith('<tr id="core-level-5">')
         assert "5 класс: сохранено." in row.text  # the flash, out of band
         plain = await admin.post(f"/structure/years/{year_id}/levels/10",
-                                 data={"period_kind": "half_year", "days_per_week": "5", "study_weeks": "34", "weekly_limit": "36"},
+                                 data={"period_kind": "half_year", "days_per_week": "5", "study_weeks": "34", "weekly_limit": "36",
+                                       "daily_limit": "8"},
                                  follow_redirects=False)
         assert plain.status_code == 303
         page = await admin.get(plain.headers["location"])
     levels = await settings(database_url, year_id)
     assert levels[5] == ("trimester", 6, 35, 32)  # an empty maximum takes СанПиН's for a 6-day week
     assert levels[10] == ("half_year", 5, 34, 36)
+    daily = dict(await fetch(database_url, "SELECT grade_level, daily_limit FROM grade_level_settings WHERE academic_year_id = :y",
+                             y=year_id))
+    assert (daily[1], daily[5], daily[7], daily[10]) == (5, 6, 7, 8)  # СанПиН's by default; grade 10 set to 8
     assert "Триместры" in page.text and "СанПиН: 34" in page.text
     assert (await actions(database_url)).count("core.year_level_changed") == 2
 
@@ -117,6 +121,7 @@ async def test_a_grade_level_row_is_edited_in_place(make_client, database_url):
     ({"study_weeks": "0"}, "Укажите число учебных недель, от 1 до 52."),
     ({"study_weeks": "много"}, "Укажите число учебных недель, от 1 до 52."),
     ({"weekly_limit": "21,5"}, "Укажите недельный максимум в часах, от 1 до 60."),
+    ({"daily_limit": "13"}, "Укажите наибольшее число уроков в день, от 1 до 12."),
     ({"period_kind": "semester"}, "Выберите четверти, триместры или полугодия."),
 ])
 async def test_bad_grade_level_settings_are_refused_inside_the_row(make_client, database_url, values, message):

@@ -56,7 +56,7 @@ async def test_a_new_timetable_starts_as_a_copy_and_keeps_the_old_one_for_the_pa
         assert timetable.version_on(date(2026, 11, 16)).id == world.version
         assert timetable.version_on(MONDAY).id == world.future
         year = await session.get(AcademicYear, world.year)
-        with pytest.raises(StructureError, match="today or later"):
+        with pytest.raises(StructureError, match="tomorrow or later"):
             await TimetableService(session, world.school, TODAY).create_version(year, date(2026, 11, 16), None)
 
 
