@@ -68,4 +68,9 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
         UserTextField(form="core:representative_add", field="rep_document", shown_on=("core:student",)),
         UserTextField(form="core:student_leave", field="note", shown_on=("core:student", "core:movement")),
         UserTextField(form="core:import_upload", field="file", shown_on=("core:import", "core:import_preview")),  # its name
+        UserTextField(form="core:room_create", field="name", shown_on=(
+            "core:rooms", "core:timetable_room", "core:timetable_changes", "core:timetable_day", "core:timetable_class",
+            "core:timetable_editor")),
+        UserTextField(form="core:room_create", field="note", shown_on=("core:rooms",)),
+        UserTextField(form="core:timetable_change_create", field="reason", shown_on=("core:timetable_changes",)),
     ]

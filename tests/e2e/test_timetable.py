@@ -32,7 +32,7 @@ async def test_the_dispatcher_records_a_substitution_and_the_substitute_sees_it(
     await sign_in(page, live_server, "dispatcher")
     day = await next_lesson_day(page, live_server)
     await page.goto(f"{live_server}/timetable/changes?day={day}")
-    lesson = page.locator("#core-change-slot option:not([value=''])").first
+    lesson = page.locator("#core-change-slot option:not([value='']):not([disabled])").first
     slot, label = await lesson.get_attribute("value"), await lesson.inner_text()
     await page.select_option("#core-change-kind", "substitute")
     assert await page.locator("#core-change-to-date").is_hidden()  # the move's fields are not for a substitution

@@ -73,6 +73,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
         TALLY["XSS payloads stored"] += 2
     structure = await store_in_the_structure(admin, live_server)
     structure.update(await store_in_people(admin, live_server))
+    structure.update(await store_in_the_timetable(admin, live_server))
     await admin_context.close()
     await teacher_context.close()
 
@@ -167,6 +168,39 @@ async def upload_named(admin, base: str, payload: str) -> str:
     return answer.headers["location"]
 
 
+async def store_in_the_timetable(admin, base: str) -> dict[str, Any]:
+    """Payloads as room names and notes, and as reasons of changes of a lesson day a week or more
+    ahead (each cancels another lesson; the first rooms also take a lesson over, so they show in
+    the timetable's cells)."""
+    from datetime import date, timedelta
+
+    async def post(path: str, form: dict) -> str:
+        answer = await admin.request.post(f"{base}{path}", form={**form, "_csrf_token": admin.csrf}, max_redirects=0)
+        assert answer.status == 303, (path, form, answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 1
+        return answer.headers["location"]
+
+    for number, payload in enumerate(PAYLOADS):
+        await post("/timetable/rooms", {"name": f"{number} {payload}"[:60], "note": payload})
+    rooms = await (await admin.request.get(f"{base}/timetable/rooms")).text()
+    room_ids = [int(found) for found, name in re.findall(r'href="/timetable/rooms/(\d+)">([^<]*)</a>', rooms) if "&lt;" in name]
+    day, slots = date.today() + timedelta(days=7), []
+    for _ in range(60):
+        listing = await (await admin.request.get(f"{base}/timetable/changes?day={day.isoformat()}")).text()
+        slots = re.findall(r'<option value="(\d+)">([^<]*)</option>', listing.split('id="core-change-slot"', 1)[-1].split("</select>", 1)[0])
+        if len(slots) > len(PAYLOADS) + 5:
+            break
+        day += timedelta(days=1)
+    assert len(slots) > len(PAYLOADS) + 5, "no lesson day with enough lessons ahead"
+    for (slot, _label), payload in zip(slots, PAYLOADS):
+        await post("/timetable/changes", {"day": day.isoformat(), "kind": "cancel", "slot_id": slot, "reason": payload})
+    for (slot, _label), room in zip(slots[len(PAYLOADS):], room_ids[:5]):
+        await post("/timetable/changes", {"day": day.isoformat(), "kind": "room", "slot_id": slot, "room_id": str(room),
+                                          "reason": "ремонт"})
+    class_id = re.findall(r'href="/timetable/classes/(\d+)', await (await admin.request.get(f"{base}/timetable?day={day.isoformat()}")).text())
+    return {"room": room_ids[0], "tt_day": day.isoformat(), "tt_class": int(class_id[0])}
+
+
 def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
@@ -179,7 +213,12 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
              ("core:staff", "/people/staff"), ("core:person", f"/people/persons/{structure['staff']}"),
              ("core:student", f"/people/students/{structure['student']}"), ("core:student", f"/people/students/{structure['leaver']}"),
              ("core:movement", f"/people/movement?from={structure['start']}-09-01&to={structure['today']}"),
-             ("core:import", "/people/import"), ("core:import_preview", f"/people/import/{structure['upload']}")]
+             ("core:import", "/people/import"), ("core:import_preview", f"/people/import/{structure['upload']}"),
+             ("core:rooms", "/timetable/rooms"), ("core:timetable_room", f"/timetable/rooms/{structure['room']}"),
+             ("core:timetable_changes", f"/timetable/changes?day={structure['tt_day']}"),
+             ("core:timetable_day", f"/timetable?day={structure['tt_day']}"),
+             ("core:timetable_class", f"/timetable/classes/{structure['tt_class']}?week={structure['tt_day']}"),
+             ("core:timetable_editor", "/timetable/edit")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -53,7 +53,8 @@ class Week:
 
 async def week_of(session: AsyncSession, school_id: int, text: str) -> Week:
     today = await school_day(session, school_id)
-    day, error = asked_day(text, today)
+    # On a Sunday the week people look for is the coming one.
+    day, error = asked_day(text, today + timedelta(days=1) if today.weekday() == 6 else today)
     return Week(monday_of(day), today, error)
 
 
