@@ -43,8 +43,12 @@ PAGES = [
     ("class_card", "/people/classes/12: 5А with its families", "/people/classes/12"),
     ("movement", "/people/movement: the year's movement by class", "/people/movement"),
     ("occupancy", "/people/occupancy: 25 classes with totals", "/people/occupancy"),
+    ("tt_day", "/timetable: the school's day, 25 classes", "/timetable"),
+    ("tt_class", "/timetable/classes/12: 5А's week", "/timetable/classes/12"),
+    ("tt_changes", "/timetable/changes: the day's changes and form", "/timetable/changes"),
 ]
-SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy"}
+SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy", "tt_day", "tt_class",
+             "tt_changes"}
 
 
 def free_port() -> int:

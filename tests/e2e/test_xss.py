@@ -97,15 +97,20 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
 DEMO_LOGINS = {role: role.replace("_", "-").replace("journal-admin", "admin") for role in ROLES}
 
 
-async def store_in_the_structure(admin, base: str) -> dict[str, int]:
-    """Payloads as subject names and short names, group names, holiday and bell-schedule names of
-    the demo's year (id 1), on a subject page of class 1 (1А); returns the ids the pages show."""
+def poster(admin, base: str):
+    """A form post as ``admin`` that must succeed (303), counted as a stored payload."""
     async def post(path: str, form: dict) -> str:
         answer = await admin.request.post(f"{base}{path}", form={**form, "_csrf_token": admin.csrf}, max_redirects=0)
         assert answer.status == 303, (path, form, answer.status, (await answer.text())[:300])
         TALLY["XSS payloads stored"] += 1
         return answer.headers["location"]
+    return post
 
+
+async def store_in_the_structure(admin, base: str) -> dict[str, int]:
+    """Payloads as subject names and short names, group names, holiday and bell-schedule names of
+    the demo's year (id 1), on a subject page of class 1 (1А); returns the ids the pages show."""
+    post = poster(admin, base)
     for number, payload in enumerate(PAYLOADS):
         named = f"{number} {payload}"[:200]  # names are unique regardless of case, and two payloads differ only so
         await post("/structure/subjects", {"name": named, "short_name": "", "sort_order": ""})
@@ -174,12 +179,7 @@ async def store_in_the_timetable(admin, base: str) -> dict[str, Any]:
     the timetable's cells)."""
     from datetime import date, timedelta
 
-    async def post(path: str, form: dict) -> str:
-        answer = await admin.request.post(f"{base}{path}", form={**form, "_csrf_token": admin.csrf}, max_redirects=0)
-        assert answer.status == 303, (path, form, answer.status, (await answer.text())[:300])
-        TALLY["XSS payloads stored"] += 1
-        return answer.headers["location"]
-
+    post = poster(admin, base)
     for number, payload in enumerate(PAYLOADS):
         await post("/timetable/rooms", {"name": f"{number} {payload}"[:60], "note": payload})
     rooms = await (await admin.request.get(f"{base}/timetable/rooms")).text()

@@ -109,11 +109,16 @@ def week_grid(data: TimetableData, monday: date, shown: Callable[[Lesson], bool]
     return grid
 
 
+def room_label(name: str) -> str:
+    """«каб. 205» for a numbered room; a named one («Спортзал») as it is."""
+    return _("room %(name)s", name=name) if name[:1].isdigit() else name
+
+
 def timetable_context(request: Request, tab: str, **values: Any) -> dict[str, Any]:
     """What every timetable page's template expects besides its own values."""
     tabs = [(tab_id, label, url) for tab_id, label, url, permission in TABS if allows(request, permission)]
     return {"tab": tab, "tabs": tabs, "can_manage": allows(request, "core.manage_timetable"),
             "can_change": allows(request, "core.manage_timetable_changes"), "format_day": format_day,
-            "short_name": short_name, "time_text": time_text, "weekday_labels": WEEKDAY_LABELS,
+            "short_name": short_name, "time_text": time_text, "room_label": room_label, "weekday_labels": WEEKDAY_LABELS,
             "kind_labels": CHANGE_KIND_LABELS, "parity_labels": WEEK_PARITY_LABELS, "monday_of": monday_of,
             "errors": values.pop("errors", {}), "form": values.pop("form", {}), **values}
