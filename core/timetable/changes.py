@@ -46,6 +46,7 @@ class ChangeInput:
     merged_slot_id: int | None = None
     ends_on: date | None = None
     reason: str = ""
+    replaced_teacher_id: int | None = None  # a replacement on a page with several teachers: whom
 
 
 @dataclass
@@ -100,13 +101,17 @@ class ChangeService:
         if lesson.change is not None and lesson.change.kind != "replacement":
             raise StructureError("slot_id", _("This lesson already has a change («%(reason)s»): withdraw it first.",
                                               reason=lesson.change.reason))
+        if any(other.kind == "merge" and other.on_date == data.day and other.merged_slot_id == lesson.slot_id
+               for other in timetable.changes):
+            raise StructureError("slot_id", _("Another group is merged into this lesson: withdraw the merge first."))
         await refuse_closed(self.session, year.id, lesson.page.grade_level, self.today, data.day, "day")
         change.slot_id = lesson.slot_id
         plan = ChangePlan(change=change, lesson=lesson)
         plan.result = await self._result(timetable, year, data, lesson, change)
         if plan.result is not None:
             target = plan.result.day
-            others = [item for item in timetable.lessons_on(target) if item.key != lesson.key]
+            # The lesson itself leaves its place; on another day the same weekly lesson is another lesson.
+            others = [item for item in timetable.lessons_on(target) if not (target == lesson.day and item.key == lesson.key)]
             members = await load_members(self.session, {p.group_id for p in timetable.pages.values() if p.group_id})
             plan.conflicts = clashes(plan.result, others, timetable, members, (target, target))
             if data.kind == "move":
@@ -199,17 +204,22 @@ class ChangeService:
             raise StructureError("teacher_id", _("Choose another teacher: this one teaches the page already."))
         if not held:
             raise StructureError("page_id", _("The page has no teacher on %(date)s to replace.", date=format_day(data.day)))
-        if holding[0][1] == data.day:
+        if data.replaced_teacher_id is None and len(held) > 1:
+            raise StructureError("replaced_teacher_id", _("The page has several teachers: choose whom the substitute replaces."))
+        replaced = data.replaced_teacher_id if data.replaced_teacher_id is not None else held[0]
+        if replaced not in held:
+            raise StructureError("replaced_teacher_id", _("Choose a teacher of the page on %(date)s.", date=format_day(data.day)))
+        if dict(holding)[replaced] == data.day:
             raise StructureError("day", _("The teacher starts on the page that day: replace them on the page's load instead."))
-        change.subject_page_id, change.teacher_id, change.replaced_teacher_id = page.id, data.teacher_id, held[0]
+        change.subject_page_id, change.teacher_id, change.replaced_teacher_id = page.id, data.teacher_id, replaced
         change.ends_on, change.room_id = data.ends_on, None
-        plan = ChangePlan(change=change, page_ids={page.id}, teacher_ids={held[0], data.teacher_id}, class_ids=set(info.class_ids))
+        plan = ChangePlan(change=change, page_ids={page.id}, teacher_ids={replaced, data.teacher_id}, class_ids=set(info.class_ids))
         members = await load_members(self.session, {p.group_id for p in timetable.pages.values() if p.group_id})
         day = data.day
         while day <= data.ends_on and len(plan.conflicts) < MAX_REPORTED:
             lessons = timetable.lessons_on(day)
             for lesson in lessons:
-                if lesson.page.id == page.id and lesson.teacher_id == held[0] and lesson.given:
+                if lesson.page.id == page.id and lesson.teacher_id == replaced and lesson.given:
                     taken = replace(lesson, teacher_id=data.teacher_id)
                     others = [item for item in lessons if item is not lesson]
                     plan.conflicts += [f"{format_day(day)}: {message}" for message in
@@ -259,14 +269,16 @@ class ChangeService:
     async def withdraw(self, change: TimetableChange) -> None:
         """Withdraw a change made by mistake: the lesson is as the timetable has it again, unless
         that would clash with a later change (then the other change is withdrawn first)."""
+        await lock_school(self.session, self.school_id)
+        await self.session.refresh(change)  # as another process may have left it, now that the school is locked
         if change.withdrawn_at is not None:
             raise StructureError("change", _("This change was withdrawn already."))
         if change.kind == "replacement":
             raise StructureError("change", _("A long-term replacement is part of the teaching load: end it on the subject page."))
-        await lock_school(self.session, self.school_id)
         timetable = await load_timetable(self.session, self.school_id, change.on_date, change.on_date)
         before = next((item for item in timetable.lessons_on(change.on_date) if item.change is change), None)
-        grade_level = before.page.grade_level if before else 1
+        slot = timetable.slot(change.slot_id)
+        grade_level = timetable.pages[slot.page_id].grade_level if slot and slot.page_id in timetable.pages else 1
         for day in (change.on_date, change.to_date):
             if day is not None:
                 await refuse_closed(self.session, change.academic_year_id, grade_level, self.today, day, "change")

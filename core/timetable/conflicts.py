@@ -28,10 +28,19 @@ class Members:
     rows: dict[int, list[tuple[int, date, date | None]]] = field(default_factory=dict)
 
     def share_students(self, first: int, second: int, start: date, end: date) -> bool:
-        def during(group_id: int) -> set[int]:
-            return {student for student, starts, ends in self.rows.get(group_id, [])
-                    if starts <= end and (ends is None or ends >= start)}
-        return bool(during(first) & during(second))
+        """Whether a student is in both groups on one same day between ``start`` and ``end`` (a
+        student moving from one group to the other is in each on different days)."""
+        def during(group_id: int) -> dict[int, list[tuple[date, date]]]:
+            found: dict[int, list[tuple[date, date]]] = {}
+            for student, starts, ends in self.rows.get(group_id, []):
+                low, high = max(starts, start), min(ends or end, end)
+                if low <= high:
+                    found.setdefault(student, []).append((low, high))
+            return found
+        ones, others = during(first), during(second)
+        return any(low <= other_high and other_low <= high
+                   for student in ones.keys() & others.keys()
+                   for low, high in ones[student] for other_low, other_high in others[student])
 
 
 async def load_members(session: AsyncSession, group_ids: set[int]) -> Members:

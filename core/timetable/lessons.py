@@ -127,6 +127,7 @@ class TimetableData:
     teacher_names: dict[int, str] = field(default_factory=dict)
     rooms: dict[int, Room] = field(default_factory=dict)
     classes: dict[int, ClassGroup] = field(default_factory=dict)
+    changed_slots: dict[int, SlotRow] = field(default_factory=dict)  # slots of other versions the changes name
 
     # ---- the calendar ---------------------------------------------------------------------------
 
@@ -183,7 +184,10 @@ class TimetableData:
                    if starts <= day and (ends is None or day <= ends)]
         if preferred in holding or not holding:
             return preferred
-        return holding[0]
+        substitute = next((change.teacher_id for change in self.changes if change.kind == "replacement"
+                           and change.subject_page_id == page_id and change.replaced_teacher_id == preferred
+                           and change.on_date <= day <= (change.ends_on or day) and change.teacher_id in holding), None)
+        return substitute or holding[0]
 
     def planned_on(self, day: date) -> list[Lesson]:
         """The timetable's lessons of ``day``, before its changes."""
@@ -223,7 +227,10 @@ class TimetableData:
                             and lesson.teacher_id == change.teacher_id and lesson.change is None:
                         lesson.status, lesson.change = CHANGED, change
                         lesson.planned_teacher_id = change.replaced_teacher_id
-            elif change.on_date == day and change.slot_id in by_slot:
+            elif change.on_date == day and change.slot_id in by_slot and change.kind != "merge":
+                self._apply(by_slot[change.slot_id], change, by_slot)
+        for change in self.changes:  # a merged group follows its host lesson as the day's changes left it
+            if change.kind == "merge" and change.on_date == day and change.slot_id in by_slot:
                 self._apply(by_slot[change.slot_id], change, by_slot)
         for change in self.changes:
             if change.kind == "move" and change.to_date == day:
@@ -244,13 +251,15 @@ class TimetableData:
         if change.kind == "merge":
             host = by_slot.get(change.merged_slot_id)
             lesson.merged_into = change.merged_slot_id
-            if host is not None:
+            if host is not None and host.given:
                 lesson.teacher_id, lesson.room_id = host.teacher_id, host.room_id
+            elif host is not None:  # the host lesson is not given after all: neither is the merged one
+                lesson.status = CANCELLED
         if change.room_id is not None and change.kind != "cancel":
             lesson.room_id = change.room_id
 
     def _moved_in(self, change: TimetableChange) -> Lesson | None:
-        slot = next((s for rows in self.slots.values() for s in rows if s.id == change.slot_id), None)
+        slot = self.slot(change.slot_id)
         page = self.pages.get(slot.page_id) if slot else None
         if slot is None or page is None or change.to_date is None or change.to_number is None:
             return None
@@ -276,7 +285,10 @@ class TimetableData:
                       starts_at=starts, ends_at=ends, slot_id=slot.id)
 
     def slot(self, slot_id: int | None) -> SlotRow | None:
-        return next((s for rows in self.slots.values() for s in rows if s.id == slot_id), None)
+        """A slot of the loaded versions, or one a change of the range points to (a lesson moved
+        here from a day of another version)."""
+        found = next((s for rows in self.slots.values() for s in rows if s.id == slot_id), None)
+        return found or self.changed_slots.get(slot_id or 0)
 
     def with_slot(self, slot: SlotRow) -> "TimetableData":
         """A copy with ``slot`` added to (or replacing its id in) its version: a proposal to check."""
@@ -284,8 +296,12 @@ class TimetableData:
         return replace(self, slots={**self.slots, slot.timetable_id: rows})
 
 
+SLOT_COLUMNS = (TimetableSlot.id, TimetableSlot.timetable_id, TimetableSlot.weekday, TimetableSlot.lesson_number,
+                TimetableSlot.week_parity, TimetableSlot.subject_page_id, TimetableSlot.teacher_id, TimetableSlot.room_id)
+
+
 async def load_timetable(session: AsyncSession, school_id: int, start: date, end: date) -> TimetableData:
-    """Everything for the lessons of ``start`` .. ``end``, in thirteen statements whatever the size."""
+    """Everything for the lessons of ``start`` .. ``end``, in fourteen statements whatever the size."""
     years = list((await session.execute(select(AcademicYear).where(
         AcademicYear.school_id == school_id, AcademicYear.starts_on <= end, AcademicYear.ends_on >= start)
         .order_by(AcademicYear.starts_on))).scalars())
@@ -299,10 +315,8 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
     wanted = [v.id for rows in versions.values() for i, v in enumerate(rows)
               if v.valid_from <= end and (i + 1 == len(rows) or rows[i + 1].valid_from > start)]
     slots: dict[int, list[SlotRow]] = {version_id: [] for version_id in wanted}
-    for row in (await session.execute(select(
-            TimetableSlot.id, TimetableSlot.timetable_id, TimetableSlot.weekday, TimetableSlot.lesson_number,
-            TimetableSlot.week_parity, TimetableSlot.subject_page_id, TimetableSlot.teacher_id, TimetableSlot.room_id)
-            .where(TimetableSlot.timetable_id.in_(wanted)).order_by(TimetableSlot.id))).all():
+    for row in (await session.execute(select(*SLOT_COLUMNS).where(TimetableSlot.timetable_id.in_(wanted))
+                                      .order_by(TimetableSlot.id))).all():
         slots[row.timetable_id].append(SlotRow(*row))
     pages, classes = await load_pages(session, year_ids)
     days_off = list((await session.execute(select(CalendarDays).where(
@@ -321,14 +335,18 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
         or_(TimetableChange.on_date.between(start, end), TimetableChange.to_date.between(start, end),
             and_(TimetableChange.kind == "replacement", TimetableChange.on_date <= end, TimetableChange.ends_on >= start)))
         .order_by(TimetableChange.id))).scalars())
-    teacher_ids = {s.teacher_id for rows in slots.values() for s in rows} | {t for rows in assignments.values() for t, _, _ in rows}
+    loaded = {s.id for rows in slots.values() for s in rows}
+    named = {c.slot_id for c in changes if c.slot_id} | {c.merged_slot_id for c in changes if c.merged_slot_id}
+    changed_slots = {row.id: SlotRow(*row) for row in (await session.execute(select(*SLOT_COLUMNS).where(
+        TimetableSlot.id.in_(named - loaded or {0})))).all()}
+    teacher_ids = {s.teacher_id for rows in slots.values() for s in rows} | {s.teacher_id for s in changed_slots.values()} | {t for rows in assignments.values() for t, _, _ in rows}
     teacher_ids |= {c.teacher_id for c in changes if c.teacher_id} | {c.replaced_teacher_id for c in changes if c.replaced_teacher_id}
     names = dict((await session.execute(select(UserAccount.id, UserAccount.full_name)
                                         .where(UserAccount.id.in_(teacher_ids)))).all()) if teacher_ids else {}
     rooms = {room.id: room for room in (await session.execute(select(Room).where(Room.school_id == school_id))).scalars()}
     return TimetableData(start=start, end=end, years=years, levels=levels, versions=versions, slots=slots, pages=pages,
                          days_off=days_off, bells=bells, assignments=assignments, changes=changes, teacher_names=names,
-                         rooms=rooms, classes=classes)
+                         rooms=rooms, classes=classes, changed_slots=changed_slots)
 
 
 async def load_pages(session: AsyncSession, year_ids: list[int]) -> tuple[dict[int, PageInfo], dict[int, ClassGroup]]:

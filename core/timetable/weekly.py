@@ -94,13 +94,29 @@ class TimetableService:
         await self.session.flush()
         earlier = [v for v in versions if v.valid_from < valid_from]
         if earlier:
-            rows = (await self.session.execute(select(TimetableSlot).where(TimetableSlot.timetable_id == earlier[-1].id))).scalars()
-            self.session.add_all(TimetableSlot(
-                school_id=self.school_id, timetable_id=version.id, weekday=s.weekday, lesson_number=s.lesson_number,
-                week_parity=s.week_parity, subject_page_id=s.subject_page_id, teacher_id=s.teacher_id, room_id=s.room_id)
-                for s in rows)
-            await self.session.flush()
+            later = [v.valid_from for v in versions if v.valid_from > valid_from]
+            await self._copy_slots(earlier[-1], version, until=min(later) if later else None)
         return version
+
+    async def _copy_slots(self, source: Timetable, version: Timetable, until: date | None) -> None:
+        """The new version's slots as a copy of ``source``'s; the changes already recorded for its
+        days (from ``valid_from`` until ``until``, the next version) move to the copied lessons,
+        so no substitution or cancellation drops out of sight."""
+        old = list((await self.session.execute(select(TimetableSlot).where(TimetableSlot.timetable_id == source.id)
+                                                .order_by(TimetableSlot.id))).scalars())
+        new = [TimetableSlot(school_id=self.school_id, timetable_id=version.id, weekday=s.weekday, lesson_number=s.lesson_number,
+                             week_parity=s.week_parity, subject_page_id=s.subject_page_id, teacher_id=s.teacher_id,
+                             room_id=s.room_id) for s in old]
+        self.session.add_all(new)
+        await self.session.flush()
+        copied = {before.id: after.id for before, after in zip(old, new)}
+        days = [TimetableChange.on_date >= version.valid_from] + ([TimetableChange.on_date < until] if until else [])
+        for change in (await self.session.execute(select(TimetableChange).where(
+                TimetableChange.school_id == self.school_id, *days,
+                (TimetableChange.slot_id.in_(list(copied)) | TimetableChange.merged_slot_id.in_(list(copied)))))).scalars():
+            change.slot_id = copied.get(change.slot_id or 0, change.slot_id)
+            change.merged_slot_id = copied.get(change.merged_slot_id or 0, change.merged_slot_id)
+        await self.session.flush()
 
     async def delete_version(self, version: Timetable) -> None:
         """Only a timetable still to come, and none of whose lessons has a recorded change."""

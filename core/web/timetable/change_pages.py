@@ -25,7 +25,7 @@ from core.timetable.models import TimetableChange
 from core.web.pages import flash, redirect, render, render_fragment
 from core.web.sessions import current_user
 from core.web.structure.common import form_date, form_int, refusal_errors, school_day
-from core.web.timetable.common import CHANGES, VIEW, asked_day, school_of, timetable_context
+from core.web.timetable.common import CHANGES, VIEW, next_school_day, asked_day, school_of, timetable_context
 
 TEMPLATES = "core/timetable/"
 DayParam = Annotated[str, QueryParameter(name="day")]
@@ -47,6 +47,7 @@ class ChangeForm:
     merged_slot_id: str = ""
     ends_on: str = ""
     reason: str = ""
+    replaced_teacher_id: str = ""
 
 
 def change_input(form: ChangeForm) -> ChangeInput:
@@ -57,7 +58,7 @@ def change_input(form: ChangeForm) -> ChangeInput:
         kind=form.kind.strip(), day=form_date(form.day, "day"), slot_id=number("slot_id"), teacher_id=number("teacher_id"),
         page_id=number("page_id"), room_id=number("room_id"), to_date=form_date(form.to_date, "to_date"),
         to_number=form_int(form.to_number, "to_number", _("Enter a lesson number.")), merged_slot_id=number("merged_slot_id"),
-        ends_on=form_date(form.ends_on, "ends_on"), reason=form.reason)
+        ends_on=form_date(form.ends_on, "ends_on"), reason=form.reason, replaced_teacher_id=number("replaced_teacher_id"))
 
 
 @dataclass
@@ -76,7 +77,7 @@ async def changes_page(request: Request, platform: Platform, day_text: str, *, f
     school_id = school_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, school_id)
-        day, date_error = asked_day(day_text, today)
+        day, date_error = asked_day(day_text, next_school_day(today))
         data = await load_timetable(session, school_id, day, day)
         recorded = await ChangeService(session, school_id, today).changes_of(day)
         authors = await _names(session, {c.created_by for c in recorded} | {c.withdrawn_by for c in recorded})

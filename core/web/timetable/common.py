@@ -49,6 +49,12 @@ def asked_day(text: str, today: date) -> tuple[date, str]:
         return today, error.message
 
 
+def next_school_day(today: date) -> date:
+    """The day a timetable page opens on: today, or Monday when today is a Sunday (the week and
+    the changes people look for then are the coming ones)."""
+    return today + timedelta(days=1) if today.weekday() == 6 else today
+
+
 @dataclass
 class Row:
     """A row of a week grid: a lesson number of a shift, with its bell time."""

@@ -26,7 +26,7 @@ from core.timetable.models import Room
 from core.web.pages import redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import query_id, school_day
-from core.web.timetable.common import VIEW, WeekGrid, asked_day, school_of, timetable_context, week_grid
+from core.web.timetable.common import VIEW, next_school_day, WeekGrid, asked_day, school_of, timetable_context, week_grid
 
 TEMPLATES = "core/timetable/"
 WeekParam = Annotated[str, QueryParameter(name="week")]
@@ -53,8 +53,7 @@ class Week:
 
 async def week_of(session: AsyncSession, school_id: int, text: str) -> Week:
     today = await school_day(session, school_id)
-    # On a Sunday the week people look for is the coming one.
-    day, error = asked_day(text, today + timedelta(days=1) if today.weekday() == 6 else today)
+    day, error = asked_day(text, next_school_day(today))
     return Week(monday_of(day), today, error)
 
 
@@ -169,7 +168,7 @@ async def school_day_page(request: Request, platform: NamedDependency[Platform],
     school_id = school_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, school_id)
-        shown_day, error = asked_day(day, today)
+        shown_day, error = asked_day(day, next_school_day(today))
         data = await load_timetable(session, school_id, shown_day, shown_day)
     lessons = data.lessons_on(shown_day)
     year = data.year_of(shown_day)
@@ -185,7 +184,7 @@ async def school_day_page(request: Request, platform: NamedDependency[Platform],
     changes = sum(1 for lesson in lessons if lesson.change is not None and lesson.status != "moved_in")
     return await render(request, TEMPLATES + "day.html", timetable_context(
         request, "day", day=shown_day, today=today, date_error=error, rows=rows, numbers=numbers, data=data,
-        year=year, changes=changes, previous=shown_day - timedelta(days=1), next=shown_day + timedelta(days=1)))
+        year=year, changes=changes, lessons=lessons, previous=shown_day - timedelta(days=1), next=shown_day + timedelta(days=1)))
 
 
 ROUTES = [school_day_page, class_week, teacher_week, my_week, room_week]

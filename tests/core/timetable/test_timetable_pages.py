@@ -85,7 +85,7 @@ async def test_a_change_is_withdrawn_and_stays_in_the_list(make_client, database
         answer = await dispatcher.post(f"/timetable/changes/{change_id}/withdraw", follow_redirects=False)
         assert answer.status_code == 303
         again = await dispatcher.post(f"/timetable/changes/{change_id}/withdraw")
-        assert again.status_code == 422 and "withdrawn already" in again.text or "уже отменено" in again.text
+        assert again.status_code == 422 and "Это изменение уже отменено." in again.text
         listed = await dispatcher.get(f"/timetable/changes?day={TOMORROW.isoformat()}")
         assert f'id="core-change-{change_id}" class="change-withdrawn"' in listed.text
 
@@ -105,7 +105,7 @@ async def test_teachers_read_the_weeks_and_the_day(make_client, database_url):
                                    follow_redirects=False)
         assert chosen.status_code == 303 and chosen.headers["location"] == f"/timetable/classes/{world.classes['5Б']}?week=2026-11-23"
         mine = await teacher.get("/timetable/my")
-        assert mine.status_code == 200 and "Моё расписание" in mine.text or "My timetable" in mine.text
+        assert mine.status_code == 200 and "Моё расписание" in mine.text
 
 
 async def test_a_wrong_date_says_so_and_another_schools_objects_are_not_found(make_client, database_url):

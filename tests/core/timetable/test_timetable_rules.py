@@ -110,8 +110,7 @@ async def test_more_lessons_a_day_than_the_grade_may_have_is_refused(database_ur
                                                                   study_weeks=34, weekly_limit=None, daily_limit=2)
     # 5А has lessons 1 and 2 on Tuesday: a third is over the limit of two.
     found = await conflicts_of(database_url, world, slot("5А физика", 3, 1, world, "physics", "102"))
-    assert found == ["5А would have 3 lessons on вторник; grade 5 has at most 2 a day."] or \
-        any("3" in text and "2" in text for text in found), found
+    assert found == ["5А would have 3 lessons on tuesday; grade 5 has at most 2 a day."], found
 
 
 async def test_alternate_weeks_share_a_slot_and_clash_with_every_week(database_url, world):
