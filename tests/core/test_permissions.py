@@ -66,7 +66,8 @@ async def test_hook_user_text_fields(make_platform):
         ("core:subject_create", "name"), ("core:subject_update", "short_name"), ("core:group_create", "name"),
         ("core:days_create", "name"), ("core:bells_create", "name"),
         ("core:position_add", "title"), ("core:representative_add", "rep_document"), ("core:student_leave", "note"),
-        ("core:import_upload", "file"),
+        ("core:import_upload", "file"), ("core:room_create", "name"), ("core:room_create", "note"),
+        ("core:timetable_change_create", "reason"),
         ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
     ]
     for field in fields:

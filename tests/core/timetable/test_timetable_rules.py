@@ -4,11 +4,13 @@ version in force, the week's parity and the calendar."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from core.i18n import gettext as _
 from core.structure.calendar import CalendarService
 from core.structure.common import StructureError
 from core.structure.models import AcademicYear
@@ -56,7 +58,8 @@ async def test_a_new_timetable_starts_as_a_copy_and_keeps_the_old_one_for_the_pa
         assert timetable.version_on(date(2026, 11, 16)).id == world.version
         assert timetable.version_on(MONDAY).id == world.future
         year = await session.get(AcademicYear, world.year)
-        with pytest.raises(StructureError, match="tomorrow or later"):
+        with pytest.raises(StructureError, match=re.escape(_(
+                "A new timetable starts tomorrow or later: the lessons already given keep the timetable they followed."))):
             await TimetableService(session, world.school, TODAY).create_version(year, date(2026, 11, 16), None)
 
 
@@ -110,7 +113,8 @@ async def test_more_lessons_a_day_than_the_grade_may_have_is_refused(database_ur
                                                                   study_weeks=34, weekly_limit=None, daily_limit=2)
     # 5А has lessons 1 and 2 on Tuesday: a third is over the limit of two.
     found = await conflicts_of(database_url, world, slot("5А физика", 3, 1, world, "physics", "102"))
-    assert found == ["5А would have 3 lessons on tuesday; grade 5 has at most 2 a day."], found
+    assert found == [_("%(holder)s would have %(count)s lessons on %(day)s; grade %(level)s has at most %(limit)s a day.",
+                       holder="5А", count=3, day=_("Tuesday").lower(), level=5, limit=2)], found
 
 
 async def test_alternate_weeks_share_a_slot_and_clash_with_every_week(database_url, world):
