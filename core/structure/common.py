@@ -110,5 +110,11 @@ def school_today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def short_name(full_name: str) -> str:
+    """«Иванова Анна Петровна» → «Иванова А. П.», for narrow columns and messages."""
+    surname, *given = full_name.split() or [""]
+    return " ".join([surname, *(f"{name[0]}." for name in given[:2])])
+
+
 def format_day(day: date | None) -> str:
     return day.strftime("%d.%m.%Y") if day else ""

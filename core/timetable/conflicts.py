@@ -17,8 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import gettext as _
+from core.structure.common import short_name
 from core.structure.models import StudyGroupMember
-from core.timetable.lessons import Lesson, TimetableData
+from core.timetable.lessons import Lesson, TimetableData, first_weekday
+from core.timetable.models import WEEKDAY_LABELS
 
 
 @dataclass
@@ -51,12 +53,6 @@ async def load_members(session: AsyncSession, group_ids: set[int]) -> Members:
                 StudyGroupMember.ends_on).where(StudyGroupMember.study_group_id.in_(group_ids)))).all():
             found.rows.setdefault(group_id, []).append((student, starts, ends))
     return found
-
-
-def short_name(full_name: str) -> str:
-    """«Иванова Анна Петровна» → «Иванова А. П.»."""
-    surname, *given = full_name.split() or [""]
-    return " ".join([surname, *(f"{name[0]}." for name in given[:2])])
 
 
 def time_text(lesson: Lesson) -> str:
@@ -133,9 +129,6 @@ def day_length_clashes(candidate: Lesson, lessons: list[Lesson], data: Timetable
 def timetable_conflicts(data: TimetableData, version_id: int, members: Members, span: tuple[date, date]) -> list[str]:
     """Every conflict inside one weekly timetable, each named once, by weekday: the check a whole
     timetable passes (the demo's, or one built before the rules were in place)."""
-    from core.timetable.models import WEEKDAY_LABELS
-    from core.timetable.weekly import first_weekday
-
     version = next(v for rows in data.versions.values() for v in rows if v.id == version_id)
     found: list[str] = []
     for weekday in range(6):

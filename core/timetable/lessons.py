@@ -12,6 +12,7 @@ top, and lessons moved to the day are added.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import date, time, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -94,6 +95,11 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def first_weekday(start: date, weekday: int) -> date:
+    """The first date on or after ``start`` that falls on ``weekday``."""
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
 @dataclass
 class BellTimes:
     schedule_id: int
@@ -113,8 +119,6 @@ class BellTimes:
 class TimetableData:
     """Everything the lessons of a date range need, read once."""
 
-    start: date
-    end: date
     years: list[AcademicYear]
     levels: dict[tuple[int, int], GradeLevelSettings]
     versions: dict[int, list[Timetable]]  # year id → versions by valid_from
@@ -139,9 +143,12 @@ class TimetableData:
         in_force = [v for v in self.versions.get(year.id, []) if v.valid_from <= day] if year else []
         return in_force[-1] if in_force else None
 
-    def next_version_start(self, version: Timetable) -> date | None:
+    def version_span(self, version: Timetable) -> tuple[date, date]:
+        """The days ``version`` is in force: from its first day to the day before the next
+        version begins, or to the end of its year."""
         later = [v.valid_from for v in self.versions.get(version.academic_year_id, []) if v.valid_from > version.valid_from]
-        return min(later) if later else None
+        year = next(year for year in self.years if year.id == version.academic_year_id)
+        return version.valid_from, min(later) - timedelta(days=1) if later else year.ends_on
 
     def day_off(self, day: date, grade_level: int) -> CalendarDays | None:
         """The vacation or holiday that takes ``day`` from the grade level, if any."""
@@ -287,8 +294,11 @@ class TimetableData:
     def slot(self, slot_id: int | None) -> SlotRow | None:
         """A slot of the loaded versions, or one a change of the range points to (a lesson moved
         here from a day of another version)."""
-        found = next((s for rows in self.slots.values() for s in rows if s.id == slot_id), None)
-        return found or self.changed_slots.get(slot_id or 0)
+        return self.slot_index.get(slot_id or 0)
+
+    @cached_property
+    def slot_index(self) -> dict[int, SlotRow]:
+        return {**self.changed_slots, **{s.id: s for rows in self.slots.values() for s in rows}}
 
     def with_slot(self, slot: SlotRow) -> "TimetableData":
         """A copy with ``slot`` added to (or replacing its id in) its version: a proposal to check."""
@@ -344,7 +354,7 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
     names = dict((await session.execute(select(UserAccount.id, UserAccount.full_name)
                                         .where(UserAccount.id.in_(teacher_ids)))).all()) if teacher_ids else {}
     rooms = {room.id: room for room in (await session.execute(select(Room).where(Room.school_id == school_id))).scalars()}
-    return TimetableData(start=start, end=end, years=years, levels=levels, versions=versions, slots=slots, pages=pages,
+    return TimetableData(years=years, levels=levels, versions=versions, slots=slots, pages=pages,
                          days_off=days_off, bells=bells, assignments=assignments, changes=changes, teacher_names=names,
                          rooms=rooms, classes=classes, changed_slots=changed_slots)
 

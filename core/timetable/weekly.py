@@ -9,7 +9,7 @@ commit: the caller's transaction holds the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from core.structure.common import StructureError, check_within_year, format_day,
 from core.structure.models import AcademicYear, SubjectPage, TeachingAssignment
 from core.timetable.common import ConflictError
 from core.timetable.conflicts import clashes, day_length_clashes, load_members
-from core.timetable.lessons import SlotRow, TimetableData, load_timetable
+from core.timetable.lessons import SlotRow, TimetableData, first_weekday, load_timetable
 from core.timetable.models import WEEK_PARITIES, WEEKDAY_LABELS, Room, Timetable, TimetableChange, TimetableSlot
 
 
@@ -142,28 +142,15 @@ class TimetableService:
         self._require_editable(version)
         if data.parity not in WEEK_PARITIES:
             raise StructureError("parity", _("Choose every week, odd weeks or even weeks."))
-        if data.weekday is None or not 0 <= data.weekday <= 5:
-            raise StructureError("weekday", _("Choose a day of the week."))
         page = await self._page(version, data.page_id)
         timetable = await self._data(version)
         info = timetable.pages[page.id]
-        level = timetable.levels.get((version.academic_year_id, info.grade_level))
-        if level is not None and data.weekday >= level.days_per_week:
-            raise StructureError("weekday", _("Grade %(level)s studies %(days)s days a week: there are no lessons on %(day)s.",
-                                              level=info.grade_level, days=level.days_per_week,
-                                              day=_(WEEKDAY_LABELS[data.weekday]).lower()))
+        refusal = place_refusal(timetable, version, info.grade_level, info.shift, data.weekday, data.number)
+        if refusal is not None:
+            raise refusal
+        assert data.number is not None
         reference = first_weekday(version.valid_from, data.weekday)
-        bells = timetable.bell_times(reference, info.shift, info.grade_level, regular_only=True)
-        if not bells:
-            raise StructureError("number", _("Shift %(shift)s has no bell schedule for grade %(level)s: add one in the calendar.",
-                                             shift=info.shift, level=info.grade_level))
-        if data.number is None:
-            raise StructureError("number", _("Choose a lesson number."))
-        if data.number not in bells:
-            raise StructureError("number", _("Lesson %(number)s is not in the bell schedule of shift %(shift)s (lessons 1–%(last)s).",
-                                             number=data.number or "", shift=info.shift, last=max(bells)))
-        until = timetable.next_version_start(version)
-        span = (version.valid_from, (until - timedelta(days=1)) if until else version_year_end(timetable, version))
+        span = timetable.version_span(version)
         await self._require_teacher(page.id, data.teacher_id, span)
         if data.room_id is not None:
             room = await owned(self.session, Room, data.room_id, self.school_id)
@@ -236,14 +223,26 @@ class TimetableService:
         return await load_timetable(self.session, self.school_id, max(version.valid_from, year.starts_on), year.ends_on)
 
 
-def version_year_end(data: TimetableData, version: Timetable) -> date:
-    year = next(year for year in data.years if year.id == version.academic_year_id)
-    return year.ends_on
-
-
-def first_weekday(start: date, weekday: int) -> date:
-    """The first date on or after ``start`` that falls on ``weekday``."""
-    return start + timedelta(days=(weekday - start.weekday()) % 7)
+def place_refusal(data: TimetableData, version: Timetable, grade_level: int, shift: int, weekday: int | None,
+                  number: int | None) -> StructureError | None:
+    """Why a weekly lesson of a grade level and shift cannot stand on (weekday, number) in
+    ``version``: a day the grade does not study, no bells for the shift, a number outside them."""
+    if weekday is None or not 0 <= weekday <= 5:
+        return StructureError("weekday", _("Choose a day of the week."))
+    level = data.levels.get((version.academic_year_id, grade_level))
+    if level is not None and weekday >= level.days_per_week:
+        return StructureError("weekday", _("Grade %(level)s studies %(days)s days a week: there are no lessons on %(day)s.",
+                                           level=grade_level, days=level.days_per_week, day=_(WEEKDAY_LABELS[weekday]).lower()))
+    bells = data.bell_times(first_weekday(version.valid_from, weekday), shift, grade_level, regular_only=True)
+    if not bells:
+        return StructureError("number", _("Shift %(shift)s has no bell schedule for grade %(level)s: add one in the calendar.",
+                                          shift=shift, level=grade_level))
+    if number is None:
+        return StructureError("number", _("Choose a lesson number."))
+    if number not in bells:
+        return StructureError("number", _("Lesson %(number)s is not in the bell schedule of shift %(shift)s (lessons 1–%(last)s).",
+                                          number=number, shift=shift, last=max(bells)))
+    return None
 
 
 def room_order(name: str) -> tuple[int, int, str]:

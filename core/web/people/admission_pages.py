@@ -26,7 +26,7 @@ from core.structure.organisation import OrganisationService
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import card_helpers, student_context
 from core.web.people.common import MANAGE_PEOPLE, people_context, reach_of
-from core.web.structure.common import EndForm, form_date, form_int, school_day
+from core.web.structure.common import EndForm, form_date, form_int, refusal_errors, school_day
 
 
 # ---- admission ----------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ async def admit(request: Request, platform: NamedDependency[Platform], data: URL
                             "representative": data.rep_full_name or None})
     except StructureError as error:
         async with platform.db.reading() as session:
-            context = await admission_context(request, session, errors={error.field or "form": error.message}, form=asdict(data))
+            context = await admission_context(request, session, errors=refusal_errors(error), form=asdict(data))
         return await render(request, "core/people/admission.html", context, status_code=422)
     flash(request, _("The student was admitted."))
     return redirect(request, f"/people/students/{student_id}")
@@ -193,7 +193,7 @@ async def add_representative(request: Request, student_id: FromPath[int], platfo
                    details={"representative": link.guardian_id, "kind": link.kind, "document": link.document or None})
     except StructureError as error:
         async with platform.db.reading() as session:
-            context = await student_context(request, session, student_id, errors={error.field or "form": error.message},
+            context = await student_context(request, session, student_id, errors=refusal_errors(error),
                                             form={"rep": asdict(data)})
         return await render(request, "core/people/student.html", context, status_code=422)
     flash(request, _("The representative was linked."))

@@ -41,7 +41,7 @@ from core.structure.rules import hours_text
 from core.structure.models import AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass
 from core.web.pages import flash, redirect, render
 from core.web.people.common import EDIT_CONTACTS, VIEW_CARDS, VIEW_PEOPLE, people_context, reach_of
-from core.web.structure.common import form_date, parse_date, query_id, school_day
+from core.web.structure.common import form_date, parse_date, query_id, refusal_errors, school_day
 
 
 def kind_label(kind: str) -> str:
@@ -252,7 +252,7 @@ async def update_person_page(request: Request, person_id: FromPath[int], platfor
     except StructureError as error:
         async with platform.db.reading() as session:
             build = student_context if data.back == "student" else person_context
-            context = await build(request, session, person_id, errors={error.field or "form": error.message},
+            context = await build(request, session, person_id, errors=refusal_errors(error),
                                   form={"person": vars(data)})
         template = "core/people/student.html" if data.back == "student" else "core/people/person.html"
         return await render(request, template, context, status_code=422)

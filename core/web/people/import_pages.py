@@ -36,7 +36,7 @@ from core.structure.organisation import OrganisationService
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import attachment
 from core.web.people.common import MANAGE_PEOPLE, people_context, reach_of
-from core.web.structure.common import form_date, form_int, school_day
+from core.web.structure.common import form_date, form_int, refusal_errors, school_day
 
 RECENT_UPLOADS = 10
 SAMPLE_HEADERS = {
@@ -132,7 +132,7 @@ async def upload(request: Request, platform: NamedDependency[Platform], data: Mu
                    details={"kind": data.kind, "filename": stored.filename, "bytes": len(content)})
     except StructureError as error:
         async with platform.db.reading() as session:
-            context = await import_context(request, session, errors={error.field or "form": error.message}, form=form)
+            context = await import_context(request, session, errors=refusal_errors(error), form=form)
         return await render(request, "core/people/import.html", context, status_code=422)
     return redirect(request, f"/people/import/{upload_id}")
 

@@ -26,7 +26,7 @@ from core.structure.rules import hours_text
 from core.web.pages import flash, redirect, render
 from core.web.people.cards_pages import attachment, person_context, role_label
 from core.web.people.common import MANAGE_PEOPLE, VIEW_PEOPLE, people_context, reach_of
-from core.web.structure.common import EndForm, form_date, school_day
+from core.web.structure.common import EndForm, form_date, refusal_errors, school_day
 
 
 async def staff_context(request: Request, session: AsyncSession, *, q: str = "", errors: dict[str, str] | None = None,
@@ -87,7 +87,7 @@ async def create_staff(request: Request, platform: NamedDependency[Platform], da
             person_id = person.id
     except StructureError as error:
         async with platform.db.reading() as session:
-            context = await staff_context(request, session, errors={error.field or "form": error.message}, form=asdict(data))
+            context = await staff_context(request, session, errors=refusal_errors(error), form=asdict(data))
         return await render(request, "core/people/staff.html", context, status_code=422)
     flash(request, _("The staff member was added. Grant their roles on the account page."))
     return redirect(request, f"/people/persons/{person_id}")

@@ -26,7 +26,7 @@ from core.i18n import ngettext
 from core.platform import Platform
 from core.structure import rules
 from core.structure.calendar import pick_year
-from core.structure.common import StructureError, active_on, format_day, owned, staff_choices
+from core.structure.common import StructureError, active_on, format_day, owned, short_name, staff_choices
 from core.structure.curriculum import CurriculumService, PageRow, PageService
 from core.structure.models import (
     AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass, SubjectPage, TeachingAssignment,
@@ -56,12 +56,6 @@ LOAD_TABLE = (TEMPLATES + "_load_table.html", "core-load-table")
 def day_within(year: AcademicYear, day: date) -> date:
     """The day lists are shown for: ``day`` if the year holds it, else the year's nearest day."""
     return min(max(day, year.starts_on), year.ends_on)
-
-
-def short_name(full_name: str) -> str:
-    """«Иванова Анна Петровна» → «Иванова А. П.», for narrow columns (the full name is its title)."""
-    surname, *given = full_name.split() or [""]
-    return " ".join([surname, *(f"{name[0]}." for name in given[:2])])
 
 
 def common_values(choice: YearChoice, tab: str, day: date, **values: Any) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from litestar import Request
 from core.access.scope import current_school
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.structure.common import StructureError, format_day
-from core.timetable.conflicts import short_name, time_text
+from core.structure.common import StructureError, format_day, short_name
+from core.timetable.conflicts import time_text
 from core.timetable.lessons import Lesson, TimetableData, monday_of
 from core.timetable.models import CHANGE_KIND_LABELS, WEEK_PARITY_LABELS, WEEKDAY_LABELS
 from core.web.sessions import current_user
@@ -83,10 +83,6 @@ class WeekGrid:
 
     def at(self, day: date, row: Row) -> list[Lesson]:
         return self.cells.get((day, row.shift, row.number), [])
-
-    @property
-    def empty(self) -> bool:
-        return not self.cells
 
 
 def week_days(monday: date, data: TimetableData) -> list[date]:

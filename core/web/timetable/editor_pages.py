@@ -33,9 +33,9 @@ from core.structure.curriculum import PageRow, PageService
 from core.structure.models import AcademicYear, ClassGroup, SubjectPage
 from core.timetable.common import ConflictError
 from core.timetable.conflicts import load_members, timetable_conflicts
-from core.timetable.lessons import PageInfo, SlotRow, TimetableData, load_timetable
+from core.timetable.lessons import PageInfo, SlotRow, TimetableData, first_weekday, load_timetable
 from core.timetable.models import WEEK_PARITIES, WEEKDAY_LABELS, Room, Timetable, TimetableSlot
-from core.timetable.weekly import SlotInput, TimetableService, first_weekday, room_order, version_year_end
+from core.timetable.weekly import SlotInput, TimetableService, place_refusal, room_order
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import form_date, form_int, query_id, refusal_errors, school_day, year_param
@@ -205,21 +205,10 @@ def weekday_text(weekday: int) -> str:
     return _(WEEKDAY_LABELS[weekday]).lower()
 
 
-def place_error(week: ClassWeek, weekday: int | None, number: int | None) -> str:
-    """Why (weekday, number) is not a cell of the class's week, or ""."""
-    level = week.class_group.grade_level
-    if weekday is None or not 0 <= weekday <= 5:
-        return _("Choose a day of the week.")
-    if weekday not in week.weekdays:
-        return _("Grade %(level)s studies %(days)s days a week: there are no lessons on %(day)s.",
-                 level=level, days=len(week.weekdays), day=weekday_text(weekday))
-    if not week.rows:
-        return _("Shift %(shift)s has no bell schedule for grade %(level)s: add one in the calendar.",
-                 shift=week.class_group.shift, level=level)
-    if week.row(number) is None:
-        return _("Lesson %(number)s is not in the bell schedule of shift %(shift)s (lessons 1–%(last)s).",
-                 number=number or "", shift=week.class_group.shift, last=week.rows[-1].number)
-    return ""
+def place_error(data: TimetableData, version: Timetable, week: ClassWeek, weekday: int | None, number: int | None) -> str:
+    """Why (weekday, number) is not a cell of the class's week, or "" (the service's own rule)."""
+    refusal = place_refusal(data, version, week.class_group.grade_level, week.class_group.shift, weekday, number)
+    return refusal.message if refusal is not None else ""
 
 
 def usual_room(data: TimetableData, version: Timetable, teacher_id: str) -> str:
@@ -237,7 +226,7 @@ async def slot_form_view(session: AsyncSession, school_id: int, year: AcademicYe
     (the teacher's usual room chosen when the form opens without one)."""
     weekday, number = query_id(values.get("weekday", ""), 0, 5), query_id(values.get("number", ""), 1, 12)
     view = SlotFormView(values=dict(values), pages=[], teachers=[], rooms=[], weekday=weekday, row=week.row(number),
-                        place_error=place_error(week, weekday, number))
+                        place_error=place_error(data, version, week, weekday, number))
     if view.place_error:
         return view
     day = min(max(today, year.starts_on), year.ends_on)
@@ -258,8 +247,7 @@ async def slot_form_view(session: AsyncSession, school_id: int, year: AcademicYe
 
 async def version_conflicts(session: AsyncSession, data: TimetableData, version: Timetable) -> list[str]:
     """Every conflict inside the timetable; group memberships are compared over the dates it is in force."""
-    until = data.next_version_start(version)
-    span = (version.valid_from, until - timedelta(days=1) if until else version_year_end(data, version))
+    span = data.version_span(version)
     members = await load_members(session, {page.group_id for page in data.pages.values() if page.group_id})
     return timetable_conflicts(data, version.id, members, span)
 

@@ -57,11 +57,13 @@ async def week_of(session: AsyncSession, school_id: int, text: str) -> Week:
     return Week(monday_of(day), today, error)
 
 
-async def week_page(request: Request, platform: Platform, week_text: str, *, title: str, show: str,
-                    find: Callable[[AsyncSession, int], Any], shown: Callable[[Any], Callable[[Lesson], bool]],
-                    shifts: Callable[[Any], tuple[int, ...]] = lambda _: (), **values: Any) -> Response[str]:
-    """A week grid of the object ``find`` returns (404 when it is not the school's)."""
-    values.setdefault("mine", False)
+async def week_page(request: Request, platform: Platform, week_text: str, *, base_url: str, title: Callable[[Any], str],
+                    show: str, find: Callable[[AsyncSession, int], Any], shown: Callable[[Any], Callable[[Lesson], bool]],
+                    shifts: Callable[[Any], tuple[int, ...]] = lambda _: (), chosen: str = "", mine: bool = False) -> Response[str]:
+    """A week grid of the object ``find`` returns (404 when it is not the school's). ``chosen``:
+    the chooser's pick (``?open=<id>``), answered with the way to that object's week."""
+    if query_id(chosen):
+        return redirect(request, f"{base_url.rsplit('/', 1)[0]}/{query_id(chosen)}?week={quote(week_text)}")
     school_id = school_of(request)
     async with platform.db.reading() as session:
         found = await find(session, school_id)
@@ -71,8 +73,8 @@ async def week_page(request: Request, platform: Platform, week_text: str, *, tit
     grid: WeekGrid = week_grid(data, week.monday, shown(found), shifts=shifts(found),
                                grade_level=getattr(found, "grade_level", None))
     return await render(request, TEMPLATES + "week.html", timetable_context(
-        request, "week", title=title(found) if callable(title) else title, grid=grid, data=data, show=show, week=week,
-        found=found, choices=choices, **values))
+        request, "week", title=title(found), grid=grid, data=data, show=show, week=week, found=found, choices=choices,
+        base_url=base_url, mine=mine))
 
 
 async def _choices(session: AsyncSession, school_id: int, show: str, data: TimetableData) -> list[tuple[int, str]]:
@@ -105,26 +107,21 @@ def teacher_lessons(teacher_id: int) -> Callable[[Lesson], bool]:
 @get("/timetable/classes/{class_id:int}", name="core:timetable_class", opt=VIEW)
 async def class_week(request: Request, class_id: FromPath[int], platform: NamedDependency[Platform],
                      week: WeekParam = "", chosen: OpenParam = "") -> Response[str]:
-    if query_id(chosen):
-        return redirect(request, f"/timetable/classes/{query_id(chosen)}?week={quote(week)}")
-
     async def find(session: AsyncSession, school_id: int) -> ClassGroup:
         return await owned(session, ClassGroup, class_id, school_id)
     return await week_page(request, platform, week, title=lambda c: c.name, show="class", find=find,
                            shown=lambda c: lambda lesson: c.id in lesson.page.class_ids, shifts=lambda c: (c.shift,),
-                           base_url=f"/timetable/classes/{class_id}")
+                           base_url=f"/timetable/classes/{class_id}", chosen=chosen)
 
 
 @get("/timetable/teachers/{teacher_id:int}", name="core:timetable_teacher", opt=VIEW)
 async def teacher_week(request: Request, teacher_id: FromPath[int], platform: NamedDependency[Platform],
                        week: WeekParam = "", chosen: OpenParam = "") -> Response[str]:
-    if query_id(chosen):
-        return redirect(request, f"/timetable/teachers/{query_id(chosen)}?week={quote(week)}")
-
     async def find(session: AsyncSession, school_id: int) -> UserAccount:
         return await _teacher(session, school_id, teacher_id)
     return await week_page(request, platform, week, title=lambda t: t.full_name, show="teacher", find=find,
-                           shown=lambda t: teacher_lessons(t.id), base_url=f"/timetable/teachers/{teacher_id}")
+                           shown=lambda t: teacher_lessons(t.id), base_url=f"/timetable/teachers/{teacher_id}",
+                           chosen=chosen)
 
 
 @get("/timetable/my", name="core:timetable_mine", opt=VIEW)
@@ -144,13 +141,11 @@ async def my_week(request: Request, platform: NamedDependency[Platform], week: W
 @get("/timetable/rooms/{room_id:int}", name="core:timetable_room", opt=VIEW)
 async def room_week(request: Request, room_id: FromPath[int], platform: NamedDependency[Platform],
                     week: WeekParam = "", chosen: OpenParam = "") -> Response[str]:
-    if query_id(chosen):
-        return redirect(request, f"/timetable/rooms/{query_id(chosen)}?week={quote(week)}")
-
     async def find(session: AsyncSession, school_id: int) -> Room:
         return await owned(session, Room, room_id, school_id)
     return await week_page(request, platform, week, title=lambda r: r.name, show="room", find=find,
-                           shown=lambda r: lambda lesson: lesson.room_id == r.id, base_url=f"/timetable/rooms/{room_id}")
+                           shown=lambda r: lambda lesson: lesson.room_id == r.id, base_url=f"/timetable/rooms/{room_id}",
+                           chosen=chosen)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from core.timetable.conflicts import Members, clashes, load_members, timetable_c
 from core.timetable.demo import ClassWeek, WeekBuilder, blocks_of, seed_timetable
 from core.timetable.lessons import PageInfo, TimetableData, load_timetable
 from core.timetable.models import CHANGE_KINDS
-from core.timetable.weekly import TimetableService, first_weekday
+from core.timetable.lessons import first_weekday
+from core.timetable.weekly import TimetableService
 from tests.support.people import add_school, add_user, fast_passwords
 from tests.support.snapshot import fetch
 from tests.support.structure import writing
@@ -191,7 +192,7 @@ def test_groups_of_one_teacher_study_at_different_times():
     pages = {1: page(1, 1, 10, 100), 2: page(2, 1, 10, 101), 3: page(3, 2, 10, 200), 4: page(4, 2, 10, 201),
              5: page(5, 1, 11, None), 6: page(6, 2, 11, None)}
     teachers = {1: 7, 2: 7, 3: 7, 4: 8, 5: 9, 6: 9}
-    data = TimetableData(start=START, end=year.ends_on, years=[year], levels={}, versions={}, slots={}, pages=pages,
+    data = TimetableData(years=[year], levels={}, versions={}, slots={}, pages=pages,
                          days_off=[], bells=[], assignments={p: [(t, START, None)] for p, t in teachers.items()}, changes=[])
     blocks = blocks_of(data, year, {(5, 10): (6, "weekly"), (5, 11): (9, "alternate_weeks")}, Members())
     assert sorted(len(block.pages) for block in blocks) == [1, 1, 1, 1, 2]
