@@ -29,7 +29,7 @@ from core.web.sessions import load_user, session_headers
 from core.web.templating import build_environment, plugin_folders
 
 # htmx 2 settings (DESIGN §6): no eval, no script tags from swaps, no injected styles, no history
-# cache (children's marks must not linger on a shared computer), 422 fragments swapped in place.
+# cache (children's marks must not linger on a shared computer), 422 and 409 fragments swapped in place.
 HTMX_CONFIG = {
     "selfRequestsOnly": True,
     "allowScriptTags": False,
@@ -43,6 +43,7 @@ HTMX_CONFIG = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True},
+        {"code": "409", "swap": True},  # a stale write: the form again, with the values stored now
         {"code": "[45]..", "swap": False, "error": True},
         {"code": "...", "swap": False},
     ],

@@ -106,3 +106,88 @@ class TimetableChanged(Event):
     teacher_ids: list[int] = dataclasses.field(default_factory=list)
     class_group_ids: list[int] = dataclasses.field(default_factory=list)
     withdrawn: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TimetableEdited(Event):
+    """A weekly timetable version changed (a lesson slot added or removed, a version created or
+    deleted): the lessons from ``valid_from`` on may differ. Only versions not yet in force are
+    editable, so the past never changes."""
+
+    name: ClassVar[str] = "core.timetable_edited"
+    academic_year_id: int
+    valid_from: date
+
+
+# ---- The journal's events (shared: the diary, messaging and reports listen) ------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GradePosted(Event):
+    """A mark was given to a student at a lesson."""
+
+    name: ClassVar[str] = "journal.grade_posted"
+    grade_id: int
+    lesson_id: int
+    student_id: int
+    subject_page_id: int
+    day: date
+    mark: str
+    work_kind: str
+    teacher_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GradeChanged(Event):
+    """A mark was changed or removed (``mark`` is "" when removed); ``old_mark`` is what it was."""
+
+    name: ClassVar[str] = "journal.grade_changed"
+    grade_id: int
+    lesson_id: int
+    student_id: int
+    subject_page_id: int
+    day: date
+    old_mark: str
+    mark: str
+    changed_by: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AttendanceMarked(Event):
+    """A student's attendance at a lesson was set, changed or cleared (``code`` "" is present)."""
+
+    name: ClassVar[str] = "journal.attendance_marked"
+    lesson_id: int
+    student_id: int
+    subject_page_id: int
+    day: date
+    number: int | None
+    code: str
+    old_code: str = ""
+    is_absence: bool = False
+    changed_by: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LessonFilled(Event):
+    """A lesson got its topic for the first time."""
+
+    name: ClassVar[str] = "journal.lesson_filled"
+    lesson_id: int
+    subject_page_id: int
+    day: date
+    teacher_id: int | None = None
+    late: bool = False  # filled after the day of the lesson
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HomeworkSet(Event):
+    """A lesson's homework was set or changed (``text`` "" with ``none`` True: no homework)."""
+
+    name: ClassVar[str] = "journal.homework_set"
+    lesson_id: int
+    subject_page_id: int
+    day: date
+    due: date | None
+    text: str
+    none: bool = False

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
     from random import Random
 
@@ -21,10 +22,12 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from litestar import Request
 
+    from core.auth.services import CurrentUser
     from core.events import Event
     from core.platform import Platform
-    from core.plugins.types import NavItem, Permission, UserTextField, Widget
+    from core.plugins.types import DiaryEntry, GradeScale, NavItem, Permission, RecipientGroup, UserTextField, Widget
     from core.school.models import School
+    from core.structure.models import Subject
 
 PROJECT = "zhurnal"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -130,3 +133,28 @@ def user_text_fields(platform: Platform) -> list[UserTextField]:
     Synchronous. The security battery stores attack payloads through each one and opens every page
     that shows it in a browser, as every role that may see it.
     """
+
+
+@hookspec(firstresult=True)
+def grade_scale(platform: Platform, school: School, subject: Subject, grade_level: int) -> GradeScale | None:
+    """Return the scale of marks for ``subject`` in ``grade_level`` of ``school``, or None to abstain.
+
+    firstresult: the first non-None answer wins; core's default (five-point) is registered
+    ``trylast``. Synchronous: an ``async def`` implementation would always win with a coroutine.
+    """
+
+
+@hookspec
+def diary_entries(platform: Platform, viewer: CurrentUser, student: int, start: date, end: date) -> list[DiaryEntry]:
+    """Return what the plugin shows in a student's diary from ``start`` to ``end`` (inclusive).
+
+    ``student`` is the student's account id; ``viewer`` the person looking (the student, a parent,
+    or staff), and the entries are as that viewer may see them. May be async; open a read
+    session of your own (``platform.db.reading()``).
+    """
+
+
+@hookspec
+def recipient_groups(platform: Platform, user: CurrentUser) -> list[RecipientGroup]:
+    """Return named groups of recipients the plugin offers to ``user`` writing a message, in
+    their current school. May be async."""

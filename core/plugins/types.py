@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
 from typing import Any, Mapping
+
+from core.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,70 @@ class UserTextField:
     form: str
     field: str
     shown_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GradeScale:
+    """A scale of marks (``grade_scale`` hook).
+
+    ``marks``: the allowed single marks, best first. ``numeric``: whether marks are numbers that
+    average (five-point) or not (pass/fail). ``passing``: the marks that pass. ``allows_double``:
+    whether «3/5»-style double marks are possible on this scale (if the school allows them).
+    """
+
+    code: str  # "five_point", "pass_fail", ...
+    title: str  # an English msgid, shown translated
+    marks: tuple[str, ...]
+    passing: frozenset[str]
+    numeric: bool = True
+    allows_double: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.marks or not self.passing <= set(self.marks):
+            raise ValueError(f"scale {self.code!r}: passing marks must be some of its marks")
+
+    def value(self, mark: str) -> Decimal | None:
+        """The number a single mark counts as in an average; None on a scale that does not average."""
+        return Decimal(mark) if self.numeric else None
+
+
+FIVE_POINT = GradeScale("five_point", N_("Five-point"), ("5", "4", "3", "2", "1"), frozenset({"5", "4", "3"}))
+PASS_FAIL = GradeScale("pass_fail", N_("Pass / fail"), ("зач", "незач"), frozenset({"зач"}), numeric=False,
+                       allows_double=False)
+
+
+@dataclass(frozen=True)
+class DiaryGrade:
+    """A mark as a student's diary shows it."""
+
+    mark: str  # "5", "3/5", "зач"
+    work_kind: str  # «Контрольная работа»
+    weight: Decimal
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DiaryEntry:
+    """One line of a student's diary a plugin contributes: a lesson with what happened in it."""
+
+    day: date
+    number: int | None  # the lesson's number in the day (ordering); None for entries that are not lessons
+    subject: str
+    starts_at: time | None = None
+    ends_at: time | None = None
+    topic: str = ""
+    homework: str = ""  # plain text, may contain links (rendered escaped, links made clickable)
+    homework_due: date | None = None
+    grades: tuple[DiaryGrade, ...] = ()
+    attendance: str = ""  # the attendance code («Н», «Б», «ОП»); "" when present
+    replaced: bool = False  # «замена»: someone else gave the lesson
+    source: str = ""  # the plugin's name
+
+
+@dataclass(frozen=True)
+class RecipientGroup:
+    """A named group of people a plugin offers as recipients of a message; ``user_ids`` are accounts."""
+
+    id: str  # stable: "<plugin>-<what>-<object id>"
+    label: str  # already translated
+    user_ids: tuple[int, ...]

@@ -14,8 +14,11 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Time, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
+from core.i18n import N_
 
 PERIOD_KINDS = ("quarter", "trimester", "half_year")
+PERIOD_NAMES = {"quarter": N_("quarter %(number)s"), "trimester": N_("trimester %(number)s"),
+                "half_year": N_("half-year %(number)s")}
 PERIOD_COUNTS = {"quarter": 4, "trimester": 3, "half_year": 2}
 GRADE_LEVELS = tuple(range(1, 12))
 DAY_KINDS = ("vacation", "holiday", "shortened")

@@ -331,7 +331,7 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
     pages, classes = await load_pages(session, year_ids)
     days_off = list((await session.execute(select(CalendarDays).where(
         CalendarDays.academic_year_id.in_(year_ids), CalendarDays.starts_on <= end, CalendarDays.ends_on >= start))).scalars())
-    bells = await _load_bells(session, year_ids)
+    bells = await load_bells(session, year_ids)
     assignments: dict[int, list[tuple[int, date, date | None]]] = {}
     for page_id, teacher_id, starts, ends in (await session.execute(select(
             TeachingAssignment.subject_page_id, TeachingAssignment.teacher_id, TeachingAssignment.starts_on,
@@ -388,7 +388,7 @@ async def load_pages(session: AsyncSession, year_ids: list[int]) -> tuple[dict[i
     return pages, classes
 
 
-async def _load_bells(session: AsyncSession, year_ids: list[int]) -> list[BellTimes]:
+async def load_bells(session: AsyncSession, year_ids: list[int]) -> list[BellTimes]:
     rows = (await session.execute(select(BellSchedule, Bell.number, Bell.starts_at, Bell.ends_at)
                                   .join(Bell, Bell.bell_schedule_id == BellSchedule.id)
                                   .where(BellSchedule.academic_year_id.in_(year_ids)).order_by(BellSchedule.id, Bell.number))).all()

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.events import TimetableEdited, emit
 from core.i18n import gettext as _
 from core.structure.common import StructureError, check_within_year, format_day, lock_school, overlapping, owned
 from core.structure.models import AcademicYear, SubjectPage, TeachingAssignment
@@ -96,6 +97,7 @@ class TimetableService:
         if earlier:
             later = [v.valid_from for v in versions if v.valid_from > valid_from]
             await self._copy_slots(earlier[-1], version, until=min(later) if later else None)
+        self._edited(version)
         return version
 
     async def _copy_slots(self, source: Timetable, version: Timetable, until: date | None) -> None:
@@ -127,6 +129,12 @@ class TimetableService:
             raise StructureError("version", _("Changes were recorded for lessons of this timetable: it cannot be deleted."))
         await self.session.delete(version)
         await self.session.flush()
+        self._edited(version)
+
+    def _edited(self, version: Timetable) -> None:
+        """Tell the journal (and whoever listens) that lessons from the version's first day may differ."""
+        emit(self.session, TimetableEdited(school_id=self.school_id, academic_year_id=version.academic_year_id,
+                                           valid_from=version.valid_from))
 
     def _require_editable(self, version: Timetable) -> None:
         if not self.editable(version):
@@ -189,6 +197,7 @@ class TimetableService:
         slot.weekday, slot.lesson_number, slot.week_parity = row.weekday, row.number, row.parity
         slot.subject_page_id, slot.teacher_id, slot.room_id = row.page_id, row.teacher_id, row.room_id
         await self.session.flush()
+        self._edited(version)
         return slot
 
     async def delete_slot(self, version: Timetable, slot: TimetableSlot) -> None:
@@ -200,6 +209,7 @@ class TimetableService:
             raise StructureError("slot", _("Changes were recorded for this lesson: it cannot be deleted."))
         await self.session.delete(slot)
         await self.session.flush()
+        self._edited(version)
 
     async def _page(self, version: Timetable, page_id: int | None) -> SubjectPage:
         page = await self.session.get(SubjectPage, page_id) if page_id is not None else None

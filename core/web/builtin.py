@@ -6,9 +6,13 @@ from typing import Any
 
 from core import hookimpl
 from core.i18n import gettext as _
-from core.plugins.types import NavItem, UserTextField, Widget
+from core.plugins.types import FIVE_POINT, GradeScale, NavItem, UserTextField, Widget
 
 
+@hookimpl(trylast=True)
+def grade_scale(platform: Any, school: Any, subject: Any, grade_level: int) -> GradeScale:
+    """Five-point marks unless a plugin answers first (a school's pass/fail subjects, ...)."""
+    return FIVE_POINT
 
 
 @hookimpl

@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from core import demo
 from core.cli import ZhurnalCLI, collect_plugin_commands
+from core.i18n import gettext as _
 from core.outbox import Dispatcher
+from core.plugins.calling import call_each
+from core.plugins.types import FIVE_POINT, DiaryEntry, RecipientGroup
 from core.timetable.models import CHANGE_KINDS
-from tests.support.people import signed_in
+from tests.support.people import add_school, add_user, signed_in
 from tests.support.snapshot import fetch
 from tests.testplugin.models import Note
 
@@ -132,7 +135,7 @@ async def test_hook_seed_demo_data(make_platform, database_url, sqlite_template,
     everything = make_platform(plugins=None, database_url=await emptied(database_url, sqlite_template, tmp_path, "all.db"))
     steps.clear()
     await demo.seed(everything, progress=steps.append)
-    assert steps == ["core", "testplugin", "testdependent"]  # dependency order
+    assert steps == ["core", "journal", "testplugin", "testdependent"]  # dependency order, then by name
     assert everything.state["testdependent.saw_testplugin_seeded"] is True
 
     blocked = make_platform(plugins=BLOCKED, database_url=await emptied(database_url, sqlite_template, tmp_path, "blocked.db"))
@@ -154,3 +157,72 @@ async def _a_school(url: str) -> int:
             return school.id
     finally:
         await platform.close()
+
+
+def _user(school_id: int, user_id: int = 1, roles: frozenset[str] = frozenset({"teacher"}),
+          disabled: frozenset[str] = frozenset()):
+    """The signed-in user as a page's request sees it."""
+    from core.auth.services import CurrentUser
+
+    return CurrentUser(id=user_id, login=f"user-{user_id}", full_name="Тестовый", session_id="s", school_id=school_id,
+                       roles=roles, disabled_modules=disabled)
+
+
+async def test_hook_grade_scale(make_platform):
+    from core.school.models import School
+    from core.structure.models import Subject
+    from tests.testplugin import TEN_POINT
+
+    def scale(platform, subject_name: str, disabled: frozenset[str] = frozenset()):
+        school = School(id=1, name="Школа", short_name="Школа", timezone="Asia/Yekaterinburg")
+        subject = Subject(school_id=1, name=subject_name, short_name=subject_name[:10])
+        return platform.hooks_for(disabled).grade_scale(platform=platform, school=school, subject=subject, grade_level=5)
+
+    enabled = make_platform(plugins=ENABLED)
+    assert scale(enabled, "Тестирование") == TEN_POINT
+    assert scale(enabled, "Математика") == FIVE_POINT  # the plugin abstains; core's default answers
+    assert scale(enabled, "Тестирование", frozenset({"testplugin"})) == FIVE_POINT  # switched off for the school
+    assert scale(make_platform(plugins=BLOCKED), "Тестирование") == FIVE_POINT
+
+
+async def test_hook_diary_entries(make_platform, database_url):
+    from datetime import timedelta
+
+    from core.db.types import utcnow
+
+    school_id, other_school = await add_school(database_url), await add_school(database_url, "Другая школа")
+    enabled = make_platform(plugins=ENABLED)
+    async with enabled.db.writing() as session:
+        session.add_all([Note(school_id=school_id, text="Субботник"), Note(school_id=other_school, text="Чужая")])
+    today = utcnow().date()
+
+    async def entries(platform, start=today - timedelta(days=1), end=today + timedelta(days=1), **user):
+        viewer = _user(school_id, **user)
+        return await call_each(platform.hooks_for(viewer.disabled_modules).diary_entries, platform=platform,
+                               viewer=viewer, student=viewer.id, start=start, end=end)
+
+    [(plugin, found)] = await entries(enabled)
+    assert plugin == "testplugin"
+    assert found == [DiaryEntry(day=today, number=None, subject=_("Notes"), topic="Субботник", source="testplugin")]
+    assert await entries(enabled, start=today + timedelta(days=1)) == [("testplugin", [])]  # outside the dates
+    assert await entries(enabled, disabled=frozenset({"testplugin"})) == []
+    assert await entries(make_platform(plugins=BLOCKED)) == []
+
+
+async def test_hook_recipient_groups(make_platform, database_url):
+    school_id, other_school = await add_school(database_url), await add_school(database_url, "Другая школа")
+    first = await add_user(database_url, "teacher-1", [("teacher", school_id)])
+    second = await add_user(database_url, "teacher-2", [("teacher", school_id), ("class_teacher", school_id)])
+    await add_user(database_url, "director", [("director", school_id)])
+    await add_user(database_url, "elsewhere", [("teacher", other_school)])
+
+    async def groups(platform, disabled=frozenset()):
+        user = _user(school_id, user_id=first, disabled=disabled)
+        return await call_each(platform.hooks_for(user.disabled_modules).recipient_groups, platform=platform, user=user)
+
+    enabled = make_platform(plugins=ENABLED)
+    assert await groups(enabled) == [
+        ("testplugin", [RecipientGroup(id=f"testplugin-teachers-{school_id}", label=_("Teachers"), user_ids=(first, second))])
+    ]
+    assert await groups(enabled, frozenset({"testplugin"})) == []
+    assert await groups(make_platform(plugins=BLOCKED)) == []

@@ -14,6 +14,7 @@ from tests.support.snapshot import fetch
 
 ALL = None
 CORE_ONLY = ()
+TEST_PLUGINS = ("testplugin", "testdependent")  # where a test follows the test plugin's branch alone
 
 
 async def tables(url: str) -> set[str]:
@@ -90,7 +91,7 @@ async def test_a_plugin_switched_off_is_parked_and_comes_back(make_platform_on, 
 
 
 async def test_a_disabled_plugin_without_upgrade_is_reported(make_platform_on, empty_database_url):
-    await migrate.upgrade(make_platform_on(empty_database_url, ALL))
+    await migrate.upgrade(make_platform_on(empty_database_url, TEST_PLUGINS))
     problems = await migrate.check(make_platform_on(empty_database_url, CORE_ONLY))
     assert problems == [
         "testplugin: the database records testplugin_0001, but this plugin is not enabled: "
@@ -99,7 +100,7 @@ async def test_a_disabled_plugin_without_upgrade_is_reported(make_platform_on, e
 
 
 async def test_a_reenabled_plugin_needs_an_upgrade_to_come_back(make_platform_on, empty_database_url):
-    everything = make_platform_on(empty_database_url, ALL)
+    everything = make_platform_on(empty_database_url, TEST_PLUGINS)
     await migrate.upgrade(everything)
     await migrate.upgrade(make_platform_on(empty_database_url, CORE_ONLY))  # parks testplugin
     states = {s.owner: s for s in await migrate.branch_states(everything)}
@@ -122,7 +123,7 @@ async def test_a_new_plugin_without_revisions_does_not_block_upgrades(make_platf
 
 
 async def test_core_cannot_go_to_base_under_plugin_tables(make_platform_on, empty_database_url):
-    platform = make_platform_on(empty_database_url)
+    platform = make_platform_on(empty_database_url, TEST_PLUGINS)
     await migrate.upgrade(platform)
     with pytest.raises(MigrationError, match=r"plugins still have tables \(testplugin\)"):
         await migrate.downgrade(platform, "core@base")
@@ -140,7 +141,7 @@ async def test_a_failing_step_is_one_clear_error(make_platform_on, empty_databas
 
 
 async def test_forget_a_removed_plugin(make_platform_on, empty_database_url):
-    await migrate.upgrade(make_platform_on(empty_database_url, ALL))
+    await migrate.upgrade(make_platform_on(empty_database_url, TEST_PLUGINS))
     core_only = make_platform_on(empty_database_url, CORE_ONLY)
     await migrate.upgrade(core_only)
     assert await migrate.forget(core_only, "testplugin") == ["testplugin_0001"]
@@ -149,7 +150,7 @@ async def test_forget_a_removed_plugin(make_platform_on, empty_database_url):
     with pytest.raises(MigrationError, match="core's migrations cannot be forgotten"):
         await migrate.forget(core_only, "core")
     with pytest.raises(MigrationError, match="plugin 'testplugin' is enabled"):
-        await migrate.forget(make_platform_on(empty_database_url, ALL), "testplugin")
+        await migrate.forget(make_platform_on(empty_database_url, TEST_PLUGINS), "testplugin")
 
 
 async def test_recreating_a_parent_table_keeps_child_rows(make_platform_on, tmp_path):

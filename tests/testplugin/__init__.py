@@ -12,8 +12,14 @@ from typing import Any
 import click
 
 from core import hookimpl
+from core.i18n import N_
+from core.plugins.types import GradeScale
 
 title = "Тестовый модуль"
+
+# The scale the test plugin gives subjects whose name starts with «Тест».
+TEN_POINT = GradeScale("testplugin_ten_point", N_("Ten-point"), tuple(str(n) for n in range(10, 0, -1)),
+                       frozenset(str(n) for n in range(10, 3, -1)))
 
 
 @hookimpl
@@ -138,3 +144,51 @@ def user_text_fields(platform: Any) -> list[Any]:
         UserTextField(form="testplugin:add_note_form", field="text", shown_on=("testplugin:notes_page",)),
         UserTextField(form="testplugin:add_note", field="text", shown_on=("testplugin:notes_page", "testplugin:notes")),
     ]
+
+
+@hookimpl
+def grade_scale(platform: Any, school: Any, subject: Any, grade_level: int) -> Any:
+    return TEN_POINT if subject.name.startswith("Тест") else None
+
+
+@hookimpl
+async def diary_entries(platform: Any, viewer: Any, student: int, start: Any, end: Any) -> list[Any]:
+    """One entry per note of the viewer's school written (UTC dates) from ``start`` to ``end``."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from core.i18n import gettext as _
+    from core.plugins.types import DiaryEntry
+    from tests.testplugin.models import Note
+
+    if viewer.school_id is None:
+        return []
+    since = datetime.combine(start, time(), timezone.utc)
+    until = datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+    async with platform.db.reading() as session:
+        notes = (await session.scalars(
+            select(Note).where(Note.school_id == viewer.school_id, Note.created_at >= since, Note.created_at < until)
+            .order_by(Note.id)
+        )).all()
+    return [DiaryEntry(day=note.created_at.date(), number=None, subject=_("Notes"), topic=note.text, source="testplugin")
+            for note in notes]
+
+
+@hookimpl
+async def recipient_groups(platform: Any, user: Any) -> list[Any]:
+    """The teachers of the writer's school."""
+    from sqlalchemy import select
+
+    from core.auth.models import RoleGrant
+    from core.i18n import gettext as _
+    from core.plugins.types import RecipientGroup
+
+    if user.school_id is None:
+        return []
+    async with platform.db.reading() as session:
+        teachers = (await session.scalars(
+            select(RoleGrant.user_id).where(RoleGrant.school_id == user.school_id, RoleGrant.role == "teacher")
+            .distinct().order_by(RoleGrant.user_id)
+        )).all()
+    return [RecipientGroup(id=f"testplugin-teachers-{user.school_id}", label=_("Teachers"), user_ids=tuple(teachers))]

@@ -28,7 +28,9 @@ from core.structure import rules
 from core.structure.calendar import CalendarService
 from core.structure.common import StructureError, owned
 from core.structure.curriculum import CurriculumService, PageService
-from core.structure.models import CURRICULUM_PATTERNS, ClassGroup, CurriculumLine, StudyPeriod, Subject, UngradedRule
+from core.structure.models import (
+    CURRICULUM_PATTERNS, PERIOD_NAMES, ClassGroup, CurriculumLine, StudyPeriod, Subject, UngradedRule,
+)
 from core.web.pages import flash, is_htmx, redirect, render, render_fragment, wants_partial
 from core.web.sessions import current_user
 from core.web.structure.common import MANAGE, VIEW, choose_year, form_int, refusal_errors, structure_context, year_param
@@ -48,8 +50,6 @@ PATTERN_LABELS = {
     "second_half": N_("Second half-year only (2nd h.)"),
 }
 PATTERN_MARKS = {"alternate_weeks": N_("alt. wk"), "first_half": N_("1st h."), "second_half": N_("2nd h.")}
-PERIOD_NAMES = {"quarter": N_("quarter %(number)s"), "trimester": N_("trimester %(number)s"),
-                "half_year": N_("half-year %(number)s")}
 
 
 def band_levels(levels: str) -> range:

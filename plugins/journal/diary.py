@@ -1,0 +1,238 @@
+"""The journal's lines of a student's diary (the ``diary_entries`` hook): the lessons the student was
+on, with topic, homework, the student's own marks and attendance, as the viewer may see them.
+
+Who sees which lessons, day by day: the student themself; a legal representative while the
+guardianship holds; the school's administration; the class teacher while they lead the student's
+class; a teacher the lessons of the pages they hold that day and the lessons they give (a
+substitute). Anyone else sees nothing. Only the viewer's current school counts. Everything is read
+in a fixed number of statements, whatever the dates and the number of lessons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.services import CurrentUser
+from core.people.models import Enrollment, Guardianship
+from core.plugins.types import DiaryEntry, DiaryGrade
+from core.school.models import School
+from core.structure.common import overlapping, school_today
+from core.structure.models import (
+    AcademicYear, CalendarDays, ClassTeacherAppointment, StudyGroupMember, SubjectPage, TeachingAssignment,
+)
+from core.timetable.lessons import PageInfo, TimetableData, load_bells, load_pages
+from plugins.journal.lessons import REPLACEMENT_KINDS
+from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind, weight_of
+from plugins.journal.scope import WRITERS, reads_everything
+from plugins.journal.sync import sync_through
+
+SOURCE = "journal"
+Span = tuple[date, date]  # both days inclusive
+
+
+def _span(starts: date | None, ends: date | None) -> Span:
+    return starts or date.min, ends or date.max
+
+
+def _covers(spans: list[Span], day: date) -> bool:
+    return any(starts <= day <= ends for starts, ends in spans)
+
+
+def _overlap(first: Span, second: Span) -> Span | None:
+    starts, ends = max(first[0], second[0]), min(first[1], second[1])
+    return (starts, ends) if starts <= ends else None
+
+
+# ---- lesson times -------------------------------------------------------------------------------
+
+
+@dataclass
+class LessonClock:
+    """The pages of the school years of a date range and the bells of their shifts: a lesson's
+    subject, class or group, and times (first grade's stepped mode and shortened days included)."""
+
+    data: TimetableData
+
+    def page(self, page_id: int) -> PageInfo | None:
+        return self.data.pages.get(page_id)
+
+    def times(self, page_id: int, day: date, number: int | None) -> tuple[time | None, time | None]:
+        page = self.page(page_id)
+        if page is None or number is None:
+            return None, None
+        return self.data.bell_times(day, page.shift, page.grade_level).get(number, (None, None))
+
+
+async def load_clock(session: AsyncSession, school_id: int, start: date, end: date) -> LessonClock:
+    """Six statements: the years, their pages (three), the shortened days, the bells."""
+    years = list((await session.execute(select(AcademicYear).where(
+        AcademicYear.school_id == school_id, AcademicYear.starts_on <= end, AcademicYear.ends_on >= start)
+        .order_by(AcademicYear.starts_on))).scalars())
+    year_ids = [year.id for year in years]
+    pages, classes = await load_pages(session, year_ids)
+    days = list((await session.execute(select(CalendarDays).where(
+        CalendarDays.academic_year_id.in_(year_ids), CalendarDays.starts_on <= end, CalendarDays.ends_on >= start))).scalars())
+    bells = await load_bells(session, year_ids)
+    return LessonClock(TimetableData(years=years, levels={}, versions={}, slots={}, pages=pages, days_off=days, bells=bells,
+                                     assignments={}, changes=[], classes=classes))
+
+
+# ---- where the student was ----------------------------------------------------------------------
+
+
+@dataclass
+class Stays:
+    """The student's classes in the school and study groups, with their dates."""
+
+    classes: list[tuple[int, Span]]
+    groups: list[tuple[int, Span]]
+
+    def enrolled_on(self, day: date) -> set[int]:
+        return {class_id for class_id, span in self.classes if span[0] <= day <= span[1]}
+
+    def on_page(self, class_id: int | None, group_id: int | None, day: date) -> bool:
+        """Like the page's roster: the page's class that day, or the group while also studying in the school."""
+        enrolled = self.enrolled_on(day)
+        if class_id is not None:
+            return class_id in enrolled
+        return bool(enrolled) and any(found == group_id and span[0] <= day <= span[1] for found, span in self.groups)
+
+
+async def load_stays(session: AsyncSession, school_id: int, student: int, start: date, end: date) -> Stays:
+    """Two statements: the enrollments in the school and the group memberships touching the dates."""
+    classes = (await session.execute(select(Enrollment.class_group_id, Enrollment.starts_on, Enrollment.ends_on).where(
+        Enrollment.student_id == student, Enrollment.school_id == school_id,
+        overlapping(Enrollment.starts_on, Enrollment.ends_on, start, end)))).all()
+    groups = (await session.execute(select(
+        StudyGroupMember.study_group_id, StudyGroupMember.starts_on, StudyGroupMember.ends_on).where(
+        StudyGroupMember.student_id == student,
+        overlapping(StudyGroupMember.starts_on, StudyGroupMember.ends_on, start, end)))).all()
+    return Stays([(row[0], _span(row[1], row[2])) for row in classes], [(row[0], _span(row[1], row[2])) for row in groups])
+
+
+# ---- what the viewer may see --------------------------------------------------------------------
+
+
+@dataclass
+class Sight:
+    """Which of the student's lessons a viewer sees: all, those of some days (a representative, the
+    class teacher), those of pages held on some days, and those the viewer gives."""
+
+    everything: bool = False
+    days: list[Span] = field(default_factory=list)
+    pages: dict[int, list[Span]] = field(default_factory=dict)
+    gives: int | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.days or self.pages or self.gives)
+
+    def sees(self, page_id: int, day: date, teacher_id: int | None) -> bool:
+        return (self.everything or _covers(self.days, day) or _covers(self.pages.get(page_id, []), day)
+                or (self.gives is not None and teacher_id == self.gives))
+
+
+async def viewer_sight(session: AsyncSession, viewer: CurrentUser, student: int, stays: Stays, start: date,
+                       end: date) -> Sight:
+    """At most three statements: the guardianship, the class-teacher appointments, the load."""
+    if viewer.id == student or reads_everything(viewer):
+        return Sight(everything=True)
+    sight = Sight()
+    sight.days += [_span(*row) for row in (await session.execute(select(Guardianship.starts_on, Guardianship.ends_on).where(
+        Guardianship.guardian_id == viewer.id, Guardianship.student_id == student,
+        or_(Guardianship.starts_on.is_(None), Guardianship.starts_on <= end),  # no start: since birth
+        or_(Guardianship.ends_on.is_(None), Guardianship.ends_on >= start)))).all()]
+    if "class_teacher" in viewer.roles:
+        sight.days += await _led_days(session, viewer, stays, start, end)
+    if viewer.roles & WRITERS:
+        for page_id, starts, ends in (await session.execute(select(
+                TeachingAssignment.subject_page_id, TeachingAssignment.starts_on, TeachingAssignment.ends_on).where(
+                TeachingAssignment.teacher_id == viewer.id, TeachingAssignment.school_id == viewer.school_id,
+                overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, start, end)))).all():
+            sight.pages.setdefault(page_id, []).append(_span(starts, ends))
+        sight.gives = viewer.id
+    return sight
+
+
+async def _led_days(session: AsyncSession, viewer: CurrentUser, stays: Stays, start: date, end: date) -> list[Span]:
+    """The days the viewer leads a class the student studies in."""
+    led = (await session.execute(select(
+        ClassTeacherAppointment.class_group_id, ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on).where(
+        ClassTeacherAppointment.teacher_id == viewer.id, ClassTeacherAppointment.school_id == viewer.school_id,
+        overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, start, end)))).all()
+    spans = []
+    for class_id, starts, ends in led:
+        for enrolled_class, stay in stays.classes:
+            both = _overlap(_span(starts, ends), stay) if enrolled_class == class_id else None
+            if both is not None:
+                spans.append(both)
+    return spans
+
+
+# ---- the entries --------------------------------------------------------------------------------
+
+
+async def diary_entries(platform: Any, viewer: CurrentUser, student: int, start: date, end: date) -> list[DiaryEntry]:
+    """The student's lessons of ``start .. end`` in the viewer's current school, as the viewer may see them."""
+    school_id = viewer.school_id
+    if school_id is None or start > end:
+        return []
+    async with platform.db.reading() as session:
+        timezone = await session.scalar(select(School.timezone).where(School.id == school_id))
+    today = school_today(timezone or "UTC")
+    if start <= today:  # lessons up to today exist even if nobody opened the journal yet
+        await sync_through(platform, school_id, min(end, today))
+    async with platform.db.reading() as session:
+        stays = await load_stays(session, school_id, student, start, end)
+        sight = await viewer_sight(session, viewer, student, stays, start, end)
+        if sight.nothing or not stays.classes:
+            return []
+        return await _entries(session, school_id, student, stays, sight, start, end)
+
+
+LESSON_COLUMNS = (JournalLesson.id, JournalLesson.subject_page_id, JournalLesson.day, JournalLesson.number,
+                  JournalLesson.teacher_id, JournalLesson.change_kind, JournalLesson.topic, JournalLesson.homework,
+                  JournalLesson.homework_due, JournalLesson.no_homework)
+
+
+async def _entries(session: AsyncSession, school_id: int, student: int, stays: Stays, sight: Sight, start: date,
+                   end: date) -> list[DiaryEntry]:
+    """Three statements, and the clock's six."""
+    in_range = and_(JournalLesson.school_id == school_id, JournalLesson.day.between(start, end))
+    lessons = [row for row in (await session.execute(
+        select(*LESSON_COLUMNS, SubjectPage.class_group_id, SubjectPage.study_group_id)
+        .join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
+        .where(in_range, JournalLesson.state == "active",
+               or_(SubjectPage.class_group_id.in_({class_id for class_id, _days in stays.classes}),
+                   SubjectPage.study_group_id.in_({group_id for group_id, _days in stays.groups} or {0}))))).all()
+        if stays.on_page(row.class_group_id, row.study_group_id, row.day)
+        and sight.sees(row.subject_page_id, row.day, row.teacher_id)]
+    grades: dict[int, list[DiaryGrade]] = {}
+    for lesson_id, mark, kind, hundredths in (await session.execute(
+            select(JournalGrade.lesson_id, JournalGrade.mark, JournalWorkKind.name, JournalGrade.weight_hundredths)
+            .join(JournalWorkKind, JournalWorkKind.id == JournalGrade.work_kind_id)
+            .join(JournalLesson, JournalLesson.id == JournalGrade.lesson_id)
+            .where(in_range, JournalGrade.student_id == student).order_by(JournalGrade.created_at, JournalGrade.id))).all():
+        grades.setdefault(lesson_id, []).append(DiaryGrade(mark=mark, work_kind=kind, weight=weight_of(hundredths)))
+    attendance = dict((await session.execute(
+        select(JournalAttendance.lesson_id, JournalAttendance.code)
+        .join(JournalLesson, JournalLesson.id == JournalAttendance.lesson_id)
+        .where(in_range, JournalAttendance.student_id == student))).all())
+    clock = await load_clock(session, school_id, start, end)
+    entries = [_entry(lesson, clock, tuple(grades.get(lesson.id, ())), attendance.get(lesson.id, "")) for lesson in lessons]
+    return sorted(entries, key=lambda entry: (entry.day, entry.number is None, entry.number or 0, entry.subject))
+
+
+def _entry(lesson: Any, clock: LessonClock, grades: tuple[DiaryGrade, ...], attendance: str) -> DiaryEntry:
+    page = clock.page(lesson.subject_page_id)
+    starts_at, ends_at = clock.times(lesson.subject_page_id, lesson.day, lesson.number)
+    return DiaryEntry(
+        day=lesson.day, number=lesson.number, subject=page.subject if page else "", starts_at=starts_at, ends_at=ends_at,
+        topic=lesson.topic, homework="" if lesson.no_homework else lesson.homework,
+        homework_due=None if lesson.no_homework else lesson.homework_due, grades=grades, attendance=attendance,
+        replaced=lesson.change_kind in REPLACEMENT_KINDS, source=SOURCE)

@@ -1,0 +1,67 @@
+"""The journal's append-only history: every change of a lesson's fields, an attendance entry or a
+mark, written in the same transaction as the change (who, when, old, new, why)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import UserAccount
+from core.db.types import utcnow
+from core.i18n import N_
+from plugins.journal.models import JournalHistory
+
+FIELD_LABELS = {
+    "topic": N_("Topic"), "homework": N_("Homework"), "homework_due": N_("Due"), "no_homework": N_("No homework"),
+    "work_kind": N_("Kind of work"), "note": N_("Note"), "code": N_("Attendance"), "reason": N_("Absence reason"),
+    "mark": N_("Mark"), "decision": N_("Decision"), "lesson": N_("Moved to lesson"),
+}
+
+
+class HistoryWriter:
+    """Collects the changes of one save and writes them with it."""
+
+    def __init__(self, session: AsyncSession, school_id: int, actor_id: int | None) -> None:
+        self.session, self.school_id, self.actor_id = session, school_id, actor_id
+        self.at = utcnow()
+
+    def add(self, lesson_id: int, record: str, field: str, old: object, new: object, *, student_id: int | None = None,
+            record_id: int | None = None, reason: str = "") -> None:
+        self.session.add(JournalHistory(
+            school_id=self.school_id, lesson_id=lesson_id, student_id=student_id, record=record, record_id=record_id,
+            field=field, old_value=_text(old), new_value=_text(new), reason=reason, changed_by=self.actor_id,
+            changed_at=self.at))
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "1" if value else None
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")  # type: ignore[union-attr]
+    return str(value)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    who: str
+    field: str
+    old: str
+    new: str
+    reason: str
+
+
+async def history_of(session: AsyncSession, lesson_id: int, student_id: int | None) -> list[HistoryLine]:
+    """A student's cell of a lesson (attendance and marks), or the lesson's own fields; newest first."""
+    student = JournalHistory.student_id.is_(None) if student_id is None else JournalHistory.student_id == student_id
+    rows = (await session.execute(
+        select(JournalHistory, UserAccount.full_name).outerjoin(UserAccount, UserAccount.id == JournalHistory.changed_by)
+        .where(JournalHistory.lesson_id == lesson_id, student)
+        .order_by(JournalHistory.changed_at.desc(), JournalHistory.id.desc()))).all()
+    return [HistoryLine(row.changed_at, name or "", row.field, row.old_value or "", row.new_value or "", row.reason)
+            for row, name in rows]

@@ -1,0 +1,228 @@
+"""The class journal's records: lessons, attendance, marks, and their append-only history.
+
+A ``journal_lesson`` is one lesson of one subject page. Lessons of the timetable are created and
+kept in step by ``plugins.journal.sync`` and are identified by the weekly slot and the date the
+timetable planned them for (``slot_id``, ``slot_date``), so a lesson moved to another day keeps its
+row and its data. A lesson the timetable no longer gives, but which already holds a topic,
+attendance or marks, is never deleted: it becomes ``cancelled`` until its teacher decides.
+
+Attendance rows exist only for students who were not simply present. Every change of a lesson's
+fields, an attendance entry or a mark is written to ``journal_history`` in the same transaction.
+Rows that people edit carry a ``version``: a stale write is refused, never silently applied.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base
+from core.db.types import UTCDateTime, utcnow
+
+LESSON_ORIGINS = ("timetable", "extra")
+LESSON_STATES = ("active", "cancelled")
+# What the teacher decided about a cancelled lesson that held data.
+DECISIONS = ("kept", "transferred", "discarded")
+HISTORY_RECORDS = ("lesson", "attendance", "grade")
+
+
+def weight_of(hundredths: int) -> Decimal:
+    return Decimal(hundredths) / 100
+
+
+class JournalSettings(Base):
+    """A school's journal rules. Absent row: the defaults."""
+
+    __tablename__ = "journal_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), unique=True)
+    allow_double_marks: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A period mark rounds up from this fraction of the average: 50 is half up (3,50 → 4).
+    final_threshold_hundredths: Mapped[int] = mapped_column(default=50)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class JournalWorkKind(Base):
+    """A kind of work (ответ на уроке, контрольная работа ...) and the weight of its marks."""
+
+    __tablename__ = "journal_work_kind"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name"),
+        CheckConstraint("weight_hundredths BETWEEN 1 AND 1000", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40), default="")  # the default kind it was seeded from
+    name: Mapped[str] = mapped_column(String(100))
+    weight_hundredths: Mapped[int] = mapped_column(default=100)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def weight(self) -> Decimal:
+        return weight_of(self.weight_hundredths)
+
+
+class JournalAttendanceCode(Base):
+    """An attendance code (Н, Б, У, ОП): whether it is an absence and whether it is excused."""
+
+    __tablename__ = "journal_attendance_code"
+    __table_args__ = (UniqueConstraint("school_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(100))
+    is_absence: Mapped[bool] = mapped_column(Boolean, default=True)
+    excused: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JournalSubjectScale(Base):
+    """A subject the school marks on another scale than the default (зачёт / незачёт)."""
+
+    __tablename__ = "journal_subject_scale"
+    __table_args__ = (UniqueConstraint("school_id", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="CASCADE"))
+    scale: Mapped[str] = mapped_column(String(40))
+
+
+class JournalLesson(Base):
+    __tablename__ = "journal_lesson"
+    __table_args__ = (
+        UniqueConstraint("subject_page_id", "slot_id", "slot_date"),
+        Index("ix_journal_lesson_page_day", "subject_page_id", "day"),
+        Index("ix_journal_lesson_school_day", "school_id", "day"),
+        Index("ix_journal_lesson_teacher_day", "teacher_id", "day"),
+        Index("ix_journal_lesson_school_slot_date", "school_id", "slot_date"),
+        CheckConstraint("origin IN ('timetable', 'extra')", name="origin"),
+        CheckConstraint("state IN ('active', 'cancelled')", name="state"),
+        CheckConstraint("decision IS NULL OR decision IN ('kept', 'transferred', 'discarded')", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    subject_page_id: Mapped[int] = mapped_column(ForeignKey("subject_page.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int | None]  # the lesson number of the day; an extra lesson may have none
+    origin: Mapped[str] = mapped_column(String(10), default="timetable")
+    # The weekly slot and the date the timetable planned the lesson for: its identity across moves.
+    # A key, not a reference, so deleting a future timetable version never touches the journal.
+    slot_id: Mapped[int | None]
+    slot_date: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default="active")
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    # «Замена»: who the timetable planned when someone else gives the lesson, and the change's kind.
+    replaced_teacher_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    change_kind: Mapped[str | None] = mapped_column(String(16))
+    change_id: Mapped[int | None]
+    topic: Mapped[str] = mapped_column(String(500), default="")
+    homework: Mapped[str] = mapped_column(Text, default="")
+    homework_due: Mapped[date | None] = mapped_column(Date)
+    no_homework: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_kind_id: Mapped[int | None] = mapped_column(ForeignKey("journal_work_kind.id", ondelete="RESTRICT"))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    decision: Mapped[str | None] = mapped_column(String(12))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the topic was first entered
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class JournalAttendance(Base):
+    """A student who was not simply present at a lesson: the code, and who set it."""
+
+    __tablename__ = "journal_attendance"
+    __table_args__ = (UniqueConstraint("lesson_id", "student_id"), Index("ix_journal_attendance_student", "student_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("journal_lesson.id", ondelete="RESTRICT"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(4))
+    reason: Mapped[str] = mapped_column(String(300), default="")  # the class teacher's note: «справка»
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class JournalGrade(Base):
+    """A mark of a student at a lesson, with its kind of work and weight (copied from the kind
+    when posted, so a later change of the school's weights does not rewrite past averages)."""
+
+    __tablename__ = "journal_grade"
+    __table_args__ = (
+        Index("ix_journal_grade_lesson", "lesson_id"),
+        Index("ix_journal_grade_student", "student_id", "lesson_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("journal_lesson.id", ondelete="RESTRICT"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    mark: Mapped[str] = mapped_column(String(20))
+    work_kind_id: Mapped[int] = mapped_column(ForeignKey("journal_work_kind.id", ondelete="RESTRICT"))
+    weight_hundredths: Mapped[int] = mapped_column(default=100)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def weight(self) -> Decimal:
+        return weight_of(self.weight_hundredths)
+
+
+class JournalHistory(Base):
+    """One change of a journal record: who, when, the old and new value, why. Never updated or
+    deleted. ``lesson_id`` and ``record_id`` are plain keys, so the history outlives the rows."""
+
+    __tablename__ = "journal_history"
+    __table_args__ = (
+        Index("ix_journal_history_lesson", "lesson_id", "student_id"),
+        CheckConstraint("record IN ('lesson', 'attendance', 'grade')", name="record"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int]
+    student_id: Mapped[int | None]
+    record: Mapped[str] = mapped_column(String(12))
+    record_id: Mapped[int | None]
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JournalSync(Base):
+    """How far a school year's lessons have been created from the timetable."""
+
+    __tablename__ = "journal_sync"
+    __table_args__ = (UniqueConstraint("school_id", "academic_year_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    synced_to: Mapped[date] = mapped_column(Date)
+
+
+JOURNAL_MODELS: tuple[type, ...] = (
+    JournalSettings, JournalWorkKind, JournalAttendanceCode, JournalSubjectScale, JournalLesson, JournalAttendance,
+    JournalGrade, JournalHistory, JournalSync,
+)

@@ -1,0 +1,38 @@
+"""The journal's permissions and the text fields people type into it.
+
+Which lessons a person reaches comes from dated structure data (``plugins.journal.scope``): a
+teacher writes on the pages they teach on the lesson's day and on lessons given to them as a
+substitute; a class teacher sets absence reasons in their own class; the director, the deputy and
+the journal administrator read every journal of the school and write none (regulation 4.1, 4.2).
+"""
+
+from __future__ import annotations
+
+from core.i18n import N_
+from core.plugins.types import Permission, UserTextField
+
+READERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin"})
+
+VIEW = "journal.view_journal"
+FILL = "journal.fill_lessons"
+REASONS = "journal.set_absence_reasons"
+SETTINGS = "journal.manage_settings"
+
+PERMISSIONS = (
+    Permission(VIEW, N_("Read class journals (own pages, own class; the administration: all)"), READERS),
+    Permission(FILL, N_("Fill lessons of own subject pages: topics, homework, attendance, marks"),
+               frozenset({"teacher", "class_teacher"})),
+    Permission(REASONS, N_("Enter absence reasons for own class"), frozenset({"class_teacher"})),
+    Permission(SETTINGS, N_("Set the journal's kinds of work, weights and attendance codes"),
+               frozenset({"journal_admin"})),
+)
+
+_LESSON_PAGES = ("journal:lesson", "journal:lesson_save", "journal:lessons")
+TEXT_FIELDS = (
+    UserTextField(form="journal:lesson_save", field="topic", shown_on=_LESSON_PAGES),
+    UserTextField(form="journal:lesson_save", field="homework", shown_on=("journal:lesson", "journal:lesson_save")),
+    UserTextField(form="journal:lesson_save", field="note", shown_on=("journal:lesson", "journal:lesson_save")),
+    UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
+    UserTextField(form="journal:work_kind_create", field="name", shown_on=("journal:settings", "journal:lesson")),
+    UserTextField(form="journal:attendance_code_create", field="name", shown_on=("journal:settings", "journal:lesson")),
+)

@@ -1,0 +1,102 @@
+"""A school's journal rules: kinds of work and their weights, attendance codes, double marks, the
+rounding threshold, the scale of each subject, and which pages take no marks («без отметок»)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.types import FIVE_POINT, PASS_FAIL, GradeScale
+from core.school.models import School
+from core.structure.models import StudyGroupClass, StudyPeriod, Subject, SubjectPage, UngradedRule
+from plugins.journal.grading import DEFAULT_ATTENDANCE_CODES, DEFAULT_WORK_KINDS
+from plugins.journal.models import JournalAttendanceCode, JournalSettings, JournalSubjectScale, JournalWorkKind
+
+BUILTIN_SCALES = {scale.code: scale for scale in (FIVE_POINT, PASS_FAIL)}
+
+
+@dataclass
+class JournalRules:
+    allow_double_marks: bool
+    final_threshold: Decimal
+    work_kinds: list[JournalWorkKind]  # active and archived, in order
+    codes: list[JournalAttendanceCode]
+    subject_scales: dict[int, str]  # subject id → scale code, where the school chose another scale
+
+    @property
+    def active_kinds(self) -> list[JournalWorkKind]:
+        return [kind for kind in self.work_kinds if not kind.is_archived]
+
+    @property
+    def active_codes(self) -> list[JournalAttendanceCode]:
+        return [code for code in self.codes if not code.is_archived]
+
+    def kind(self, kind_id: int | None) -> JournalWorkKind | None:
+        return next((kind for kind in self.work_kinds if kind.id == kind_id), None)
+
+    def code(self, text: str) -> JournalAttendanceCode | None:
+        return next((code for code in self.codes if code.code == text), None)
+
+    @property
+    def default_kind(self) -> JournalWorkKind:
+        return self.active_kinds[0] if self.active_kinds else self.work_kinds[0]
+
+
+async def ensure_defaults(session: AsyncSession, school_id: int) -> None:
+    """Give a school the default kinds of work and attendance codes the first time (a write)."""
+    if await session.scalar(select(JournalWorkKind.id).where(JournalWorkKind.school_id == school_id).limit(1)) is None:
+        session.add_all(JournalWorkKind(school_id=school_id, code=code, name=name, weight_hundredths=int(weight * 100),
+                                        sort_order=order) for order, (code, name, weight) in enumerate(DEFAULT_WORK_KINDS))
+    if await session.scalar(select(JournalAttendanceCode.id).where(JournalAttendanceCode.school_id == school_id).limit(1)) is None:
+        session.add_all(JournalAttendanceCode(school_id=school_id, code=code, name=name, is_absence=absence, excused=excused,
+                                              sort_order=order)
+                        for order, (code, name, absence, excused) in enumerate(DEFAULT_ATTENDANCE_CODES))
+    await session.flush()
+
+
+async def load_rules(session: AsyncSession, school_id: int) -> JournalRules:
+    """The school's rules in four statements (defaults where the school set nothing)."""
+    settings = await session.scalar(select(JournalSettings).where(JournalSettings.school_id == school_id))
+    kinds = list((await session.execute(select(JournalWorkKind).where(JournalWorkKind.school_id == school_id)
+                                        .order_by(JournalWorkKind.sort_order, JournalWorkKind.id))).scalars())
+    codes = list((await session.execute(select(JournalAttendanceCode).where(JournalAttendanceCode.school_id == school_id)
+                                        .order_by(JournalAttendanceCode.sort_order, JournalAttendanceCode.id))).scalars())
+    scales = dict((await session.execute(select(JournalSubjectScale.subject_id, JournalSubjectScale.scale).where(
+        JournalSubjectScale.school_id == school_id))).all())
+    return JournalRules(
+        allow_double_marks=settings.allow_double_marks if settings else True,
+        final_threshold=Decimal(settings.final_threshold_hundredths if settings else 50) / 100,
+        work_kinds=kinds, codes=codes, subject_scales=scales)
+
+
+def scale_for(platform: Any, rules: JournalRules, school: School, subject: Subject, grade_level: int) -> GradeScale:
+    """The school's own choice for the subject, else what the plugins say (core: five-point)."""
+    chosen = rules.subject_scales.get(subject.id)
+    if chosen in BUILTIN_SCALES:
+        return BUILTIN_SCALES[chosen]
+    found = platform.hook.grade_scale(platform=platform, school=school, subject=subject, grade_level=grade_level)
+    return found if isinstance(found, GradeScale) else FIVE_POINT
+
+
+async def is_ungraded(session: AsyncSession, page: SubjectPage, grade_level: int, day: date) -> bool:
+    """Whether the page takes no marks on ``day``: a «без отметок» rule of the year matches its
+    subject (or all), its grade level (or all), one of its classes (or all) and the day's period.
+    The first grade never takes marks (regulation 3.10), whatever the rules say."""
+    if grade_level == 1:
+        return True
+    class_ids = [page.class_group_id] if page.class_group_id else list((await session.execute(
+        select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id))).scalars())
+    period_ids = select(StudyPeriod.id).where(StudyPeriod.academic_year_id == page.academic_year_id,
+                                              StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day)
+    found = await session.scalar(select(UngradedRule.id).where(
+        UngradedRule.academic_year_id == page.academic_year_id,
+        or_(UngradedRule.subject_id.is_(None), UngradedRule.subject_id == page.subject_id),
+        or_(UngradedRule.grade_level.is_(None), UngradedRule.grade_level == grade_level),
+        or_(UngradedRule.class_group_id.is_(None), UngradedRule.class_group_id.in_(class_ids or [0])),
+        or_(UngradedRule.study_period_id.is_(None), UngradedRule.study_period_id.in_(period_ids))).limit(1))
+    return found is not None

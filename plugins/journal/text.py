@@ -1,0 +1,50 @@
+"""Showing text people typed: escaped always; web links made clickable (homework)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from core.i18n import N_
+from core.i18n import gettext as _
+from core.structure.common import format_day
+
+# Matched in the escaped text, so a link can never leave its attribute: quotes are entities there.
+_LINK = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?)\]»]")
+
+
+def linkify(text: str | None) -> Markup:
+    """Escape ``text`` and turn http(s) addresses into links that open in a new tab."""
+    escaped = str(escape(text or ""))
+    return Markup(_LINK.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer nofollow" target="_blank">'
+                                      f"{m.group(0)}</a>", escaped))
+
+
+def weight_text(weight: Decimal) -> str:
+    """«1», «1,5», «0,25»: a weight as Russian schools write it."""
+    text = format(weight.normalize(), "f")
+    return text.replace(".", ",")
+
+
+def change_kind_label(kind: str | None) -> str:
+    from core.timetable.models import CHANGE_KIND_LABELS
+
+    return _(CHANGE_KIND_LABELS[kind]) if kind in CHANGE_KIND_LABELS else ""
+
+
+DECISION_LABELS = {"kept": N_("kept as given"), "transferred": N_("data moved to another lesson"),
+                   "discarded": N_("removed with its data"), "extra": N_("extra lesson added")}
+
+
+def decision_label(value: str) -> str:
+    return _(DECISION_LABELS[value]) if value in DECISION_LABELS else value
+
+
+def install(env: Any) -> None:
+    """The journal's filters and globals (prefixed, so they never clash with another plugin's)."""
+    env.filters["journal_linkify"] = linkify
+    env.globals.update(journal_day=format_day, journal_weight=weight_text, journal_change_kind=change_kind_label,
+                       journal_decision=decision_label)
