@@ -1,4 +1,4 @@
-"""lessons attendance marks history
+"""The journal: lessons, attendance, marks, their history, kinds of work, attendance codes, scales
 
 Revision ID: journal_0001
 Revises: 
