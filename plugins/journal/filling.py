@@ -160,8 +160,9 @@ def parse_form(form: Mapping[str, str]) -> LessonForm:
             parsed.attendance[number] = edit
         elif kind == "grade":
             (parsed.grade_kinds if is_kind else parsed.grade_marks)[number] = edit
-        elif kind == "new" and not is_kind and value.strip():
-            parsed.new_marks[number] = (value.strip(), form.get(f"new-{number}-kind", "").strip())
+        elif kind == "new" and not is_kind and value.strip():  # a student's own kind, else the new marks' kind
+            kind_id = form.get(f"new-{number}-kind", "").strip() or form.get("new_kind", "").strip()
+            parsed.new_marks[number] = (value.strip(), kind_id)
     return parsed
 
 
@@ -468,7 +469,7 @@ class _Plan:
                 self.errors[key] = _("At most five marks at once.")
                 continue
             marks = [self._mark(key, part) for part in parts]
-            kind = self._kind(f"{key}-kind", kind_text)
+            kind = self._kind("new_kind", kind_text)
             if key not in self.errors and kind is not None:
                 self.new_marks.append((student_id, [m for m in marks if m], kind))
 
