@@ -46,9 +46,11 @@ PAGES = [
     ("tt_day", "/timetable: the school's day, 25 classes", "/timetable"),
     ("tt_class", "/timetable/classes/12: 5А's week", "/timetable/classes/12"),
     ("tt_changes", "/timetable/changes: the day's changes and form", "/timetable/changes"),
+    ("j_week", "/journal/lessons?page=…: 5А's page, a week", "JOURNAL_WEEK"),
+    ("j_lesson", "/journal/lessons/…: a filled lesson of 5А", "JOURNAL_LESSON"),
 ]
 SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy", "tt_day", "tt_class",
-             "tt_changes"}
+             "tt_changes", "j_week", "j_lesson"}
 
 
 def free_port() -> int:
@@ -129,6 +131,17 @@ def prepare_demo(folder: Path, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
 
 
+def journal_paths(database: Path) -> dict[str, str]:
+    """The demo's latest filled lesson of 5А (class 12) and its page's week: ids depend on the day."""
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        lesson, page, day = connection.execute(
+            "SELECT l.id, l.subject_page_id, l.day FROM journal_lesson l JOIN subject_page p ON p.id = l.subject_page_id "
+            "WHERE p.class_group_id = 12 AND l.topic != '' ORDER BY l.day DESC, l.number DESC LIMIT 1").fetchone()
+    return {"JOURNAL_LESSON": f"/journal/lessons/{lesson}", "JOURNAL_WEEK": f"/journal/lessons?page={page}&week={day}"}
+
+
 async def statements_per_request(env: dict[str, str], paths: list[str]) -> dict[str, int]:
     """Count SQL statements each page runs, in-process, with a SQLAlchemy event."""
     from litestar.testing import AsyncTestClient
@@ -166,6 +179,8 @@ def main() -> None:
         env.update(ZHURNAL_DATA_DIR=tmp, ZHURNAL_DATABASE_URL=f"sqlite:///{tmp}/bench.db", ZHURNAL_EVENT_DISPATCHER="off")
         env["PYTHONPATH"] = str(ROOT)
         prepare_demo(Path(tmp), env)
+        placeholders = journal_paths(Path(tmp) / "bench.db")
+        pages = [(key, title, placeholders.get(path or "", path)) for key, title, path in PAGES]
 
         results: dict[str, float] = {}
         with server("bench.hello_app:app", env) as base:
@@ -174,13 +189,13 @@ def main() -> None:
             page = urllib.request.urlopen(base + "/login").read().decode()
             static_url = re.search(r'href="(/static/[^"]+zhurnal.css)"', page)[1]
             cookie = sign_in(base)
-            for key, _title, path in PAGES[1:]:
+            for key, _title, path in pages[1:]:
                 url = base + (static_url if path == "STATIC" else path)
                 results[key] = load(url, args.seconds, args.connections, cookie if key in SIGNED_IN else None)
 
         os.environ.update(env)
         sys.path.insert(0, str(ROOT))
-        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/", *(path for key, _t, path in PAGES if key in SIGNED_IN - {"B1"})]))
+        statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/", *(path for key, _t, path in pages if key in SIGNED_IN - {"B1"})]))
 
     tool = "wrk" if shutil.which("wrk") else "bench/load.py"
     print(f"zhurnal bench: {args.connections} connections, {args.seconds:g} s per page, load by {tool}, SQLite")

@@ -27,7 +27,7 @@ FORM_ID = "journal-lesson"
 HISTORY = "journal/_history.html"
 
 
-def _form_values(ctx: LessonContext) -> dict[str, str]:
+def form_values(ctx: LessonContext) -> dict[str, str]:
     """The stored values as the form shows them (and sends back as ``__was``)."""
     lesson = ctx.lesson
     values = {"topic": lesson.topic, "homework": lesson.homework, "note": lesson.note,
@@ -45,7 +45,7 @@ def _form_values(ctx: LessonContext) -> dict[str, str]:
 async def lesson_context(request: Request, platform: Platform, ctx: LessonContext, *, can_write: bool,
                          typed: Mapping[str, str] | None = None, errors: dict[str, str] | None = None,
                          conflicts: dict[str, Any] | None = None) -> dict[str, Any]:
-    stored = _form_values(ctx)
+    stored = form_values(ctx)
     lesson = ctx.lesson
     async with platform.db.reading() as session:
         today = await school_day(session, lesson.school_id)

@@ -15,6 +15,7 @@ from core.structure.models import AcademicYear, SubjectPage
 from plugins.journal.filling import FillRefused, LessonFiller
 from plugins.journal.lessons import LessonService
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson
+from plugins.journal.web.lesson_pages import form_values
 from tests.support.journal import TODAY, add_journal_school, as_user, lesson_form, lesson_id
 from tests.support.people import add_school
 from tests.support.snapshot import database_unchanged
@@ -29,18 +30,7 @@ async def _save(url: str, world, lesson: int, user_id: int, today: date = TODAY,
         return await filler.save(lesson, lesson_form(_stored(ctx), **changes))
 
 
-def _stored(ctx) -> dict[str, str]:
-    lesson = ctx.lesson
-    stored = {"topic": lesson.topic, "homework": lesson.homework, "note": lesson.note,
-              "homework_due": lesson.homework_due.isoformat() if lesson.homework_due else "",
-              "no_homework": "1" if lesson.no_homework else "", "work_kind": str(lesson.work_kind_id or "")}
-    for line in ctx.students:
-        row = ctx.attendance.get(line.student_id)
-        stored[f"att-{line.student_id}"] = row.code if row else ""
-    for grade in ctx.grades:
-        stored[f"grade-{grade.id}"] = grade.mark
-        stored[f"grade-{grade.id}-kind"] = str(grade.work_kind_id)
-    return stored
+_stored = form_values  # the stored values as the page's form shows them
 
 
 @pytest.fixture
