@@ -187,6 +187,9 @@ class AbsenceService:
         codes = {item.code: item for item in await self.codes()}
         code, reason = code.strip(), _clean_reason(reason)
         errors = self._check_input(code, reason, codes, row.code if row else "")
+        if row is not None and not _is_absence(codes.get(row.code)) and _is_absence(codes.get(code)):
+            # Who was there is the subject teacher's to say: a late student is not made absent here.
+            errors.setdefault("code", _("The student was at the lesson: the subject teacher marks absences."))
         conflict = await self._stale(row, version, (code, reason))
         if errors or conflict:
             raise FillRefused(errors, {"entry": conflict} if conflict else None)

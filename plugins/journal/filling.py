@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
+from core.web.structure.common import parse_date
 from core.db.types import utcnow
 from core.events import AttendanceMarked, GradeChanged, GradePosted, HomeworkSet, LessonFilled, emit
 from core.i18n import gettext as _
 from core.plugins.types import GradeScale
 from core.school.models import School
+from core.structure.common import StructureError
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
 from plugins.journal.grading import MarkError, parse_mark
 from plugins.journal.history import HistoryWriter
@@ -172,15 +174,10 @@ def _clean(text: str) -> str:
 
 def parse_day(text: str) -> date | None:
     """dd.mm.yyyy (typed) or yyyy-mm-dd (a date input); None when empty; ValueError when wrong."""
-    text = text.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return date.fromisoformat(text)
-    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-    if not match:
-        raise ValueError(text)
-    return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    try:
+        return parse_date(text)
+    except StructureError:
+        raise ValueError(text) from None
 
 
 # ---- saving ----------------------------------------------------------------------------------------
@@ -220,23 +217,28 @@ class LessonFiller:
     async def _apply(self, ctx: LessonContext, plan: "_Plan") -> SaveSummary:
         lesson, history, summary = ctx.lesson, HistoryWriter(self.session, ctx.lesson.school_id, self.user.id), SaveSummary()
         await self._apply_lesson(ctx, plan, history, summary)
-        for student_id, code in plan.attendance.items():
-            await self._apply_attendance(ctx, student_id, code, history)
-            summary.attendance += 1
+        marked = [(student_id, code, await self._set_attendance(ctx, student_id, code))
+                  for student_id, code in plan.attendance.items()]
         for grade, mark, kind in plan.grade_updates:
             await self._apply_grade(ctx, grade, mark, kind, history, summary)
-        for student_id, marks, kind in plan.new_marks:
-            for mark in marks:
-                grade = JournalGrade(school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, mark=mark,
-                                     work_kind_id=kind.id, weight_hundredths=kind.weight_hundredths,
-                                     created_by=self.user.id, updated_by=self.user.id)
-                self.session.add(grade)
-                await self.session.flush()
-                history.add(lesson.id, "grade", "mark", None, f"{mark} ({kind.name})", student_id=student_id, record_id=grade.id)
-                emit(self.session, GradePosted(school_id=lesson.school_id, grade_id=grade.id, lesson_id=lesson.id,
-                                               student_id=student_id, subject_page_id=lesson.subject_page_id, day=lesson.day,
-                                               mark=mark, work_kind=kind.name, teacher_id=self.user.id))
-                summary.marks_added += 1
+        posted = [JournalGrade(school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, mark=mark,
+                               work_kind_id=kind.id, weight_hundredths=kind.weight_hundredths,
+                               created_by=self.user.id, updated_by=self.user.id)
+                  for student_id, marks, kind in plan.new_marks for mark in marks]
+        self.session.add_all(posted)
+        await self.session.flush()  # one round trip gives the new rows their ids, for the history and the events
+        for student_id, code, (row, old) in marked:
+            self._attendance_marked(ctx, student_id, code, old, row, history)
+            summary.attendance += 1
+        for grade in posted:
+            kind = ctx.rules.kind(grade.work_kind_id)
+            assert kind is not None
+            history.add(lesson.id, "grade", "mark", None, f"{grade.mark} ({kind.name})", student_id=grade.student_id,
+                        record_id=grade.id)
+            emit(self.session, GradePosted(school_id=lesson.school_id, grade_id=grade.id, lesson_id=lesson.id,
+                                           student_id=grade.student_id, subject_page_id=lesson.subject_page_id,
+                                           day=lesson.day, mark=grade.mark, work_kind=kind.name, teacher_id=self.user.id))
+            summary.marks_added += 1
         if summary.anything:
             lesson.updated_at = utcnow()
             lesson.version += 1
@@ -267,18 +269,23 @@ class LessonFiller:
                                            subject_page_id=lesson.subject_page_id, day=lesson.day, due=lesson.homework_due,
                                            text=lesson.homework, none=lesson.no_homework))
 
-    async def _apply_attendance(self, ctx: LessonContext, student_id: int, code: str, history: HistoryWriter) -> None:
+    async def _set_attendance(self, ctx: LessonContext, student_id: int, code: str) -> tuple[JournalAttendance, str]:
+        """The student's entry as ``code`` says ("" present: no entry); the row and the old code."""
         lesson, row = ctx.lesson, ctx.attendance.get(student_id)
         old = row.code if row else ""
         if row is None:
             row = JournalAttendance(school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, code=code,
                                     updated_by=self.user.id)
             self.session.add(row)
-            await self.session.flush()
         elif code:
             row.code, row.updated_by, row.updated_at, row.version = code, self.user.id, utcnow(), row.version + 1
         else:
             await self.session.delete(row)
+        return row, old
+
+    def _attendance_marked(self, ctx: LessonContext, student_id: int, code: str, old: str, row: JournalAttendance,
+                           history: HistoryWriter) -> None:
+        lesson = ctx.lesson
         history.add(lesson.id, "attendance", "code", old, code, student_id=student_id, record_id=row.id)
         found = ctx.rules.code(code)
         emit(self.session, AttendanceMarked(
@@ -296,7 +303,9 @@ class LessonFiller:
             await self.session.delete(grade)
             summary.marks_removed += 1
         else:
-            grade.mark, grade.work_kind_id, grade.weight_hundredths = mark, kind.id, kind.weight_hundredths
+            if kind.id != grade.work_kind_id:  # a mark keeps the weight it was given with, unless its kind changes
+                grade.work_kind_id, grade.weight_hundredths = kind.id, kind.weight_hundredths
+            grade.mark = mark
             grade.updated_by, grade.updated_at, grade.version = self.user.id, utcnow(), grade.version + 1
             history.add(lesson.id, "grade", "mark", old_text, f"{mark} ({kind.name})", student_id=grade.student_id,
                         record_id=grade.id)
@@ -420,8 +429,8 @@ class _Plan:
 
     def _kind(self, key: str, text: str) -> JournalWorkKind | None:
         rules = self.ctx.rules
-        if not text:
-            return rules.kind(self.ctx.lesson.work_kind_id) or rules.default_kind
+        if not text:  # the lesson's kind, as this save leaves it
+            return rules.kind(self.lesson_values.get("work_kind", self.ctx.lesson.work_kind_id)) or rules.default_kind
         kind = rules.kind(int(text)) if text.isascii() and text.isdigit() and len(text) < 10 else None
         if kind is None or kind.is_archived:
             self.errors[key] = _("Choose a kind of work from the list.")
@@ -454,7 +463,8 @@ class _Plan:
             mark = mark_edit.value if mark_edit else grade.mark
             if mark:
                 mark = self._mark(key, mark) or ""
-            kind = self._kind(f"{key}-kind", kind_edit.value) if kind_edit else self.ctx.rules.kind(grade.work_kind_id)
+            kind = self._kind(f"{key}-kind", kind_edit.value) if kind_edit and kind_edit.changed \
+                else self.ctx.rules.kind(grade.work_kind_id)  # an archived kind stays on the marks it is on
             if key not in self.errors and f"{key}-kind" not in self.errors and kind is not None:
                 self.grade_updates.append((grade, mark, kind))
 

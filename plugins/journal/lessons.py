@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import String, case, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
+from core.events import AttendanceMarked, GradeChanged, emit
 from core.i18n import gettext as _
 from core.structure.common import active_on, format_day
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage, TeachingAssignment
 from plugins.journal.history import HistoryWriter
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson
+from plugins.journal.models import JournalAttendance, JournalAttendanceCode, JournalGrade, JournalLesson
 from plugins.journal.scope import holds_page, leads_page_class, lesson_of, reads_everything
 
 REPLACEMENT_KINDS = frozenset({"substitute", "other_subject", "merge", "replacement"})
@@ -47,7 +48,8 @@ class LessonLine:
     topic: str
     has_homework: bool
     marks: int
-    absences: int
+    absences: int  # students absent (codes that are absences: not the late)
+    entries: int  # attendance entries of any code
     filled_at: datetime | None
 
     @property
@@ -57,6 +59,10 @@ class LessonLine:
     @property
     def filled(self) -> bool:
         return bool(self.topic)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.topic or self.has_homework or self.marks or self.entries)
 
 
 def holder_label():  # type: ignore[no-untyped-def]
@@ -80,13 +86,17 @@ async def lesson_lines(session: AsyncSession, *conditions: object) -> list[Lesso
     ids = [row[0].id for row in rows] or [0]
     marks = dict((await session.execute(select(JournalGrade.lesson_id, func.count()).where(
         JournalGrade.lesson_id.in_(ids)).group_by(JournalGrade.lesson_id))).all())
-    absences = dict((await session.execute(select(JournalAttendance.lesson_id, func.count()).where(
-        JournalAttendance.lesson_id.in_(ids)).group_by(JournalAttendance.lesson_id))).all())
+    entries = {lesson_id: (total, absent or 0) for lesson_id, total, absent in (await session.execute(
+        select(JournalAttendance.lesson_id, func.count(), func.sum(case((JournalAttendanceCode.is_absence, 1), else_=0)))
+        .outerjoin(JournalAttendanceCode, (JournalAttendanceCode.school_id == JournalAttendance.school_id)
+                   & (JournalAttendanceCode.code == JournalAttendance.code))
+        .where(JournalAttendance.lesson_id.in_(ids)).group_by(JournalAttendance.lesson_id))).all()}
     return [LessonLine(
         id=lesson.id, day=lesson.day, number=lesson.number, page_id=lesson.subject_page_id, subject=subject,
         holder=str(holder), teacher=teacher_name or "", replaced_teacher=replaced_name or "", change_kind=lesson.change_kind,
         state=lesson.state, origin=lesson.origin, topic=lesson.topic, has_homework=bool(lesson.homework or lesson.no_homework),
-        marks=marks.get(lesson.id, 0), absences=absences.get(lesson.id, 0), filled_at=lesson.filled_at)
+        marks=marks.get(lesson.id, 0), absences=entries.get(lesson.id, (0, 0))[1], entries=entries.get(lesson.id, (0, 0))[0],
+        filled_at=lesson.filled_at)
         for lesson, subject, holder, teacher_name, replaced_name in rows]
 
 
@@ -185,43 +195,71 @@ class LessonService:
         return None
 
     async def _transfer_target(self, lesson: JournalLesson, target_id: int | None) -> JournalLesson:
+        """Another lesson of the page, given by today, that holds nothing yet: nothing is overwritten."""
         target = await self.session.scalar(select(JournalLesson).where(
             JournalLesson.id == (target_id or 0), JournalLesson.subject_page_id == lesson.subject_page_id,
-            JournalLesson.state == "active").with_for_update())
+            JournalLesson.id != lesson.id, JournalLesson.state == "active").with_for_update())
         if target is None:
             raise LessonError("target_id", _("Choose another lesson of the same page."))
-        taken = await self.session.scalar(select(func.count()).select_from(JournalAttendance).where(
-            JournalAttendance.lesson_id == target.id))
-        if target.topic or taken:
-            raise LessonError("target_id", _("That lesson already has a topic or attendance: choose an empty one."))
+        if target.day > self.today:
+            raise LessonError("target_id", _("Choose a lesson given on or before today."))
+        held = await self.session.scalar(select(
+            select(JournalAttendance.id).where(JournalAttendance.lesson_id == target.id).exists()
+            | select(JournalGrade.id).where(JournalGrade.lesson_id == target.id).exists()))
+        if held or target.topic or target.homework or target.no_homework or target.note:
+            raise LessonError("target_id", _("That lesson already holds data: choose an empty one."))
         return target
 
     async def _move_data(self, lesson: JournalLesson, target: JournalLesson, history: HistoryWriter) -> None:
+        """The cancelled lesson's fields, attendance and marks to ``target``; the history and the
+        events say where each went (the diary and reports follow them)."""
+        moved_from = _("from the cancelled lesson of %(date)s", date=format_day(lesson.day))
         for name in ("topic", "homework", "homework_due", "no_homework", "work_kind_id", "note"):
-            setattr(target, name, getattr(lesson, name))
+            value = getattr(lesson, name)
+            setattr(target, name, value)
+            if value not in (None, "", False):
+                history.add(target.id, "lesson", "work_kind" if name == "work_kind_id" else name, None, value,
+                            reason=moved_from)
         target.filled_at = target.filled_at or lesson.filled_at
         target.version += 1
-        history.add(target.id, "lesson", "lesson", format_day(lesson.day), format_day(target.day))
         for model in (JournalAttendance, JournalGrade):
+            record = "attendance" if model is JournalAttendance else "grade"
             for row in (await self.session.execute(select(model).where(model.lesson_id == lesson.id))).scalars():
-                history.add(lesson.id, "attendance" if model is JournalAttendance else "grade", "lesson",
-                            format_day(lesson.day), format_day(target.day), student_id=row.student_id, record_id=row.id)
+                history.add(target.id, record, "lesson", format_day(lesson.day), format_day(target.day),
+                            student_id=row.student_id, record_id=row.id, reason=moved_from)
+                self._announce(target, row, gone=False)
+                self._announce(lesson, row, gone=True)
             await self.session.execute(update(model).where(model.lesson_id == lesson.id).values(lesson_id=target.id))
+        history.add(target.id, "lesson", "decision", None, "transferred", reason=moved_from)
 
     async def _discard_data(self, lesson: JournalLesson, history: HistoryWriter) -> None:
-        for row in (await self.session.execute(select(JournalAttendance).where(JournalAttendance.lesson_id == lesson.id))).scalars():
-            history.add(lesson.id, "attendance", "code", row.code, None, student_id=row.student_id, record_id=row.id)
-        for row in (await self.session.execute(select(JournalGrade).where(JournalGrade.lesson_id == lesson.id))).scalars():
-            history.add(lesson.id, "grade", "mark", row.mark, None, student_id=row.student_id, record_id=row.id)
+        for model in (JournalAttendance, JournalGrade):
+            for row in (await self.session.execute(select(model).where(model.lesson_id == lesson.id))).scalars():
+                field, value = ("code", row.code) if model is JournalAttendance else ("mark", row.mark)
+                history.add(lesson.id, "attendance" if model is JournalAttendance else "grade", field, value, None,
+                            student_id=row.student_id, record_id=row.id)
+                self._announce(lesson, row, gone=True)
+            await self.session.execute(delete(model).where(model.lesson_id == lesson.id))
         for name in ("topic", "homework", "note"):
             if getattr(lesson, name):
                 history.add(lesson.id, "lesson", name, getattr(lesson, name), None)
-        await self.session.execute(delete(JournalAttendance).where(JournalAttendance.lesson_id == lesson.id))
-        await self.session.execute(delete(JournalGrade).where(JournalGrade.lesson_id == lesson.id))
+
+    def _announce(self, lesson: JournalLesson, row: JournalAttendance | JournalGrade, *, gone: bool) -> None:
+        """A mark or an attendance entry leaves ``lesson`` (``gone``) or arrives at it."""
+        if isinstance(row, JournalGrade):
+            emit(self.session, GradeChanged(
+                school_id=lesson.school_id, grade_id=row.id, lesson_id=lesson.id, student_id=row.student_id,
+                subject_page_id=lesson.subject_page_id, day=lesson.day, old_mark="" if not gone else row.mark,
+                mark="" if gone else row.mark, changed_by=self.user.id))
+        else:
+            emit(self.session, AttendanceMarked(
+                school_id=lesson.school_id, lesson_id=lesson.id, student_id=row.student_id,
+                subject_page_id=lesson.subject_page_id, day=lesson.day, number=lesson.number,
+                code="" if gone else row.code, old_code=row.code if gone else "", changed_by=self.user.id))
 
     async def transfer_choices(self, lesson: JournalLesson) -> list[LessonLine]:
         """Lessons of the same page around the cancelled one that could take its data."""
         lines = await lesson_lines(self.session, JournalLesson.subject_page_id == lesson.subject_page_id,
                                    JournalLesson.state == "active",
                                    JournalLesson.day.between(lesson.day - timedelta(days=21), lesson.day + timedelta(days=21)))
-        return [line for line in lines if not line.topic and not line.absences]
+        return [line for line in lines if line.day <= self.today and line.is_empty]

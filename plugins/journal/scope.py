@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
+from core.people.models import Enrollment
 from core.structure.common import active_on
 from core.structure.models import ClassTeacherAppointment, StudyGroupClass, SubjectPage, TeachingAssignment
 from plugins.journal.models import JournalLesson
@@ -69,3 +70,15 @@ async def lesson_of(session: AsyncSession, user: CurrentUser, lesson_id: int, *,
     if not allowed:
         raise NotFoundException()
     return lesson, page
+
+
+async def visible_students(session: AsyncSession, user: CurrentUser, lesson: JournalLesson) -> set[int] | None:
+    """Whose cells the person sees on the lesson: everyone's (None) for its teachers and the
+    administration; a class teacher reading a group that mixes classes, only their own class's."""
+    if reads_everything(user) or await may_write(session, user, lesson):
+        return None
+    return set((await session.execute(select(Enrollment.student_id).join(
+        ClassTeacherAppointment, ClassTeacherAppointment.class_group_id == Enrollment.class_group_id).where(
+        ClassTeacherAppointment.teacher_id == user.id,
+        active_on(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, lesson.day),
+        active_on(Enrollment.starts_on, Enrollment.ends_on, lesson.day)))).scalars())

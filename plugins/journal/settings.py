@@ -44,6 +44,14 @@ class KindInput:
     name: str
     weight: str
     archived: bool = False
+    shown: str = ""  # the row as the form showed it (``shown_as``): a stale form is refused
+
+
+def shown_as(row: "JournalWorkKind | JournalAttendanceCode") -> str:
+    """What an edit form showed of a kind or a code, to tell whether it changed since."""
+    if isinstance(row, JournalWorkKind):
+        return f"{row.name}|{row.weight_hundredths}|{int(row.is_archived)}"
+    return f"{row.name}|{int(row.is_absence)}|{int(row.excused)}|{int(row.is_archived)}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class CodeInput:
     is_absence: bool
     excused: bool
     archived: bool = False
+    shown: str = ""
 
 
 @dataclass
@@ -164,6 +173,8 @@ class SettingsService:
         kind = await owned(self.session, JournalWorkKind, kind_id, self.school_id)
         name, hundredths = _name(wanted.name), parse_weight(wanted.weight)
         await lock_school(self.session, self.school_id)
+        await self.session.refresh(kind)
+        _refuse_stale(kind, wanted.shown)
         await self._unique_kind(name, kind.id)
         if wanted.archived and not kind.is_archived and await self._active_count(JournalWorkKind) <= 1:
             raise SettingsRefused({"archived": _("At least one kind of work must stay in use.")})
@@ -201,6 +212,8 @@ class SettingsService:
         code = await owned(self.session, JournalAttendanceCode, code_id, self.school_id)
         name = _name(wanted.name)
         await lock_school(self.session, self.school_id)
+        await self.session.refresh(code)
+        _refuse_stale(code, wanted.shown)
         if wanted.archived and not code.is_archived and await self._active_count(JournalAttendanceCode) <= 1:
             raise SettingsRefused({"archived": _("At least one attendance code must stay in use.")})
         return self._change(code, name=name, is_absence=wanted.is_absence, excused=wanted.is_absence and wanted.excused,
@@ -240,3 +253,9 @@ class SettingsService:
         for name, (_old, new) in changes.items():
             setattr(row, name, new)
         return changes
+
+
+def _refuse_stale(row: "JournalWorkKind | JournalAttendanceCode", shown: str) -> None:
+    """Someone saved this row after the form was shown: refuse, naming what is stored now."""
+    if shown and shown != shown_as(row):
+        raise SettingsRefused({"name": _("Someone changed this meanwhile; now: %(name)s.", name=row.name)}, status=409)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import Event, TimetableChanged, TimetableEdited
@@ -157,8 +157,19 @@ async def _retire(session: AsyncSession, rows: list[JournalLesson], report: Sync
         else:
             empty.append(row.id)
     if empty:
-        await session.execute(delete(JournalLesson).where(JournalLesson.id.in_(empty)))
-        report.deleted = len(empty)
+        await session.flush()
+        # Empty when read, and still empty now: a teacher's save that committed meanwhile keeps its
+        # lesson (the conditions are checked on the row again once the save's lock is released).
+        deleted = await session.execute(delete(JournalLesson).where(
+            JournalLesson.id.in_(empty), JournalLesson.topic == "", JournalLesson.homework == "",
+            JournalLesson.note == "", JournalLesson.no_homework.is_(False),
+            ~select(JournalAttendance.id).where(JournalAttendance.lesson_id == JournalLesson.id).exists(),
+            ~select(JournalGrade.id).where(JournalGrade.lesson_id == JournalLesson.id).exists()))
+        report.deleted = deleted.rowcount or 0
+        if report.deleted < len(empty):  # filled meanwhile: its teacher decides, as for any lesson with data
+            await session.execute(update(JournalLesson).where(JournalLesson.id.in_(empty), JournalLesson.state == "active")
+                                  .values(state="cancelled"))
+            report.cancelled += len(empty) - report.deleted
 
 
 # ---- how far lessons exist -----------------------------------------------------------------------
@@ -170,6 +181,7 @@ async def ensure_synced(session: AsyncSession, school_id: int, through: date) ->
         AcademicYear.school_id == school_id, AcademicYear.starts_on <= through, AcademicYear.ends_on >= through))
     if year is None:
         return None
+    await lock_school(session, school_id)  # two first visits of the year: one creates, the other waits
     mark = await session.scalar(select(JournalSync).where(
         JournalSync.school_id == school_id, JournalSync.academic_year_id == year.id))
     if mark is not None and mark.synced_to >= through:

@@ -43,6 +43,9 @@ TABS = (
 )
 
 
+PLAUSIBLE_YEARS = (1900, 2199)  # birth dates and school years alike
+
+
 def parse_date(text: str | None) -> date | None:
     """A date from a form: ``2026-09-01`` (a date input) or ``01.09.2026`` (typed by hand);
     None when empty. A malformed date raises ``StructureError`` naming no field (set by caller)."""
@@ -51,9 +54,13 @@ def parse_date(text: str | None) -> date | None:
         return None
     for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            found = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if not PLAUSIBLE_YEARS[0] <= found.year <= PLAUSIBLE_YEARS[1]:  # 31.12.9999 would overflow the week after it
+            raise StructureError("", _("Enter a date between the years %(first)d and %(last)d.", first=PLAUSIBLE_YEARS[0],
+                                       last=PLAUSIBLE_YEARS[1]))
+        return found
     raise StructureError("", _("Enter a date as dd.mm.yyyy."))
 
 

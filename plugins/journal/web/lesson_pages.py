@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from sqlalchemy import select
 
 from core.di import FromPath, FromQuery, NamedDependency
 from core.i18n import gettext as _
@@ -18,13 +19,15 @@ from core.web.structure.common import school_day
 from plugins.journal.filling import FillRefused, LessonContext, LessonFiller
 from plugins.journal.history import FIELD_LABELS, history_of
 from plugins.journal.lessons import REPLACEMENT_KINDS, LessonError, LessonService
-from plugins.journal.scope import lesson_of, may_write
+from plugins.journal.models import JournalLesson
+from plugins.journal.scope import lesson_of, may_write, visible_students
 from plugins.journal.sync import sync_through
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, VIEW_OPT, day_label, user_of
 
 PAGE, FORM = "journal/lesson.html", "journal/_lesson_form.html"
 FORM_ID = "journal-lesson"
 HISTORY = "journal/_history.html"
+FOLLOWING = timedelta(days=30)
 
 
 def form_values(ctx: LessonContext) -> dict[str, str]:
@@ -58,13 +61,25 @@ async def lesson_context(request: Request, platform: Platform, ctx: LessonContex
     }
 
 
+async def ensure_following(platform: Platform, user: Any, lesson_id: int) -> None:
+    """The page's lessons a month past this one exist, so the homework's due date defaults to the
+    next one even across a holiday (read once; written only the first time)."""
+    async with platform.db.reading() as session:
+        day = await session.scalar(select(JournalLesson.day).where(
+            JournalLesson.id == lesson_id, JournalLesson.school_id == user.school_id))
+    if day is not None:
+        await sync_through(platform, user.school_id or 0, day + FOLLOWING)
+
+
 @get("/lessons/{lesson_id:int}", name="journal:lesson", opt=VIEW_OPT)
 async def lesson_page(request: Request, lesson_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     user = user_of(request)
+    await ensure_following(platform, user, lesson_id)
     async with platform.db.reading() as session:
         filler = LessonFiller(session, platform, user, await school_day(session, user.school_id or 0))
         ctx = await filler.context(lesson_id)
         can_write = await may_write(session, user, ctx.lesson)
+        narrow(ctx, await visible_students(session, user, ctx.lesson))
         choices = await LessonService(session, user, filler.today).transfer_choices(ctx.lesson) \
             if can_write and ctx.lesson.state == "cancelled" else []
     values = await lesson_context(request, platform, ctx, can_write=can_write)
@@ -78,6 +93,7 @@ async def lesson_save(request: Request, lesson_id: FromPath[int], platform: Name
     with what was typed and, by each refused value, the message or the value stored now."""
     user = user_of(request)
     typed = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    await ensure_following(platform, user, lesson_id)
     try:
         async with platform.db.writing() as session:
             filler = LessonFiller(session, platform, user, await school_day(session, user.school_id or 0))
@@ -100,9 +116,22 @@ async def lesson_save(request: Request, lesson_id: FromPath[int], platform: Name
     return await render(request, PAGE, await lesson_context(request, platform, ctx, can_write=True), partial=(FORM, FORM_ID))
 
 
+def narrow(ctx: LessonContext, visible: set[int] | None) -> None:
+    """Only the cells the reader may see (a class teacher reading a group of several classes)."""
+    if visible is None:
+        return
+    ctx.students = [line for line in ctx.students if line.student_id in visible]
+    ctx.grades = [grade for grade in ctx.grades if grade.student_id in visible]
+    ctx.attendance = {student: row for student, row in ctx.attendance.items() if student in visible}
+
+
 def _refused_form(typed: Mapping[str, str]) -> dict[str, str]:
-    """What the person typed, to show again (not the hidden "shown" values: those are re-read)."""
-    return {key: value for key, value in typed.items() if not key.endswith("__was") and key != "_csrf_token"}
+    """What the person changed, to show again over the values stored now. A field they left as it
+    was shows its stored value: sending the stale one back would undo someone else's change."""
+    shown = {key[:-5]: was for key, was in typed.items() if key.endswith("__was")}
+    changed = {key: typed.get(key, "") for key, was in shown.items() if typed.get(key, "") != was}
+    typed_new = {key: value for key, value in typed.items() if key.startswith("new-") or key == "new_kind"}
+    return {**changed, **typed_new}
 
 
 @get("/lessons/{lesson_id:int}/history", name="journal:cell_history", opt=VIEW_OPT)
@@ -112,7 +141,9 @@ async def cell_history(request: Request, lesson_id: FromPath[int], platform: Nam
     user = user_of(request)
     async with platform.db.reading() as session:
         ctx = await LessonFiller(session, platform, user, await school_day(session, user.school_id or 0)).context(lesson_id)
-        if student is not None and student not in ctx.on_page and not any(g.student_id == student for g in ctx.grades):
+        visible = await visible_students(session, user, ctx.lesson)
+        if student is not None and (student not in ctx.on_page and not any(g.student_id == student for g in ctx.grades)
+                                    or visible is not None and student not in visible):
             raise NotFoundException()
         lines = await history_of(session, lesson_id, student)
     name = next((line.name for line in ctx.students if line.student_id == student), "") if student else ""

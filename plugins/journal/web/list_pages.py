@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,9 @@ from core.structure.common import format_day
 from core.structure.models import ClassGroup, StudyGroup, StudyGroupClass, Subject, SubjectPage
 from core.timetable.lessons import monday_of
 from core.web.pages import flash, redirect, render
+from core.web.guards import MAX_ID
 from core.web.structure.common import school_day
+from core.web.timetable.common import asked_day
 from plugins.journal.filling import parse_day
 from plugins.journal.lessons import LessonError, holder_label, LessonLine, LessonService, held_pages, page_lessons, teacher_week
 from plugins.journal.permissions import FILL, REASONS
@@ -39,11 +42,8 @@ class PageChoice:
 
 def asked_week(text: str, today: date) -> tuple[date, str]:
     """The Monday of the week asked for (any day of it), or this week's with a message."""
-    try:
-        day = parse_day(text) if text else None
-    except ValueError:
-        return monday_of(today), _("Enter the date as dd.mm.yyyy.")
-    return monday_of(day or today), ""
+    day, error = asked_day(text, today)
+    return monday_of(day), error
 
 
 async def page_choices(session: AsyncSession, user: CurrentUser, today: date) -> list[PageChoice]:
@@ -74,6 +74,8 @@ async def lessons_page(request: Request, platform: NamedDependency[Platform], we
     """A teacher's week; with ``page``, that page's week (for whoever may read it); the
     administration and class teachers without ``page`` choose a page."""
     user = user_of(request)
+    if page is not None and not 1 <= page <= MAX_ID:
+        raise NotFoundException()
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
     monday, week_error = asked_week(week, today)

@@ -38,6 +38,7 @@ class KindForm:
     name: str = ""
     weight: str = ""
     archived: str = ""
+    shown: str = ""
 
 
 @dataclass
@@ -47,6 +48,7 @@ class CodeForm:
     is_absence: str = ""
     excused: str = ""
     archived: str = ""
+    shown: str = ""
 
 
 @dataclass
@@ -67,11 +69,12 @@ class Refused:
 
 
 def kind_input(form: KindForm) -> KindInput:
-    return KindInput(form.name, form.weight, form.archived in CHECKED)
+    return KindInput(form.name, form.weight, form.archived in CHECKED, form.shown)
 
 
 def code_input(form: CodeForm) -> CodeInput:
-    return CodeInput(form.code, form.name, form.is_absence in CHECKED, form.excused in CHECKED, form.archived in CHECKED)
+    return CodeInput(form.code, form.name, form.is_absence in CHECKED, form.excused in CHECKED, form.archived in CHECKED,
+                     form.shown)
 
 
 async def settings_page(request: Request, platform: Platform, refused: Refused | None = None,

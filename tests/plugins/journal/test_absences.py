@@ -213,3 +213,16 @@ async def test_one_reason_for_a_range_of_days_is_all_or_nothing(make_client, dat
         ("Б", NOTE), ("Б", NOTE), ("ОП", ""), ("Н", ""), ("Н", "")]
     events = await fetch(database_url, "SELECT count(*) FROM outbox_event WHERE name = 'journal.attendance_marked'")
     assert events[0][0] == 2
+
+
+async def test_a_late_student_is_not_made_absent_by_the_class_teacher(make_client, database_url):
+    school = await add_school(database_url)
+    world = await add_journal_school(database_url, school)
+    late = await mark(database_url, world, "5А математика", TODAY, world.roster[1], code="ОП")
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        async with database_unchanged(database_url):
+            refused = await client.post(f"/journal/attendance/{late}/reason", data={"code": "Н", "reason": "", "version": "1"},
+                                        headers=row_htmx(late))
+        assert refused.status_code == 422
+        assert _("The student was at the lesson: the subject teacher marks absences.") in refused.text

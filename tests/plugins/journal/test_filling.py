@@ -13,8 +13,8 @@ from core.outbox import OutboxEvent
 from core.structure.curriculum import PageService
 from core.structure.models import AcademicYear, SubjectPage
 from plugins.journal.filling import FillRefused, LessonFiller
-from plugins.journal.lessons import LessonService
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson
+from plugins.journal.lessons import LessonError, LessonService
+from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
 from plugins.journal.web.lesson_pages import form_values
 from tests.support.journal import TODAY, add_journal_school, as_user, lesson_form, lesson_id
 from tests.support.people import add_school
@@ -194,3 +194,54 @@ async def test_a_cancelled_lesson_with_data_is_decided_by_its_teacher(database_u
         decisions = list((await session.execute(select(JournalHistory.new_value).where(
             JournalHistory.lesson_id == lesson, JournalHistory.field == "decision"))).scalars())
     assert decisions == ["transferred"]
+
+
+async def test_a_corrected_mark_keeps_its_weight_and_new_marks_take_the_kind_chosen_with_them(database_url, world):
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
+    async with writing(database_url) as session:
+        kinds = {kind.code: kind for kind in (await session.execute(select(JournalWorkKind))).scalars()}
+    test, answer = kinds["test"], kinds["answer"]
+    await _save(database_url, world, lesson, world.teacher("math"), work_kind=str(test.id),
+                **{f"new-{world.roster[0]}": "3"})  # the lesson becomes a контрольная in the same save
+    async with writing(database_url) as session:
+        grade = await session.scalar(select(JournalGrade).where(JournalGrade.lesson_id == lesson))
+        assert (grade.work_kind_id, grade.weight_hundredths) == (test.id, 200)
+        (await session.get(JournalWorkKind, test.id)).weight_hundredths = 300  # the school reweighs
+        (await session.get(JournalWorkKind, test.id)).is_archived = True  # and retires the kind
+        grade_id = grade.id
+    await _save(database_url, world, lesson, world.teacher("math"), **{f"grade-{grade_id}": "4"})
+    async with writing(database_url) as session:
+        grade = await session.get(JournalGrade, grade_id)
+        assert (grade.mark, grade.work_kind_id, grade.weight_hundredths) == ("4", test.id, 200)
+    await _save(database_url, world, lesson, world.teacher("math"), **{f"grade-{grade_id}-kind": str(answer.id)})
+    async with writing(database_url) as session:
+        assert (await session.get(JournalGrade, grade_id)).weight_hundredths == 100  # a new kind: its weight
+
+
+async def test_a_transfer_never_overwrites_and_tells_where_the_data_went(database_url, world):
+    page = world.tt.pages["5А математика"]
+    lesson = await lesson_id(database_url, page, TODAY)
+    busy = await lesson_id(database_url, page, TODAY - timedelta(days=1))
+    empty = await lesson_id(database_url, page, TODAY - timedelta(days=2))
+    future = await lesson_id(database_url, page, TODAY + timedelta(days=3))
+    await _save(database_url, world, lesson, world.teacher("math"), topic="Дроби", **{f"new-{world.roster[0]}": "5",
+                                                                                   f"att-{world.roster[1]}": "Н"})
+    await _save(database_url, world, busy, world.teacher("math"), homework="стр. 45")
+    async with writing(database_url) as session:
+        (await session.get(JournalLesson, lesson)).state = "cancelled"
+    teacher = as_user(world.teacher("math"), world.school)
+    for target, message in ((busy, "That lesson already holds data: choose an empty one."),
+                            (future, "Choose a lesson given on or before today.")):
+        async with database_unchanged(database_url):
+            with pytest.raises(LessonError) as refused:
+                async with writing(database_url) as session:
+                    await LessonService(session, teacher, TODAY).decide(lesson, "transferred", target)
+        assert refused.value.message == _(message)
+    async with writing(database_url) as session:
+        await LessonService(session, teacher, TODAY).decide(lesson, "transferred", empty)
+    async with writing(database_url) as session:
+        fields = set((await session.execute(select(JournalHistory.field).where(JournalHistory.lesson_id == empty))).scalars())
+        events = list((await session.execute(select(OutboxEvent.name).order_by(OutboxEvent.id.desc()).limit(4))).scalars())
+    assert {"topic", "lesson", "decision"} <= fields  # the target's history tells where its data came from
+    assert sorted(events) == ["journal.attendance_marked", "journal.attendance_marked", "journal.grade_changed",
+                              "journal.grade_changed"]

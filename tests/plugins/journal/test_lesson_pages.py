@@ -139,6 +139,7 @@ async def test_the_lesson_page_reads_a_fixed_number_of_statements(make_client, d
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
+        await client.get(f"/journal/lessons/{lesson}")  # the first visit creates the lessons of the month after it
         seen = count_statements(client)
         few = await statements(client, seen, f"/journal/lessons/{lesson}")
         form = shown_form((await client.get(f"/journal/lessons/{lesson}")).text)
@@ -147,3 +148,59 @@ async def test_the_lesson_page_reads_a_fixed_number_of_statements(make_client, d
         await client.post(f"/journal/lessons/{lesson}", data=form, headers=HTMX)
         many = await statements(client, seen, f"/journal/lessons/{lesson}")
     assert few == many <= 30
+
+
+async def test_a_corrected_refusal_never_undoes_what_others_saved_meanwhile(make_client, database_url):
+    school = await add_school(database_url)
+    world = await add_journal_school(database_url, school)
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        mine = shown_form((await client.get(f"/journal/lessons/{lesson}")).text)  # this tab's form
+        other = dict(mine, homework="стр. 10", **{f"att-{world.roster[3]}": "Б"})  # another tab saves first
+        assert (await client.post(f"/journal/lessons/{lesson}", data=other, headers=HTMX)).status_code == 200
+        typo = dict(mine, **{f"new-{world.roster[0]}": "6"})
+        refused = await client.post(f"/journal/lessons/{lesson}", data=typo, headers=HTMX)
+        assert refused.status_code == 422
+        fixed = dict(shown_form(refused.text), **{f"new-{world.roster[0]}": "5"})  # the person corrects the mark only
+        assert (await client.post(f"/journal/lessons/{lesson}", data=fixed, headers=HTMX)).status_code == 200
+    async with writing(database_url) as session:
+        assert (await session.get(JournalLesson, lesson)).homework == "стр. 10"
+        assert await session.scalar(select(JournalAttendance.code).where(JournalAttendance.lesson_id == lesson)) == "Б"
+
+
+async def test_odd_addresses_get_a_message_or_a_404(make_client, database_url):
+    school = await add_school(database_url)
+    await add_journal_school(database_url, school)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        assert (await client.get("/journal/lessons?page=99999999999")).status_code == 404
+        for week in ("31.12.9999", "01.01.0001", "завтра"):
+            answer = await client.get(f"/journal/lessons?week={week}")
+            assert answer.status_code == 200 and 'id="journal-week-error"' in answer.text, week
+
+
+async def test_a_class_teacher_reads_only_their_own_class_in_a_mixed_group(make_client, database_url):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    school = await add_school(database_url)
+    world = await add_journal_school(database_url, school)
+    guest = await add_user(database_url, f"guest-{school}", [("student", school)], full_name="Гостева Ученица Пятибэшная")
+    async with writing(database_url) as session:
+        await session.execute(text(
+            "INSERT INTO enrollment (school_id, student_id, class_group_id, starts_on, start_kind, start_order_number, "
+            "end_order_number, end_note) VALUES (:school, :student, :class_id, :starts, 'continued', '', '', '')"),
+            {"school": school, "student": guest, "class_id": world.tt.classes["5Б"], "starts": date(2026, 9, 1)})
+        await session.execute(text("INSERT INTO study_group_member (study_group_id, student_id, starts_on) VALUES (:g, :s, :d)"),
+                              {"g": world.tt.groups["гр1"], "s": guest, "d": date(2026, 9, 1)})
+    lesson = await lesson_id(database_url, world.tt.pages["гр1"], TODAY)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-english1-{school}")
+        assert "Гостева" in (await client.get(f"/journal/lessons/{lesson}")).text  # the group's teacher sees everyone
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        page = await client.get(f"/journal/lessons/{lesson}")
+        assert page.status_code == 200 and "Аня Ученица" in page.text and "Гостева" not in page.text
+        assert (await client.get(f"/journal/lessons/{lesson}/history?student={guest}")).status_code == 404

@@ -187,3 +187,20 @@ async def scale_of(make_platform, url: str, school_id: int, subject_id: int):
         rules = await load_rules(session, school_id)
         school, subject = await session.get(School, school_id), await session.get(Subject, subject_id)
     return scale_for(make_platform(plugins=PLUGINS), rules, school, subject, 5)
+
+
+async def test_a_stale_kind_form_does_not_undo_a_change_made_meanwhile(make_client, database_url):
+    from plugins.journal.settings import shown_as
+
+    async with signed_in(make_client, database_url, role="journal_admin", plugins=PLUGINS) as (admin, school_id):
+        await admin.get("/journal/settings")
+        async with writing(database_url) as session:
+            kind = await session.scalar(select(JournalWorkKind).where(
+                JournalWorkKind.school_id == school_id, JournalWorkKind.code == "test"))
+            shown, kind_id = shown_as(kind), kind.id
+            kind.weight_hundredths = 300  # another administrator's tab saves first
+        async with database_unchanged(database_url):
+            stale = await admin.post(f"/journal/settings/kinds/{kind_id}", headers=htmx("kinds"), data={
+                "name": "Контрольная работа", "weight": "2", "shown": shown})
+        assert stale.status_code == 409
+        assert _("Someone changed this meanwhile; now: %(name)s.", name="Контрольная работа") in stale.text
