@@ -79,6 +79,7 @@ class LessonContext:
     names: dict[int, str]  # teachers and editors
     next_lesson_day: date | None
     year: AcademicYear
+    timezone: str  # the school's: times are shown in it
 
     def grades_of(self, student_id: int) -> list[JournalGrade]:
         return [grade for grade in self.grades if grade.student_id == student_id]
@@ -117,7 +118,8 @@ async def load_context(session: AsyncSession, platform: Any, lesson: JournalLess
     return LessonContext(
         lesson=lesson, page=page, subject=subject, holder=holder, grade_level=grade_level, rules=rules,
         scale=scale_for(platform, rules, school, subject, grade_level), ungraded=await is_ungraded(session, page, grade_level, lesson.day),
-        students=students, attendance=attendance, grades=grades, names=names, next_lesson_day=next_day, year=year)
+        students=students, attendance=attendance, grades=grades, names=names, next_lesson_day=next_day, year=year,
+        timezone=school.timezone if school else "UTC")
 
 
 # ---- the form ------------------------------------------------------------------------------------

@@ -27,12 +27,15 @@ PERMISSIONS = (
                frozenset({"journal_admin"})),
 )
 
-_LESSON_PAGES = ("journal:lesson", "journal:lesson_save", "journal:lessons")
+_LESSON = ("journal:lesson", "journal:lesson_save", "journal:cell_history")  # the history shows old and new values
 TEXT_FIELDS = (
-    UserTextField(form="journal:lesson_save", field="topic", shown_on=_LESSON_PAGES),
-    UserTextField(form="journal:lesson_save", field="homework", shown_on=("journal:lesson", "journal:lesson_save")),
-    UserTextField(form="journal:lesson_save", field="note", shown_on=("journal:lesson", "journal:lesson_save")),
+    UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons")),
+    UserTextField(form="journal:lesson_save", field="homework", shown_on=_LESSON),
+    UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
-    UserTextField(form="journal:work_kind_create", field="name", shown_on=("journal:settings", "journal:lesson")),
-    UserTextField(form="journal:attendance_code_create", field="name", shown_on=("journal:settings", "journal:lesson")),
+    UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
+    UserTextField(form="journal:work_kind_create", field="name",
+                  shown_on=("journal:settings", "journal:lesson", "journal:cell_history")),
+    UserTextField(form="journal:attendance_code_create", field="name",
+                  shown_on=("journal:settings", "journal:lesson", "journal:absences")),
 )

@@ -3,8 +3,10 @@ page that shows them is opened as each role that may see it. Nothing may run or 
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from datetime import date, timedelta
 from typing import Any
 
 
@@ -12,12 +14,16 @@ from tests.e2e.conftest import sign_in
 from core.access.roles import ROLES
 from core.plugins.types import UserTextField
 from core.web.builtin import user_text_fields as core_fields
+from plugins.journal import user_text_fields as journal_fields
 from tests.security.conftest import TALLY
 from tests.security.matrix import MATRIX
 from tests.security.payloads import PAYLOADS
 from tests.testplugin import user_text_fields as plugin_fields
 
-FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None)]
+FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None)]
+# A POST route that shows the text in its answer: (who submits the form, the form's button) on the page the
+# battery opens for it; the answer swapped into that page is checked like a page.
+SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save")}
 
 DETECT = """() => ({
   markup: document.querySelectorAll('[data-xss]').length,
@@ -74,6 +80,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     structure = await store_in_the_structure(admin, live_server)
     structure.update(await store_in_people(admin, live_server))
     structure.update(await store_in_the_timetable(admin, live_server))
+    structure.update(await store_in_the_journal(browser, admin, teacher, live_server))
     await admin_context.close()
     await teacher_context.close()
 
@@ -81,9 +88,16 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     for login in DEMO_LOGINS.values():  # every role, on every page that shows stored text it may see
         context, page = await new_tab(browser, live_server, login)
         role = next(r for r, name in DEMO_LOGINS.items() if name == login)
-        for path in [p for name, p in shown_pages(created, structure) if role in MATRIX[name].allowed]:
+        for name, path in shown_pages(created, structure):
+            row = MATRIX[name]
+            if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role):
+                continue
             response = await page.goto(f"{live_server}{path}")
             assert response.status == 200, (login, path, response.status)
+            if row.method == "POST":
+                async with page.expect_response(lambda answer: answer.request.method == "POST") as answer:
+                    await page.click(SUBMITTED[name][1])
+                assert (await answer.value).status == 200, (login, name, path)
             await page.wait_for_timeout(200)  # give anything that would run the chance to
             found = await detect(page)
             TALLY["XSS pages opened"] += 1
@@ -201,6 +215,97 @@ async def store_in_the_timetable(admin, base: str) -> dict[str, Any]:
     return {"room": room_ids[0], "tt_day": day.isoformat(), "tt_class": int(class_id[0])}
 
 
+def packed(texts: list[str], limit: int) -> list[list[str]]:
+    """``texts`` in as few groups as fit in ``limit`` characters each, joined by spaces."""
+    groups: list[list[str]] = [[]]
+    for text in texts:
+        if groups[-1] and len(" ".join([*groups[-1], text])) > limit:
+            groups.append([])
+        groups[-1].append(text)
+    return groups
+
+
+def monday_back(weeks: int) -> str:
+    """The Monday ``weeks`` weeks before this week's."""
+    today = date.today()
+    return (today - timedelta(days=today.weekday() + 7 * weeks)).isoformat()
+
+
+async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, Any]:
+    """Payloads as names of kinds of work and attendance codes; as topics, homework (behind a web
+    address, which the page makes a link) and notes of past lessons of 5А's mathematics (the demo
+    teacher's page, in the demo class teacher's class), the first of them also getting a payload's
+    kind of work, so the lesson's history shows both; as reasons of 5А's absences."""
+    post = poster(admin, base)
+    for number, payload in enumerate(PAYLOADS):
+        await post("/journal/settings/kinds", {"name": f"{number} {payload}", "weight": "1"})
+        await post("/journal/settings/codes", {"code": f"X{chr(65 + number // 26)}{chr(65 + number % 26)}",
+                                               "name": f"{number} {payload}", "is_absence": "", "excused": ""})
+    settings = await (await admin.request.get(f"{base}/journal/settings")).text()
+    kind = re.findall(r'action="/journal/settings/kinds/(\d+)"', settings)[-1]  # the last one added
+    groups = packed(PAYLOADS, 500)
+    week = await (await teacher.request.get(f"{base}/journal/lessons")).text()
+    page_id = re.findall(r'<option value="(\d+)"[^>]*>Математика, 5А</option>', week)[0]
+    lessons, weeks = [], []
+    for back in range(1, 12):
+        listing = await (await teacher.request.get(f"{base}/journal/lessons?page={page_id}&week={monday_back(back)}")).text()
+        found = [int(line) for line in re.findall(  # lessons the teacher may still fill: not cancelled
+            r'<li class="journal-line(?! journal-line--cancelled)[^"]*" id="journal-line-(\d+)"', listing)]
+        lessons += found
+        weeks += [monday_back(back)] if found else []
+        if len(lessons) >= len(groups):
+            break
+    assert len(lessons) >= len(groups), "too few past lessons of 5А's mathematics"
+    for number, (lesson, group) in enumerate(zip(lessons, groups)):
+        await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind})
+    history, absence_pages = await store_reasons(browser, base)
+    return {"jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+            "jr_absences": absence_pages}
+
+
+async def fill_lesson(teacher, base: str, lesson: int, payloads: list[str], extra: dict[str, str]) -> None:
+    """Topic, homework and note (and ``extra``) through the lesson's form, each sent with the value it showed."""
+    shown = await (await teacher.request.get(f"{base}/journal/lessons/{lesson}")).text()
+    was = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)__was" value="([^"]*)"', shown)}
+    form = {"topic": " ".join(payloads), "homework": " ".join(f"https://resh.edu.ru/?q={payload}" for payload in payloads),
+            "note": " ".join(payloads), "no_homework": "", **extra}
+    answer = await teacher.request.post(f"{base}/journal/lessons/{lesson}", max_redirects=0, form={
+        **form, **{f"{name}__was": was.get(name, "") for name in form}, "_csrf_token": teacher.csrf})
+    assert answer.status == 303, (lesson, answer.status, (await answer.text())[:300])
+    TALLY["XSS payloads stored"] += 3 * len(payloads)
+
+
+async def store_reasons(browser, base: str) -> tuple[str, list[str]]:
+    """As the demo class teacher: every payload in turn as the reason of one absence from a 5А
+    mathematics lesson (its history shows them all), and the payloads packed as reasons of other
+    entries of recent weeks. Returns that entry's history and the weeks' absence pages."""
+    context, class_teacher = await new_tab(browser, base, "class-teacher")
+    post = poster(class_teacher, base)
+    home = (await class_teacher.request.get(f"{base}/journal/absences", max_redirects=0)).headers["location"]
+    groups = packed(PAYLOADS, 300)
+    entries, pages = [], []
+    for back in range(1, 12):
+        listing = await (await class_teacher.request.get(f"{base}{home}?week={monday_back(back)}")).text()
+        rows = re.findall(r'<tr id="journal-absence-(\d+)">\s*<td[^>]*>[^<]*</td>\s*<td>([^<]*)</td>(.*?)</tr>', listing, re.S)
+        entries += [(int(entry), subject, int(re.search(r'name="version" value="(\d+)"', rest)[1]),
+                     re.search(r'<option value="([^"]+)" selected>', rest)[1],
+                     re.search(r'(/journal/lessons/\d+/history\?student=\d+)', rest)[1]) for entry, subject, rest in rows]
+        pages += [f"{home}?week={monday_back(back)}"] if rows else []
+        if len(entries) > len(groups) and any(entry[1] == "Математика" for entry in entries):
+            break
+    first = next(entry for entry in entries if entry[1] == "Математика")
+    entry, _subject, version, code, history = first
+    for number, payload in enumerate(PAYLOADS):
+        await post(f"/journal/attendance/{entry}/reason", {"code": code, "reason": payload, "version": str(version + number)})
+    others = [other for other in entries if other is not first]
+    assert len(others) >= len(groups), "too few absences in 5А"
+    for (entry, _subject, version, code, _history), group in zip(others, groups):
+        await post(f"/journal/attendance/{entry}/reason", {"code": code, "reason": " ".join(group), "version": str(version)})
+        TALLY["XSS payloads stored"] += len(group) - 1  # the poster counted the form
+    await context.close()
+    return history, pages
+
+
 def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
@@ -219,6 +324,12 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
              ("core:timetable_day", f"/timetable?day={structure['tt_day']}"),
              ("core:timetable_class", f"/timetable/classes/{structure['tt_class']}?week={structure['tt_day']}"),
              ("core:timetable_editor", "/timetable/edit")]
+    pages += [("journal:lessons", f"/journal/lessons?page={structure['jr_page']}&week={week}") for week in structure["jr_weeks"]]
+    pages += [("journal:lesson", f"/journal/lessons/{lesson}") for lesson in structure["jr_lessons"]]
+    first = structure["jr_lessons"][0]
+    pages += [("journal:lesson_save", f"/journal/lessons/{first}"), ("journal:settings", "/journal/settings"),
+              ("journal:cell_history", structure["jr_history"]), ("journal:cell_history", f"/journal/lessons/{first}/history")]
+    pages += [("journal:absences", path) for path in structure["jr_absences"]]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

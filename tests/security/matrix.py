@@ -23,6 +23,12 @@ CONTACT_EDITORS = frozenset({"journal_admin", "operator", "secretary", "class_te
 PEOPLE_MANAGERS = frozenset({"journal_admin", "operator", "secretary"})
 TIMETABLE_READERS = frozenset(ROLES) - {"student", "parent"}
 CHANGE_WRITERS = frozenset({"dispatcher", "journal_admin", "operator"})
+# The class journal: its teachers fill it, the class teacher gives absence reasons, the administration reads it all
+# and writes none, the journal administrator keeps its settings; families read it in their diary, not here. The
+# operator, who keeps the structure and the timetable, has no part in the journal's records nor its settings.
+JOURNAL_READERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin"})
+CLASS_TEACHERS = frozenset({"class_teacher"})
+JOURNAL_ADMIN = frozenset({"journal_admin"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -182,6 +188,36 @@ MATRIX: dict[str, Row] = {
         "year": "{year}", "valid_from": "{new_version_day}"}),
     "core:timetable_version_delete": Row("POST", "/timetable/versions/{own_version}/delete", ADMINS, (303,), form={}),
     "core:timetable_version_conflicts": Row("GET", "/timetable/edit/{tt_future}/conflicts", ADMINS, content="no-conflicts"),
+    # The class journal: lessons of a page the reader reaches, a writer's own lessons, the class teacher's class.
+    "journal:lessons": Row("GET", "/journal/lessons?page={group_page}&week={jr_week}", JOURNAL_READERS, content="Тема мира"),
+    "journal:lesson": Row("GET", "/journal/lessons/{jr_lesson}", JOURNAL_READERS, content="Тема мира"),
+    "journal:lesson_save": Row("POST", "/journal/lessons/{jr_own_lesson}", TEACHERS, (303,), form={
+        "topic": "Тема {role}", "topic__was": "", "note": "Заметка {role}", "note__was": ""}),
+    "journal:cell_history": Row("GET", "/journal/lessons/{jr_class_lesson}/history?student={ct_student}", JOURNAL_READERS,
+                                content="Заявление мира"),
+    "journal:lesson_decide": Row("POST", "/journal/lessons/{jr_cancelled}/decision", TEACHERS, (303,), form={"decision": "kept"}),
+    "journal:extra_lesson_create": Row("POST", "/journal/lessons/extra", TEACHERS, (303,), form={
+        "page_id": "{group_page}", "day": "2026-11-18", "number": ""}),
+    "journal:absences_home": Row("GET", "/journal/absences", CLASS_TEACHERS, (303,)),
+    "journal:absences": Row("GET", "/journal/classes/{ct_class}/absences?week={jr_week}", CLASS_TEACHERS,
+                            content="Руководимый Ученик Классович"),
+    "journal:absence_reason": Row("POST", "/journal/attendance/{jr_attendance}/reason", CLASS_TEACHERS, (303,), form={
+        "code": "Б", "reason": "Справка {role}", "version": "{jr_attendance_version}"}),
+    "journal:absence_reasons_bulk": Row("POST", "/journal/classes/{ct_class}/absences", CLASS_TEACHERS, (303,), form={
+        "student_id": "{ct_student}", "starts_on": "{jr_bulk_from}", "ends_on": "{jr_bulk_to}", "code": "Б",
+        "reason": "Болезнь {role}", "week": "{jr_bulk_from}"}),
+    "journal:settings": Row("GET", "/journal/settings", JOURNAL_ADMIN, content="Ответ на уроке"),
+    "journal:settings_save": Row("POST", "/journal/settings", JOURNAL_ADMIN, (303,), form={
+        "allow_double_marks": "1", "final_threshold": "0,6", "version": "0"}),
+    "journal:work_kind_create": Row("POST", "/journal/settings/kinds", JOURNAL_ADMIN, (303,), form={"name": "Вид работы {role}", "weight": "1,5"}),
+    "journal:work_kind_update": Row("POST", "/journal/settings/kinds/{jr_kind}", JOURNAL_ADMIN, (303,), form={
+        "name": "Проект мира", "weight": "2,5", "archived": ""}),
+    "journal:attendance_code_create": Row("POST", "/journal/settings/codes", JOURNAL_ADMIN, (303,), form={
+        "code": "ДО", "name": "Дистанционное обучение", "is_absence": "", "excused": ""}),
+    "journal:attendance_code_update": Row("POST", "/journal/settings/codes/{jr_code}", JOURNAL_ADMIN, (303,), form={
+        "name": "Соревнования мира", "is_absence": "1", "excused": "1", "archived": ""}),
+    "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={
+        "subject_id": "{english}", "scale": "pass_fail"}),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

@@ -190,3 +190,86 @@ async def test_people_regulation_expectations(world, database_url):
         ]
     failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
     assert not failures, "\n".join(failures)
+
+
+async def test_journal_regulation_expectations(world, database_url):
+    """Regulation 3.4, 3.8, 3.9, 4.1, 4.2, 4.4 on the class journal, each checked on its own: teachers
+    fill their own lessons, the class teacher gives the reasons of absences in their class, the
+    administration reads every journal and writes none, families have no journal pages, nobody
+    crosses schools."""
+    w, v = world, world.values("teacher")
+    lesson, math_lesson, class_lesson = (f"/journal/lessons/{v[key]}" for key in ("jr_lesson", "jr_math_lesson", "jr_class_lesson"))
+    topic = {"topic": "Чужая тема", "topic__was": ""}
+    mark = {f"new-{v['ct_student']}": "5"}
+    reason = {"code": "У", "reason": "Чужая справка", "version": "1"}
+    kind = {"name": "Чужой вид работы", "weight": "1"}
+    bulk = {"student_id": w.accounts["student"], "starts_on": "2026-11-16", "ends_on": "2026-11-22", "code": "Б", "reason": "Чужая"}
+    other_class = f"/journal/classes/{w.structure.class_5a}/absences"
+    async with database_unchanged(database_url):
+        checks = [
+            # 4.1, 4.2: the director and the deputy control the journal: they read every lesson and write none
+            ("the director reads a lesson", await w.request("director", "GET", lesson), 200),
+            ("the director does not fill a lesson", await w.request("director", "POST", lesson, data=topic), 403),
+            ("the deputy reads a cell's history", await w.request("deputy", "GET", f"{class_lesson}/history?student={v['ct_student']}"), 200),
+            ("the deputy does not fill a lesson", await w.request("deputy", "POST", lesson, data=topic), 403),
+            ("the director does not give absence reasons",
+             await w.request("director", "POST", f"/journal/attendance/{v['jr_attendance']}/reason", data=reason), 403),
+            # 4.4: the journal administrator keeps the settings and reads the journal, and posts no mark
+            ("the journal administrator reads a lesson", await w.request("journal_admin", "GET", class_lesson), 200),
+            ("the journal administrator cannot post a mark", await w.request("journal_admin", "POST", class_lesson, data=mark), 403),
+            ("the director does not change the kinds of work",
+             await w.request("director", "POST", f"/journal/settings/kinds/{v['jr_kind']}", data=kind), 403),
+            ("a teacher does not change the kinds of work", await w.request("teacher", "POST", "/journal/settings/kinds", data=kind), 403),
+            # 3.9: teachers fill the pages they teach, nobody else's
+            ("a teacher reads their own lesson", await w.request("teacher", "GET", class_lesson), 200),
+            ("a teacher cannot open another teacher's lesson", await w.request("teacher", "GET", math_lesson), 404),
+            ("a teacher cannot fill another teacher's lesson", await w.request("teacher", "POST", math_lesson, data=topic), 404),
+            ("a teacher cannot post a mark on another teacher's lesson",
+             await w.request("teacher", "POST", math_lesson, data={f"new-{w.accounts['student']}": "2"}), 404),
+            ("a teacher cannot read another teacher's cell history",
+             await w.request("teacher", "GET", f"{math_lesson}/history?student={w.accounts['student']}"), 404),
+            ("a subject teacher does not give absence reasons",
+             await w.request("teacher", "POST", f"/journal/attendance/{v['jr_attendance']}/reason", data=reason), 403),
+            # 3.8: the class teacher reads their class's lessons, gives its reasons, fills only what they teach
+            ("the class teacher reads a lesson of their class", await w.request("class_teacher", "GET", class_lesson), 200),
+            ("the class teacher cannot fill a lesson of their class they do not give",
+             await w.request("class_teacher", "POST", class_lesson, data=mark), 404),
+            ("the class teacher cannot open another class's lesson", await w.request("class_teacher", "GET", math_lesson), 404),
+            ("the class teacher cannot open another class's absences", await w.request("class_teacher", "GET", other_class), 404),
+            ("the class teacher cannot give a reason in another class",
+             await w.request("class_teacher", "POST", f"/journal/attendance/{v['jr_other_attendance']}/reason", data=reason), 404),
+            ("the class teacher cannot give reasons for another class's student",
+             await w.request("class_teacher", "POST", other_class, data=bulk), 404),
+            # 3.4, 4.7: families read marks in the diary; the journal's pages are not theirs
+            ("a parent cannot open the journal", await w.request("parent", "GET", "/journal/lessons"), 403),
+            ("a parent cannot open a lesson", await w.request("parent", "GET", class_lesson), 403),
+            ("a student cannot open a lesson", await w.request("student", "GET", lesson), 403),
+            ("a student cannot post a mark", await w.request("student", "POST", class_lesson, data=mark), 403),
+            ("a parent cannot open a cell's history", await w.request("parent", "GET", f"{class_lesson}/history?student={v['ct_student']}"), 403),
+            # the operator serves the installation, not a school's journal
+            ("the operator does not read lessons", await w.request("operator", "GET", lesson), 403),
+            ("the operator does not change the journal's settings", await w.request("operator", "POST", "/journal/settings/kinds", data=kind), 403),
+            # nobody crosses schools
+            ("another school's administrator cannot read this school's lesson", await w.request("admin-other", "GET", lesson), 404),
+            ("another school's administrator cannot change this school's kind of work",
+             await w.request("admin-other", "POST", f"/journal/settings/kinds/{v['jr_kind']}", data=kind), 404),
+            ("another school's administrator cannot change this school's code",
+             await w.request("admin-other", "POST", f"/journal/settings/codes/{v['jr_code']}", data={"name": "Чужой код"}), 404),
+            ("another school's teacher cannot fill this school's lesson",
+             await w.request("stranger", "POST", f"/journal/lessons/{v['jr_own_lesson']}", data=topic), 404),
+            ("another school's teacher cannot decide about this school's lesson",
+             await w.request("stranger", "POST", f"/journal/lessons/{v['jr_cancelled']}/decision", data={"decision": "discarded"}), 404),
+        ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
+    assert "Тема мира" in checks[0][1].text and "Заявление мира" in checks[2][1].text  # the readers saw the records
+
+
+async def test_a_teacher_cannot_add_a_lesson_to_another_teachers_page(world, database_url):
+    """The extra-lesson form names a page in its body: one the teacher does not teach is refused
+    with a message, and no lesson appears on it."""
+    page = world.structure.math_page
+    response = await world.request("teacher", "POST", "/journal/lessons/extra", data={"page_id": page, "day": "2026-11-18", "number": "5"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/journal/lessons?week=")
+    added = await fetch(database_url, "SELECT count(*) FROM journal_lesson WHERE subject_page_id = :page AND origin = 'extra'", page=page)
+    assert added == [(0,)]

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.access.roles import ROLES
 from tests.support.families import add_people_targets
+from tests.support.journal_targets import add_journal_targets, sync_ahead
 from tests.support.people import add_school, add_user, csrf_from
 from tests.support.structure import SmallSchool, add_small_school, add_structure_targets
 from tests.support.timetable import add_timetable_targets
@@ -42,6 +43,7 @@ class World:
     accounts: dict[str, int] = field(default_factory=dict)  # role → its home-school account
     people: dict[str, Any] = field(default_factory=dict)  # the class teacher's class, student and parent ...
     timetable: dict[str, Any] = field(default_factory=dict)  # the room, the timetables, a lesson ...
+    journal: dict[str, Any] = field(default_factory=dict)  # lessons, an absence, a kind of work ...
 
     async def build(self) -> "World":
         # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
@@ -66,20 +68,22 @@ class World:
         for role, own in people_per_role.items():  # the secretary manages people, not the structure
             self.per_role[role] = {**self.per_role.get(role, self.per_role["journal_admin"]), **own}
         self.timetable, timetable_per_role = await add_timetable_targets(self.url, self.home, self.structure, self.accounts, self.target)
-        for role, own in timetable_per_role.items():
+        self.journal, journal_per_role = await add_journal_targets(self.url, self.home, self.structure, self.accounts, self.target)
+        for role, own in (*timetable_per_role.items(), *journal_per_role.items()):
             self.per_role[role] = {**self.per_role.get(role, {}), **own}
         for role in self.per_role:  # a writer of one part uses the administrator's objects of the others
             self.per_role[role] = {**self.per_role["journal_admin"], **self.per_role[role]}
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
             await self.sign_in(who)
         self.sessions[ANONYMOUS] = Session({}, None)
+        await sync_ahead(self.url, (self.home, self.other))  # reading the journal then writes nothing
         return self
 
     def values(self, role: str) -> dict[str, Any]:
         """What a matrix row's ``{placeholders}`` are filled with, for ``role``."""
         own = self.per_role.get(role) or self.per_role.get("journal_admin", {})
         return {"home": self.home, "target": self.target, "neighbour": self.neighbour, "role": role, "student": self.accounts.get("student"),
-                **vars(self.structure), **self.people, **self.timetable, **own}
+                **vars(self.structure), **self.people, **self.timetable, **self.journal, **own}
 
     async def sign_in(self, who: str) -> None:
         login = who if who in ("stranger", "admin-other") else f"{who}-home"

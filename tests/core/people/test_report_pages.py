@@ -190,7 +190,8 @@ async def test_the_movement_page_lists_movements_with_orders_and_figures_that_ad
     ({"from": "2026-09-01", "to": "завтра"}, "to", "Укажите дату в формате дд.мм.гггг."),
     ({"from": "2026-12-01", "to": "2026-11-01"}, "to", "Последний день раньше первого: проверьте даты."),
     ({"from": "2024-01-01", "to": "2026-11-01"}, "to", "Выберите период не длиннее двух лет."),
-    ({"from": "0001-01-01", "to": "2026-11-01"}, "from", "Выберите дату от 1990 до 2100 года."),
+    ({"from": "0001-01-01", "to": "2026-11-01"}, "from", "Введите дату между 1900 и 2199 годами."),
+    ({"from": "1950-01-01", "to": "2026-11-01"}, "from", "Выберите дату от 1990 до 2100 года."),
 ])
 async def test_a_bad_range_is_refused_by_its_field(make_client, database_url, query, field, message):
     async with signed_in(make_client, database_url, role="secretary") as (secretary, _school):

@@ -1,0 +1,159 @@
+"""The security battery's class journal, built through the journal's own services.
+
+On the world's timetable (tests/support/timetable.py ``add_timetable_targets``) the group page of
+5А's English has a lesson on Mondays at lesson 2, given by the «teacher» account; the «teacher»
+and «class_teacher» accounts both hold the page, and ``target`` gives 5А's mathematics at lesson 1
+every day. Here, besides the lessons of the year up to SYNCED_TO:
+
+- the group page's lesson of 16 November is filled (topic «Тема мира»): everyone reads it;
+- 7А, the class teacher's class, gets a mathematics page held by the «teacher» account alone, with
+  an extra lesson in each of two weeks where «Руководимый Ученик Классович» was absent; the first
+  entry has a reason from the class teacher («Заявление мира»);
+- a 5А mathematics lesson of ``target`` with the student account absent: another class's entry;
+- a kind of work and an attendance code of the world's own, for the settings' update forms;
+- per writer («teacher», «class_teacher»): a lesson of the group page to fill and a cancelled one
+  (it held a topic when the dispatcher cancelled it) to decide about.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.access.scope import led_classes
+from core.db.session import Database
+from core.people.models import Enrollment
+from core.structure.curriculum import CurriculumService, PageService
+from core.structure.models import AcademicYear
+from core.timetable.changes import ChangeInput, ChangeService
+from core.timetable.lessons import load_timetable
+from plugins.journal.absences import AbsenceService
+from plugins.journal.filling import LessonFiller
+from plugins.journal.lessons import LessonService
+from plugins.journal.models import JournalAttendance, JournalLesson
+from plugins.journal.rules import ensure_defaults
+from plugins.journal.settings import CodeInput, KindInput, SettingsService
+from plugins.journal.sync import ensure_synced, sync_lessons, sync_through
+from tests.support.journal import as_user
+from tests.support.structure import SmallSchool, writing
+
+SYNCED_TO = date(2026, 11, 28)  # the lessons the world starts with: all in the past
+TODAY = SYNCED_TO  # "today" for the services that fill lessons
+WEEK = date(2026, 11, 16)  # the week the read rows show
+TOPIC, REASON = "Тема мира", "Заявление мира"
+WRITERS = ("teacher", "class_teacher")
+OWN_LESSONS = {"teacher": date(2026, 11, 9), "class_teacher": date(2026, 11, 23)}  # Mondays: the group page's lesson 2
+CANCELLED = {"teacher": date(2026, 10, 5), "class_teacher": date(2026, 10, 12)}
+CLASS_LESSONS = (date(2026, 11, 17), date(2026, 11, 24))  # 7А's extra lessons (Tuesdays, lesson 3)
+
+
+class CoreScales:
+    """Stands in for the platform where the journal asks for a subject's scale: the core's
+    five-point default (no plugin offers another)."""
+
+    class hook:  # noqa: N801 - the shape of pluggy's hook relay
+        @staticmethod
+        def grade_scale(**kwargs: object) -> None:
+            return None
+
+
+async def add_journal_targets(url: str, school_id: int, small: SmallSchool, accounts: dict[str, int],
+                              target: int) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(values every role shares, values per writing role); the journal administrator's set (which
+    the roles that write nothing are filled with) is the teacher's."""
+    teacher, class_teacher = accounts["teacher"], accounts["class_teacher"]
+    async with writing(url) as session:
+        led_student, class_page = await _class_page(session, school_id, small, teacher, class_teacher)
+        await ensure_defaults(session, school_id)
+        await ensure_synced(session, school_id, SYNCED_TO)
+        settings = SettingsService(session, school_id)
+        kind = await settings.create_kind(KindInput("Проект мира", "2"))
+        code = await settings.create_code(CodeInput("СП", "Соревнования", is_absence=True, excused=True))
+        common: dict[str, Any] = {"jr_week": WEEK.isoformat(), "jr_kind": kind.id, "jr_code": code.id,
+                                  "jr_lesson": await _lesson_of(session, small.group_page, WEEK),
+                                  "jr_math_lesson": await _lesson_of(session, small.math_page, WEEK)}
+        own = {role: {"jr_own_lesson": await _lesson_of(session, small.group_page, OWN_LESSONS[role]),
+                      "jr_cancelled": await _lesson_of(session, small.group_page, CANCELLED[role])} for role in WRITERS}
+        class_lessons = [(await LessonService(session, as_user(teacher, school_id), TODAY).add_extra(class_page, day, 3)).id
+                         for day in CLASS_LESSONS]
+    await _fill(url, school_id, teacher, common["jr_lesson"], topic=TOPIC, homework="Упражнение мира", note="Заметка мира")
+    for role in WRITERS:
+        await _fill(url, school_id, accounts[role], own[role]["jr_cancelled"], topic=f"Отменённая тема {role}")
+        await _cancel(url, school_id, small.group_page, CANCELLED[role], accounts["dispatcher"])
+    entries = [await _absent(url, school_id, teacher, lesson, led_student) for lesson in class_lessons]
+    async with writing(url) as session:
+        await AbsenceService(session, as_user(class_teacher, school_id, "class_teacher"), TODAY).set_reason(
+            entries[0], "У", REASON, "1")
+    bulk_week = CLASS_LESSONS[1] - timedelta(days=CLASS_LESSONS[1].weekday())  # the second entry's week
+    common.update(jr_class_lesson=class_lessons[0], jr_attendance=entries[0], jr_attendance_version=2,
+                  jr_bulk_from=bulk_week.isoformat(), jr_bulk_to=(bulk_week + timedelta(days=6)).isoformat(),
+                  jr_other_attendance=await _absent(url, school_id, target, common["jr_math_lesson"], accounts["student"]))
+    return common, {**own, "journal_admin": own["teacher"]}
+
+
+async def sync_ahead(url: str, school_ids: Iterable[int]) -> None:
+    """Every lesson of the schools' latest year, as the journal's pages create them when they
+    show a week or a lesson: inside a «nothing changes» check, reading a page then writes nothing."""
+    database = Database(url, pooled=False)
+    try:
+        for school_id in school_ids:
+            await sync_through(SimpleNamespace(db=database), school_id, date.max - timedelta(days=1))
+    finally:
+        await database.dispose()
+
+
+async def _class_page(session: AsyncSession, school_id: int, small: SmallSchool, teacher: int,
+                      class_teacher: int) -> tuple[int, int]:
+    """(the student of the class teacher's class, the class's mathematics page held by ``teacher``)."""
+    year = await session.get(AcademicYear, small.year)
+    assert year is not None
+    led_class = (await led_classes(session, class_teacher, school_id, WEEK))[0]
+    student = await session.scalar(select(Enrollment.student_id).where(Enrollment.class_group_id == led_class))
+    assert student is not None
+    await CurriculumService(session, school_id).set_hours(year, grade_level=7, subject_id=small.mathematics, half_hours=10)
+    pages = PageService(session, school_id)
+    page = await pages.add_page(year, subject_id=small.mathematics, holder=f"c{led_class}")
+    await pages.assign(page, teacher_id=teacher, half_hours=10, starts_on=year.starts_on, ends_on=None)
+    return student, page.id
+
+
+async def _lesson_of(session: AsyncSession, page_id: int, day: date) -> int:
+    found = await session.scalar(select(JournalLesson.id).where(JournalLesson.subject_page_id == page_id,
+                                                                JournalLesson.day == day).order_by(JournalLesson.number))
+    assert found is not None, f"no lesson of page {page_id} on {day}"
+    return found
+
+
+async def _fill(url: str, school_id: int, user_id: int, lesson_id: int, **fields: str) -> None:
+    """Save a lesson's form as its teacher would: each field with the value it showed."""
+    form = {**fields, **{f"{name}__was": "" for name in fields}}
+    async with writing(url) as session:
+        await LessonFiller(session, CoreScales(), as_user(user_id, school_id), TODAY).save(lesson_id, form)
+
+
+async def _absent(url: str, school_id: int, user_id: int, lesson_id: int, student_id: int) -> int:
+    """Mark ``student_id`` absent («Н») at the lesson; the attendance entry's id."""
+    await _fill(url, school_id, user_id, lesson_id, **{f"att-{student_id}": "Н"})
+    async with writing(url) as session:
+        found = await session.scalar(select(JournalAttendance.id).where(JournalAttendance.lesson_id == lesson_id,
+                                                                        JournalAttendance.student_id == student_id))
+    assert found is not None
+    return found
+
+
+async def _cancel(url: str, school_id: int, page_id: int, day: date, dispatcher: int) -> None:
+    """The dispatcher cancels the page's lesson of ``day`` the day before; the journal follows
+    (as the event would make it): the lesson holds a topic, so it waits for its teacher."""
+    async with writing(url) as session:
+        timetable = await load_timetable(session, school_id, day, day)
+        slot = next(lesson.slot_id for lesson in timetable.lessons_on(day) if lesson.page.id == page_id)
+        await ChangeService(session, school_id, day - timedelta(days=1), dispatcher).record(
+            ChangeInput("cancel", day, slot, reason="Отмена мира"))
+        await sync_lessons(session, school_id, day, day)
+        state = await session.scalar(select(JournalLesson.state).where(JournalLesson.subject_page_id == page_id,
+                                                                       JournalLesson.day == day))
+    assert state == "cancelled", (page_id, day, state)
