@@ -245,3 +245,31 @@ async def test_a_transfer_never_overwrites_and_tells_where_the_data_went(databas
     assert {"topic", "lesson", "decision"} <= fields  # the target's history tells where its data came from
     assert sorted(events) == ["journal.attendance_marked", "journal.attendance_marked", "journal.grade_changed",
                               "journal.grade_changed"]
+
+
+async def test_an_extra_lesson_goes_on_an_own_page_within_the_year(database_url, world):
+    page, teacher = world.tt.pages["5А математика"], as_user(world.teacher("math"), world.school)
+    refusals = [
+        (world.tt.pages["5А физика"], TODAY, None, "Choose one of your subject pages (you must teach it on that day)."),
+        (page, date(2027, 6, 10), None, ("The date must lie within the school year %(year)s.", {"year": "2026/2027"})),
+        (page, TODAY + timedelta(days=20), None, "An extra lesson is added at most two weeks ahead."),
+        (page, TODAY, 1, ("This page already has lesson %(number)d on %(date)s.", {"number": 1, "date": "20.11.2026"})),
+        (page, None, None, "Enter the date of the lesson."),
+    ]
+    for page_id, day, number, message in refusals:
+        async with database_unchanged(database_url):
+            with pytest.raises(LessonError) as refused:
+                async with writing(database_url) as session:
+                    await LessonService(session, teacher, TODAY).add_extra(page_id, day, number)
+        text, values = message if isinstance(message, tuple) else (message, {})
+        assert refused.value.message == _(text, **values), (day, number)
+    async with writing(database_url) as session:
+        extra = await LessonService(session, teacher, TODAY).add_extra(page, TODAY, 7)
+        extra_id = extra.id
+    await _save(database_url, world, extra_id, world.teacher("math"), topic="Консультация", **{f"new-{world.roster[0]}": "5"})
+    async with writing(database_url) as session:
+        from plugins.journal.sync import sync_lessons
+
+        await sync_lessons(session, world.school, TODAY, TODAY)  # the timetable never touches an extra lesson
+        kept = await session.get(JournalLesson, extra_id)
+    assert (kept.origin, kept.state, kept.topic) == ("extra", "active", "Консультация")
