@@ -29,7 +29,8 @@ from core.school.models import School
 from core.settings import normalize_database_url
 from core.structure.models import AcademicYear, SubjectPage
 from core.timetable.lessons import PageInfo, load_timetable
-from plugins.journal.demo import Seeded, family_of, programme, seed_journal
+from plugins.journal.demo import Seeded, seed_journal
+from plugins.journal.demo_programmes import family_of, programme
 from plugins.journal.grading import WeightedMark, parse_mark, weighted_average
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
 from plugins.journal.roster import on_day, page_roster
