@@ -140,14 +140,18 @@ async def extra_lesson_create(request: Request, platform: NamedDependency[Platfo
 
 @get("/absences", name="journal:absences_home", opt=REASONS_OPT)
 async def absences_home(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
-    """A class teacher's absences: their class's page (the first, if they lead several)."""
+    """A class teacher's absences: their class's page, or a choice when they lead several."""
     user = user_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
         classes = await led_classes(session, user.id, user.school_id or 0, today)
-    if not classes:
-        return await render(request, "journal/no_class.html", {"page_title": _("Absences"), "extra_css": JOURNAL_CSS})
-    return redirect(request, f"/journal/classes/{classes[0]}/absences")
+        names = [(group.id, f"{group.grade_level}{group.letter}") for group in (await session.execute(
+            select(ClassGroup).where(ClassGroup.id.in_(classes or [0])).order_by(ClassGroup.grade_level, ClassGroup.letter)))
+            .scalars()]
+    if len(classes) == 1:
+        return redirect(request, f"/journal/classes/{classes[0]}/absences")
+    return await render(request, "journal/absences_home.html", {"page_title": _("Absences"), "extra_css": JOURNAL_CSS,
+                                                                "classes": names})
 
 
 ROUTES = [lessons_page, extra_lesson_create, absences_home]

@@ -226,3 +226,21 @@ async def test_a_late_student_is_not_made_absent_by_the_class_teacher(make_clien
                                         headers=row_htmx(late))
         assert refused.status_code == 422
         assert _("The student was at the lesson: the subject teacher marks absences.") in refused.text
+
+
+async def test_a_teacher_of_two_classes_chooses_one(make_client, database_url):
+    from core.structure.models import ClassTeacherAppointment
+
+    school = await add_school(database_url)
+    world = await add_journal_school(database_url, school)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        one = await client.get("/journal/absences", follow_redirects=False)
+        assert one.status_code == 303 and one.headers["location"] == f"/journal/classes/{world.tt.classes['5А']}/absences"
+        async with writing(database_url) as session:
+            session.add(ClassTeacherAppointment(school_id=school, class_group_id=world.tt.classes["5Б"],
+                                                teacher_id=world.class_teacher, starts_on=date(2026, 9, 1)))
+        choice = await client.get("/journal/absences")
+        assert choice.status_code == 200
+        assert f'href="/journal/classes/{world.tt.classes["5А"]}/absences">5А' in choice.text
+        assert f'href="/journal/classes/{world.tt.classes["5Б"]}/absences">5Б' in choice.text
