@@ -240,3 +240,19 @@ async def sync_through(platform: Any, school_id: int, through: date) -> None:
 
             await ensure_defaults(session, school_id)
             await ensure_synced(session, school_id, target)
+
+
+async def sync_after_lesson(platform: Any, school_id: int, lesson_id: int, ahead: timedelta) -> None:
+    """The lesson's year has its lessons up to ``ahead`` past the lesson: one statement when it does."""
+    async with platform.db.reading() as session:
+        found = (await session.execute(
+            select(JournalLesson.day, AcademicYear.ends_on, JournalSync.synced_to)
+            .join(AcademicYear, AcademicYear.id == JournalLesson.academic_year_id)
+            .outerjoin(JournalSync, JournalSync.academic_year_id == AcademicYear.id)
+            .where(JournalLesson.id == lesson_id, JournalLesson.school_id == school_id))).first()
+    if found is None:
+        return
+    day, ends_on, synced_to = found
+    target = min(day + ahead, ends_on)
+    if synced_to is None or synced_to < target:
+        await sync_through(platform, school_id, target)

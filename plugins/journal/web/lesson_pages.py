@@ -8,7 +8,6 @@ from typing import Any, Mapping
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select
 
 from core.di import FromPath, FromQuery, NamedDependency
 from core.i18n import gettext as _
@@ -19,9 +18,8 @@ from core.web.structure.common import school_day
 from plugins.journal.filling import FillRefused, LessonContext, LessonFiller
 from plugins.journal.history import FIELD_LABELS, history_of
 from plugins.journal.lessons import REPLACEMENT_KINDS, LessonError, LessonService
-from plugins.journal.models import JournalLesson
 from plugins.journal.scope import lesson_of, may_write, visible_students
-from plugins.journal.sync import sync_through
+from plugins.journal.sync import sync_after_lesson, sync_through
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, VIEW_OPT, day_label, user_of
 
 PAGE, FORM = "journal/lesson.html", "journal/_lesson_form.html"
@@ -63,12 +61,8 @@ async def lesson_context(request: Request, platform: Platform, ctx: LessonContex
 
 async def ensure_following(platform: Platform, user: Any, lesson_id: int) -> None:
     """The page's lessons a month past this one exist, so the homework's due date defaults to the
-    next one even across a holiday (read once; written only the first time)."""
-    async with platform.db.reading() as session:
-        day = await session.scalar(select(JournalLesson.day).where(
-            JournalLesson.id == lesson_id, JournalLesson.school_id == user.school_id))
-    if day is not None:
-        await sync_through(platform, user.school_id or 0, day + FOLLOWING)
+    next one even across a holiday (one statement; written only the first time)."""
+    await sync_after_lesson(platform, user.school_id or 0, lesson_id, FOLLOWING)
 
 
 @get("/lessons/{lesson_id:int}", name="journal:lesson", opt=VIEW_OPT)

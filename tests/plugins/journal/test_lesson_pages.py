@@ -204,3 +204,19 @@ async def test_a_class_teacher_reads_only_their_own_class_in_a_mixed_group(make_
         page = await client.get(f"/journal/lessons/{lesson}")
         assert page.status_code == 200 and "Аня Ученица" in page.text and "Гостева" not in page.text
         assert (await client.get(f"/journal/lessons/{lesson}/history?student={guest}")).status_code == 404
+
+
+async def test_the_homework_is_due_at_the_next_lesson_even_past_the_lessons_created(make_client, database_url):
+    school = await add_school(database_url)
+    world = await add_journal_school(database_url, school)  # lessons exist up to TODAY + 14 days, a Friday
+    last = TODAY + timedelta(days=14)
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], last)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        page = await client.get(f"/journal/lessons/{lesson}")
+        next_monday = (last + timedelta(days=3)).strftime("%d.%m.%Y")
+        assert _("Empty: the next lesson, %(date)s.", date=next_monday) in page.text
+        form = dict(shown_form(page.text), homework="№ 12")
+        assert (await client.post(f"/journal/lessons/{lesson}", data=form, headers=HTMX)).status_code == 200
+    async with writing(database_url) as session:
+        assert (await session.get(JournalLesson, lesson)).homework_due == last + timedelta(days=3)
