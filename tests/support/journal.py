@@ -69,6 +69,14 @@ async def add_journal_school(url: str, school_id: int) -> JournalSchool:
     return world
 
 
+async def journal_world(url: str) -> tuple[int, JournalSchool]:
+    """A fresh school with its journal: (school id, the world)."""
+    from tests.support.people import add_school
+
+    school = await add_school(url)
+    return school, await add_journal_school(url, school)
+
+
 async def lesson_id(url: str, page_id: int, day: date, number: int | None = None) -> int:
     async with writing(url) as session:
         query = select(JournalLesson.id).where(JournalLesson.subject_page_id == page_id, JournalLesson.day == day)
@@ -92,4 +100,4 @@ def lesson_form(stored: dict[str, str], **changes: str) -> dict[str, Any]:
     return form
 
 
-__all__ = ["MONDAY", "TODAY", "JournalSchool", "add_journal_school", "as_user", "lesson_form", "lesson_id"]
+__all__ = ["MONDAY", "TODAY", "JournalSchool", "add_journal_school", "as_user", "journal_world", "lesson_form", "lesson_id"]

@@ -14,8 +14,8 @@ from core.i18n import ngettext
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalAttendanceCode
 from tests.core.structure.test_subject_pages import count_statements, statements
-from tests.support.journal import TODAY, JournalSchool, add_journal_school, lesson_id
-from tests.support.people import add_school, add_user, sign_in
+from tests.support.journal import TODAY, JournalSchool, journal_world, lesson_id
+from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged, fetch
 from tests.support.structure import writing
 
@@ -48,8 +48,7 @@ def row_htmx(attendance_id: int) -> dict[str, str]:
 
 
 async def test_a_class_teacher_changes_an_absence_with_a_reason_and_the_history_keeps_both(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     student = world.roster[0]
     absent = await mark(database_url, world, "5А математика", TODAY, student)
     async with make_client(plugins=PLUGINS) as client:
@@ -76,8 +75,7 @@ async def test_a_class_teacher_changes_an_absence_with_a_reason_and_the_history_
 
 
 async def test_the_week_groups_entries_by_student_and_day_across_subjects_in_fixed_statements(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     anya = world.student("Аня")
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"jr-ct-{school}")
@@ -97,8 +95,7 @@ async def test_the_week_groups_entries_by_student_and_day_across_subjects_in_fix
 
 
 async def test_other_classes_and_days_outside_the_enrollment_are_out_of_reach(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     other = await add_user(database_url, f"ct-5b-{school}", [("class_teacher", school)], full_name="Другая Классная")
     moved = await add_user(database_url, f"moved-{school}", [("student", school)], full_name="Переведённый Ученик")
     async with writing(database_url) as session:
@@ -139,8 +136,7 @@ async def test_other_classes_and_days_outside_the_enrollment_are_out_of_reach(ma
 
 
 async def test_a_stale_form_is_refused_with_the_current_value_and_changes_nothing(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     absent = await mark(database_url, world, "5А математика", TODAY, world.roster[0])
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"jr-ct-{school}")
@@ -162,8 +158,7 @@ async def test_a_stale_form_is_refused_with_the_current_value_and_changes_nothin
 
 
 async def test_a_bad_code_or_reason_is_refused_and_changes_nothing(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     absent = await mark(database_url, world, "5А математика", TODAY, world.roster[0])
     async with writing(database_url) as session:
         archived = await session.scalar(select(JournalAttendanceCode).where(
@@ -184,8 +179,7 @@ async def test_a_bad_code_or_reason_is_refused_and_changes_nothing(make_client, 
 
 
 async def test_one_reason_for_a_range_of_days_is_all_or_nothing(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     anya, other = world.student("Аня"), world.roster[5]
     monday = await mark(database_url, world, "5А математика", MONDAY, anya)
     english = await mark(database_url, world, "гр1", MONDAY + timedelta(days=1), anya, teacher="english1")
@@ -216,8 +210,7 @@ async def test_one_reason_for_a_range_of_days_is_all_or_nothing(make_client, dat
 
 
 async def test_a_late_student_is_not_made_absent_by_the_class_teacher(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     late = await mark(database_url, world, "5А математика", TODAY, world.roster[1], code="ОП")
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"jr-ct-{school}")
@@ -231,8 +224,7 @@ async def test_a_late_student_is_not_made_absent_by_the_class_teacher(make_clien
 async def test_a_teacher_of_two_classes_chooses_one(make_client, database_url):
     from core.structure.models import ClassTeacherAppointment
 
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"jr-ct-{school}")
         one = await client.get("/journal/absences", follow_redirects=False)

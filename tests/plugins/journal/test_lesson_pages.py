@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.i18n import gettext as _
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson
 from tests.core.structure.test_subject_pages import count_statements, statements
-from tests.support.journal import TODAY, add_journal_school, lesson_id
+from tests.support.journal import TODAY, add_journal_school, journal_world, lesson_id
 from tests.support.people import add_school, add_user, sign_in
 from tests.support.snapshot import database_unchanged
 from tests.support.structure import writing
@@ -41,8 +41,7 @@ def shown_form(html: str) -> dict[str, str]:
 
 
 async def test_a_teacher_fills_a_lesson_on_the_page(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
@@ -67,8 +66,7 @@ async def test_a_teacher_fills_a_lesson_on_the_page(make_client, database_url):
 
 
 async def test_a_refused_save_shows_the_form_again_and_saves_nothing(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
@@ -90,8 +88,7 @@ async def test_a_refused_save_shows_the_form_again_and_saves_nothing(make_client
 
 
 async def test_the_director_reads_but_cannot_fill_and_other_teachers_get_404(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     await add_user(database_url, f"dir-{school}", [("director", school)])
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
@@ -113,8 +110,7 @@ async def test_the_substitute_fills_a_substituted_lesson(make_client, database_u
     from core.timetable.lessons import load_timetable
     from plugins.journal.sync import resync
 
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     page = world.tt.pages["5А математика"]
     async with writing(database_url) as session:
         data = await load_timetable(session, school, TODAY, TODAY)
@@ -134,8 +130,7 @@ async def test_the_substitute_fills_a_substituted_lesson(make_client, database_u
 
 
 async def test_the_lesson_page_reads_a_fixed_number_of_statements(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
@@ -151,8 +146,7 @@ async def test_the_lesson_page_reads_a_fixed_number_of_statements(make_client, d
 
 
 async def test_a_corrected_refusal_never_undoes_what_others_saved_meanwhile(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
@@ -185,8 +179,7 @@ async def test_a_class_teacher_reads_only_their_own_class_in_a_mixed_group(make_
 
     from sqlalchemy import text
 
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)
+    school, world = await journal_world(database_url)
     guest = await add_user(database_url, f"guest-{school}", [("student", school)], full_name="Гостева Ученица Пятибэшная")
     async with writing(database_url) as session:
         await session.execute(text(
@@ -207,8 +200,7 @@ async def test_a_class_teacher_reads_only_their_own_class_in_a_mixed_group(make_
 
 
 async def test_the_homework_is_due_at_the_next_lesson_even_past_the_lessons_created(make_client, database_url):
-    school = await add_school(database_url)
-    world = await add_journal_school(database_url, school)  # lessons exist up to TODAY + 14 days, a Friday
+    school, world = await journal_world(database_url)  # lessons exist up to TODAY + 14 days, a Friday
     last = TODAY + timedelta(days=14)
     lesson = await lesson_id(database_url, world.tt.pages["5А математика"], last)
     async with make_client(plugins=PLUGINS) as client:
