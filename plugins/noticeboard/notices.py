@@ -1,0 +1,162 @@
+"""Publishing, editing and withdrawing notices, and the board as one person sees it.
+
+Every publication, edit and withdrawal writes a revision with what the notice said. An edit of a
+notice someone else changed after the form was shown is refused (its ``version``). The director
+and the deputy edit and withdraw any notice; others their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.services import CurrentUser
+from core.db.types import utcnow
+from core.i18n import gettext as _
+from plugins.noticeboard.audience import ANYONE, AudienceError, Belonging, Target, belonging, check_rights, reaches
+from plugins.noticeboard.models import NoticeboardAudience, NoticeboardNotice, NoticeboardRead, NoticeboardRevision
+from plugins.noticeboard.text import NoticeTextError, clean_notice_html
+
+TITLE_MAX = 200
+
+
+class NoticeError(ValueError):
+    """Nothing was published: ``errors`` (field → message); ``status`` 409 for a stale form."""
+
+    def __init__(self, errors: dict[str, str], status: int = 422) -> None:
+        super().__init__(next(iter(errors.values())))
+        self.errors, self.status = errors, status
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    title: str
+    body: str
+    targets: tuple[Target, ...]
+    publish_at: datetime | None = None  # None: now
+    expire_at: datetime | None = None
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class BoardNotice:
+    notice: NoticeboardNotice
+    unread: bool
+
+
+class NoticeService:
+    def __init__(self, session: AsyncSession, user: CurrentUser, today: date) -> None:
+        self.session, self.user, self.today = session, user, today
+        self.school_id = user.school_id or 0
+
+    async def publish(self, wanted: NoticeInput) -> NoticeboardNotice:
+        title, body, publish_at = await self._checked(wanted)
+        notice = NoticeboardNotice(school_id=self.school_id, title=title, body=body, author_id=self.user.id,
+                                   publish_at=publish_at, expire_at=wanted.expire_at, pinned=wanted.pinned,
+                                   updated_by=self.user.id)
+        self.session.add(notice)
+        await self.session.flush()
+        self._set_audience(notice, wanted.targets)
+        self._revise(notice, "created", wanted.targets)
+        await self.session.flush()
+        return notice
+
+    async def edit(self, notice_id: int, wanted: NoticeInput, version: int) -> NoticeboardNotice:
+        notice = await self._own(notice_id)
+        if notice.version != version:
+            raise NoticeError({"form": _("Someone changed this notice meanwhile: it is shown as it is now.")}, 409)
+        title, body, publish_at = await self._checked(wanted)
+        notice.title, notice.body, notice.publish_at = title, body, publish_at
+        notice.expire_at, notice.pinned = wanted.expire_at, wanted.pinned
+        notice.updated_at, notice.updated_by, notice.version = utcnow(), self.user.id, notice.version + 1
+        for old in (await self.session.execute(select(NoticeboardAudience).where(
+                NoticeboardAudience.notice_id == notice.id))).scalars():
+            await self.session.delete(old)
+        self._set_audience(notice, wanted.targets)
+        self._revise(notice, "edited", wanted.targets)
+        await self.session.flush()
+        return notice
+
+    async def withdraw(self, notice_id: int) -> NoticeboardNotice:
+        notice = await self._own(notice_id)
+        if notice.withdrawn_at is None:
+            notice.withdrawn_at, notice.withdrawn_by, notice.version = utcnow(), self.user.id, notice.version + 1
+            self._revise(notice, "withdrawn", ())
+            await self.session.flush()
+        return notice
+
+    async def board(self, now: datetime | None = None) -> list[BoardNotice]:
+        """The notices meant for the person, pinned first, newest first, with whether each is unread."""
+        now = now or utcnow()
+        notices = list((await self.session.execute(select(NoticeboardNotice).where(
+            NoticeboardNotice.school_id == self.school_id, NoticeboardNotice.withdrawn_at.is_(None),
+            NoticeboardNotice.publish_at <= now,
+            (NoticeboardNotice.expire_at.is_(None)) | (NoticeboardNotice.expire_at > now)))).scalars())
+        targets = await self._targets_of([notice.id for notice in notices])
+        who = await belonging(self.session, self.user, self.today)
+        mine = [notice for notice in notices if self._sees(notice, targets.get(notice.id, []), who)]
+        read = set((await self.session.execute(select(NoticeboardRead.notice_id).where(
+            NoticeboardRead.user_id == self.user.id, NoticeboardRead.notice_id.in_([n.id for n in mine] or [0])))).scalars())
+        mine.sort(key=lambda notice: (not notice.pinned, -notice.publish_at.timestamp(), -notice.id))
+        return [BoardNotice(notice, notice.id not in read) for notice in mine]
+
+    async def mark_read(self, notice_id: int) -> None:
+        found = await self.session.scalar(select(NoticeboardRead.id).where(
+            NoticeboardRead.notice_id == notice_id, NoticeboardRead.user_id == self.user.id))
+        if found is None:
+            self.session.add(NoticeboardRead(notice_id=notice_id, user_id=self.user.id))
+            await self.session.flush()
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def _sees(self, notice: NoticeboardNotice, targets: list[Target], who: Belonging) -> bool:
+        return notice.author_id == self.user.id or any(reaches(target, who) for target in targets)
+
+    async def _targets_of(self, notice_ids: list[int]) -> dict[int, list[Target]]:
+        found: dict[int, list[Target]] = {}
+        for row in (await self.session.execute(select(NoticeboardAudience).where(
+                NoticeboardAudience.notice_id.in_(notice_ids or [0])))).scalars():
+            found.setdefault(row.notice_id, []).append(Target(row.scope, row.people, row.scope_id, row.role))
+        return found
+
+    async def _checked(self, wanted: NoticeInput) -> tuple[str, str, datetime]:
+        errors: dict[str, str] = {}
+        title = " ".join(wanted.title.split())
+        if not title or len(title) > TITLE_MAX:
+            errors["title"] = _("Enter a title of at most %(count)d characters.", count=TITLE_MAX)
+        body = ""
+        try:
+            body = clean_notice_html(wanted.body)
+        except NoticeTextError as error:
+            errors["body"] = error.message
+        publish_at = wanted.publish_at or utcnow()
+        if wanted.expire_at is not None and wanted.expire_at <= publish_at:
+            errors["expire_at"] = _("The notice must expire after it is published.")
+        try:
+            await check_rights(self.session, self.user, list(wanted.targets), self.today)
+        except AudienceError as error:
+            errors["audience"] = error.message
+        if errors:
+            raise NoticeError(errors)
+        return title, body, publish_at
+
+    async def _own(self, notice_id: int) -> NoticeboardNotice:
+        """A notice of the school the person may change: their own, or any for the director and deputy."""
+        notice = await self.session.scalar(select(NoticeboardNotice).where(
+            NoticeboardNotice.id == notice_id, NoticeboardNotice.school_id == self.school_id).with_for_update())
+        if notice is None or (notice.author_id != self.user.id and not self.user.roles & ANYONE):
+            raise NotFoundException()
+        return notice
+
+    def _set_audience(self, notice: NoticeboardNotice, targets: tuple[Target, ...]) -> None:
+        self.session.add_all(NoticeboardAudience(notice_id=notice.id, scope=t.scope, scope_id=t.scope_id, role=t.role,
+                                                 people=t.people) for t in dict.fromkeys(targets))
+
+    def _revise(self, notice: NoticeboardNotice, action: str, targets: tuple[Target, ...]) -> None:
+        self.session.add(NoticeboardRevision(
+            notice_id=notice.id, action=action, changed_by=self.user.id, title=notice.title, body=notice.body,
+            audience="; ".join(f"{t.scope}:{t.scope_id or t.role or ''}:{t.people}" for t in targets)))

@@ -1,0 +1,112 @@
+"""Notices published, read, edited and withdrawn; bad input refused with nothing published."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+
+from core.db.types import utcnow
+from core.i18n import gettext as _
+from core.people.models import Enrollment, Guardianship
+from plugins.noticeboard.audience import Target
+from plugins.noticeboard.models import NoticeboardRevision
+from plugins.noticeboard.notices import NoticeError, NoticeInput, NoticeService
+from tests.support.journal import TODAY, YEAR_START, as_user, journal_world
+from tests.support.people import add_user
+from tests.support.snapshot import database_unchanged
+from tests.support.structure import writing
+
+
+@pytest.fixture
+async def world(database_url):
+    school, found = await journal_world(database_url)
+    found.deputy = await add_user(database_url, f"nb-deputy-{school}", [("deputy", school)])
+    found.mother = await add_user(database_url, f"nb-mother-{school}", [("parent", school)], full_name="Мама Ани")
+    found.other_parent = await add_user(database_url, f"nb-other-{school}", [("parent", school)], full_name="Папа из 6А")
+    other_child = await add_user(database_url, f"nb-child-{school}", [("student", school)], full_name="Ребёнок Шестиклассник")
+    async with writing(database_url) as session:
+        session.add(Guardianship(student_id=found.student("Аня"), guardian_id=found.mother, kind="mother"))
+        session.add(Guardianship(student_id=other_child, guardian_id=found.other_parent, kind="father"))
+        session.add(Enrollment(school_id=school, student_id=other_child, class_group_id=found.tt.classes["6А"],
+                               starts_on=YEAR_START, start_kind="continued"))
+    return found
+
+
+async def publish(url: str, world, user_id: int, roles: tuple[str, ...], **values):
+    wanted = NoticeInput(**{"title": "Родительское собрание", "body": "В четверг в 18:00, каб. 205.",
+                            "targets": (Target("class", "parents", world.tt.classes["5А"]),), **values})
+    async with writing(url) as session:
+        notice = await NoticeService(session, as_user(user_id, world.school, *roles), TODAY).publish(wanted)
+        return notice.id
+
+
+async def board(url: str, world, user_id: int, *roles: str) -> list:
+    async with writing(url) as session:
+        return [(item.notice.title, item.unread) for item in
+                await NoticeService(session, as_user(user_id, world.school, *roles), TODAY).board()]
+
+
+async def test_the_deputy_publishes_for_the_parents_of_5a(database_url, world):
+    notice = await publish(database_url, world, world.deputy, ("deputy",), body="<p>В <b>четверг</b></p><script>x()</script>")
+    assert await board(database_url, world, world.mother, "parent") == [("Родительское собрание", True)]
+    assert await board(database_url, world, world.other_parent, "parent") == []
+    assert await board(database_url, world, world.student("Аня"), "student") == []
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.mother, world.school, "parent"), TODAY).mark_read(notice)
+        revision = await session.scalar(select(NoticeboardRevision).where(NoticeboardRevision.notice_id == notice))
+    assert await board(database_url, world, world.mother, "parent") == [("Родительское собрание", False)]
+    assert revision.action == "created" and "<script" not in revision.body and "<b>четверг</b>" in revision.body
+
+
+async def test_bad_notices_publish_nothing(database_url, world):
+    later = utcnow() + timedelta(days=2)
+    cases = [
+        (world.teacher("math"), ("teacher",), {"targets": (Target("class", "parents", world.tt.classes["6А"]),)}, "audience",
+         "You may address the classes and groups you teach, your own class and the staff."),
+        (world.deputy, ("deputy",), {"targets": ()}, "audience", "Choose whom the notice is for."),
+        (world.deputy, ("deputy",), {"publish_at": later, "expire_at": later - timedelta(hours=1)}, "expire_at",
+         "The notice must expire after it is published."),
+        (world.deputy, ("deputy",), {"title": "  "}, "title", None),
+    ]
+    for user_id, roles, values, field, message in cases:
+        async with database_unchanged(database_url):
+            with pytest.raises(NoticeError) as refused:
+                await publish(database_url, world, user_id, roles, **values)
+        assert field in refused.value.errors
+        if message:
+            assert refused.value.errors[field] == _(message)
+
+
+async def test_edits_and_withdrawals_are_recorded_and_a_stale_edit_is_refused(database_url, world):
+    notice = await publish(database_url, world, world.teacher("math"), ("teacher",))
+    wanted = NoticeInput("Собрание переносится", "На пятницу.", (Target("class", "parents", world.tt.classes["5А"]),))
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.deputy, world.school, "deputy"), TODAY).edit(notice, wanted, 1)
+    async with database_unchanged(database_url):
+        with pytest.raises(NoticeError) as stale:
+            async with writing(database_url) as session:
+                await NoticeService(session, as_user(world.teacher("math"), world.school, "teacher"), TODAY).edit(notice, wanted, 1)
+        assert stale.value.status == 409
+        with pytest.raises(NotFoundException):  # another teacher's notice is not theirs to change
+            async with writing(database_url) as session:
+                await NoticeService(session, as_user(world.teacher("physics"), world.school, "teacher"), TODAY).withdraw(notice)
+    assert await board(database_url, world, world.mother, "parent") == [("Собрание переносится", True)]
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.teacher("math"), world.school, "teacher"), TODAY).withdraw(notice)
+        actions = list((await session.execute(select(NoticeboardRevision.action).where(
+            NoticeboardRevision.notice_id == notice).order_by(NoticeboardRevision.id))).scalars())
+    assert actions == ["created", "edited", "withdrawn"]
+    assert await board(database_url, world, world.mother, "parent") == []
+
+
+async def test_pinned_first_then_newest_and_not_before_publication(database_url, world):
+    await publish(database_url, world, world.deputy, ("deputy",), title="Старое")
+    await publish(database_url, world, world.deputy, ("deputy",), title="Новое")
+    await publish(database_url, world, world.deputy, ("deputy",), title="Закреплённое", pinned=True,
+                  publish_at=utcnow() - timedelta(days=3))
+    await publish(database_url, world, world.deputy, ("deputy",), title="Завтрашнее", publish_at=utcnow() + timedelta(days=1))
+    titles = [title for title, _unread in await board(database_url, world, world.mother, "parent")]
+    assert titles == ["Закреплённое", "Новое", "Старое"]
