@@ -99,10 +99,6 @@ class BulkInput:
     reason: str
 
 
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 class AbsenceService:
     def __init__(self, session: AsyncSession, user: CurrentUser, today: date) -> None:
         self.session, self.user, self.today = session, user, today

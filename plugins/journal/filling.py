@@ -174,14 +174,6 @@ def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
-def parse_day(text: str) -> date | None:
-    """dd.mm.yyyy (typed) or yyyy-mm-dd (a date input); None when empty; ValueError when wrong."""
-    try:
-        return parse_date(text)
-    except StructureError:
-        raise ValueError(text) from None
-
-
 # ---- saving ----------------------------------------------------------------------------------------
 
 
@@ -376,9 +368,9 @@ class _Plan:
                 self.errors[name] = _("Choose a kind of work from the list.")
             return kind.id if kind else None
         try:
-            due = parse_day(text)
-        except ValueError:
-            self.errors[name] = _("Enter the date as dd.mm.yyyy.")
+            due = parse_date(text)
+        except StructureError as error:
+            self.errors[name] = error.message
             return None
         if due is not None and not (self.ctx.lesson.day <= due <= self.ctx.year.ends_on):
             self.errors[name] = _("The homework is due after the lesson and within the school year.")
@@ -491,8 +483,8 @@ def _normal(name: str, text: str) -> str:
         return "1" if text in ("1", "on", "true") else ""
     if name == "homework_due":
         try:
-            return _day_text(parse_day(text))
-        except ValueError:
+            return _day_text(parse_date(text))
+        except StructureError:
             return text
     return text
 

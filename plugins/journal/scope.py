@@ -72,10 +72,14 @@ async def lesson_of(session: AsyncSession, user: CurrentUser, lesson_id: int, *,
     return lesson, page
 
 
-async def visible_students(session: AsyncSession, user: CurrentUser, lesson: JournalLesson) -> set[int] | None:
+async def visible_students(session: AsyncSession, user: CurrentUser, lesson: JournalLesson, *,
+                           can_write: bool | None = None) -> set[int] | None:
     """Whose cells the person sees on the lesson: everyone's (None) for its teachers and the
-    administration; a class teacher reading a group that mixes classes, only their own class's."""
-    if reads_everything(user) or await may_write(session, user, lesson):
+    administration; a class teacher reading a group that mixes classes, only their own class's.
+    ``can_write``: ``may_write`` when the caller has it already."""
+    if can_write is None:
+        can_write = await may_write(session, user, lesson)
+    if reads_everything(user) or can_write:
         return None
     return set((await session.execute(select(Enrollment.student_id).join(
         ClassTeacherAppointment, ClassTeacherAppointment.class_group_id == Enrollment.class_group_id).where(

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
-
-from markupsafe import Markup, escape
 
 from core.i18n import N_
 from core.i18n import gettext as _
 from core.structure.common import format_day
-
-# Matched in the escaped text, so a link can never leave its attribute: quotes are entities there.
-_LINK = re.compile(r"https?://[^\s<>]+[^\s<>.,;:!?)\]»]")
-
-
-def linkify(text: str | None) -> Markup:
-    """Escape ``text`` and turn http(s) addresses into links that open in a new tab."""
-    escaped = str(escape(text or ""))
-    return Markup(_LINK.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer nofollow" target="_blank">'
-                                      f"{m.group(0)}</a>", escaped))
+from core.web.text import linkify
 
 
 def weight_text(weight: Decimal) -> str:

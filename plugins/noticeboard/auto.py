@@ -40,9 +40,11 @@ async def handle_event(platform: Any, event: Event, *, now: datetime | None = No
         school = await session.get(School, event.school_id)
         assert school is not None
         today = now.astimezone(ZoneInfo(school.timezone)).date()
+        await lock_school(session, event.school_id)  # two deliveries for the same class and day: one inserts
         for day in affected_days(event, today):
+            data = await load_timetable(session, event.school_id, day, day)  # once for all the day's classes
             for class_id in event.class_group_ids:
-                await refresh_class_day(session, event.school_id, class_id, day, now=now)
+                await refresh_class_day(session, event.school_id, class_id, day, data, now=now)
 
 
 async def auto_timetable_on(session: AsyncSession, school_id: int) -> bool:
@@ -62,13 +64,12 @@ def affected_days(event: TimetableChanged, today: date) -> list[date]:
     return sorted(day for day in days if day >= today)
 
 
-async def refresh_class_day(session: AsyncSession, school_id: int, class_id: int, day: date, *,
+async def refresh_class_day(session: AsyncSession, school_id: int, class_id: int, day: date, data: TimetableData, *,
                             now: datetime | None = None) -> NoticeboardNotice | None:
-    """Make the class's automatic notice of ``day`` match the day's changed lessons: create,
-    update or withdraw it. Returns the notice (None when there is none and nothing to say)."""
+    """Make the class's automatic notice of ``day`` match the day's changed lessons (``data``: the
+    day's timetable, read under the school's lock): create, update or withdraw it. Returns the
+    notice (None when there is none and nothing to say)."""
     now = now or utcnow()
-    await lock_school(session, school_id)  # two deliveries for the same class and day: one inserts
-    data = await load_timetable(session, school_id, day, day)
     changed = sorted((lesson for lesson in data.lessons_on(day) if class_id in lesson.page.class_ids
                       and lesson.status != ACTIVE), key=lambda lesson: (lesson.number, lesson.page.holder, lesson.key))
     key = f"timetable:{class_id}:{day.isoformat()}"

@@ -15,6 +15,7 @@ import nh3
 from markupsafe import escape
 
 from core.i18n import gettext as _
+from core.web.text import link_addresses
 
 MAX_BODY = 20_000
 EXCERPT_LIMIT = 200
@@ -30,9 +31,6 @@ _CLEANER = nh3.Cleaner(
 _MARKUP = re.compile(r"</?[A-Za-z][^>]*>|<!--")
 _BLOCK_TAG = re.compile(r"<(?:%s)[\s>]" % "|".join(sorted(_BLOCKS)))
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
-# Run over serialized HTML that has no links yet, hence no attributes: a match is always text.
-# Quotes end an address, so it can never leave the attribute it is put in.
-_ADDRESS = re.compile(r"https?://(?:(?!&#34;|&#39;|&quot;)[^\s<>\"'])+(?<![.,;:!?)\]»])")
 
 
 class NoticeTextError(ValueError):
@@ -52,7 +50,7 @@ def clean_notice_html(text: str) -> str:
     if not _BLOCK_TAG.search(html):
         html = _paragraphs(html)
     if "<a" not in html:
-        html = _ADDRESS.sub(_link, html)
+        html = link_addresses(html)  # no links yet, hence no attributes: every address found is text
     html = _CLEANER.clean(html).strip()  # normalizes what was added, so a second pass finds nothing to do
     if not plain_excerpt(html):
         raise NoticeTextError(_("The text is empty."))
@@ -63,10 +61,6 @@ def _paragraphs(html: str) -> str:
     """Blank lines part paragraphs, single newlines become line breaks."""
     chunks = (chunk.strip() for chunk in _BLANK_LINE.split(html.strip()))
     return "\n".join(f"<p>{chunk.replace(chr(10), '<br>' + chr(10))}</p>" for chunk in chunks if chunk)
-
-
-def _link(match: re.Match[str]) -> str:
-    return f'<a href="{match.group(0)}">{match.group(0)}</a>'
 
 
 def plain_excerpt(html: str, limit: int = EXCERPT_LIMIT) -> str:

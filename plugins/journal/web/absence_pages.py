@@ -18,7 +18,8 @@ from core.structure.common import StructureError, format_day, short_name
 from core.web.pages import flash, redirect, render, render_fragment, wants_partial
 from core.web.structure.common import form_date, form_int, school_day
 from core.web.timetable.common import asked_day
-from plugins.journal.absences import REASON_MAX, AbsenceService, AbsenceWeek, BulkInput, monday_of
+from core.timetable.lessons import monday_of
+from plugins.journal.absences import REASON_MAX, AbsenceService, AbsenceWeek, BulkInput
 from plugins.journal.filling import FillRefused
 from plugins.journal.web.common import JOURNAL_CSS, REASONS_OPT, day_label, user_of
 

@@ -3,7 +3,7 @@ with htmx; a student's cell history; the decision about a cancelled lesson."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from litestar import Request, Response, get, post
@@ -43,13 +43,17 @@ def form_values(ctx: LessonContext) -> dict[str, str]:
     return values
 
 
-async def lesson_context(request: Request, platform: Platform, ctx: LessonContext, *, can_write: bool,
-                         typed: Mapping[str, str] | None = None, errors: dict[str, str] | None = None,
-                         conflicts: dict[str, Any] | None = None) -> dict[str, Any]:
+async def read_context(platform: Platform, user: Any, lesson_id: int) -> tuple[LessonContext, date]:
+    """The lesson as the person may read it, and the school's today, in one read session."""
+    async with platform.db.reading() as session:
+        today = await school_day(session, user.school_id or 0)
+        return await LessonFiller(session, platform, user, today).context(lesson_id), today
+
+
+def lesson_context(ctx: LessonContext, today: date, *, can_write: bool, typed: Mapping[str, str] | None = None,
+                   errors: dict[str, str] | None = None, conflicts: dict[str, Any] | None = None) -> dict[str, Any]:
     stored = form_values(ctx)
     lesson = ctx.lesson
-    async with platform.db.reading() as session:
-        today = await school_day(session, lesson.school_id)
     return {
         "ctx": ctx, "lesson": lesson, "stored": stored, "values": {**stored, **(typed or {})},
         "errors": errors or {}, "conflicts": conflicts or {}, "can_write": can_write and lesson.state == "active",
@@ -73,10 +77,10 @@ async def lesson_page(request: Request, lesson_id: FromPath[int], platform: Name
         filler = LessonFiller(session, platform, user, await school_day(session, user.school_id or 0))
         ctx = await filler.context(lesson_id)
         can_write = await may_write(session, user, ctx.lesson)
-        narrow(ctx, await visible_students(session, user, ctx.lesson))
+        narrow(ctx, await visible_students(session, user, ctx.lesson, can_write=can_write))
         choices = await LessonService(session, user, filler.today).transfer_choices(ctx.lesson) \
             if can_write and ctx.lesson.state == "cancelled" else []
-    values = await lesson_context(request, platform, ctx, can_write=can_write)
+    values = lesson_context(ctx, filler.today, can_write=can_write)
     return await render(request, PAGE, {**values, "transfer_choices": choices, "can_decide": can_write},
                         partial=(FORM, FORM_ID))
 
@@ -93,10 +97,9 @@ async def lesson_save(request: Request, lesson_id: FromPath[int], platform: Name
             filler = LessonFiller(session, platform, user, await school_day(session, user.school_id or 0))
             ctx, summary = await filler.save(lesson_id, typed)
     except FillRefused as refused:
-        async with platform.db.reading() as session:
-            ctx = await LessonFiller(session, platform, user, await school_day(session, user.school_id or 0)).context(lesson_id)
-        values = await lesson_context(request, platform, ctx, can_write=True, typed=_refused_form(typed),
-                                      errors=refused.errors, conflicts=refused.conflicts)
+        ctx, today = await read_context(platform, user, lesson_id)
+        values = lesson_context(ctx, today, can_write=True, typed=_refused_form(typed), errors=refused.errors,
+                                conflicts=refused.conflicts)
         flash(request, _("Nothing was saved: someone changed this lesson meanwhile. The current values are shown "
                          "beside yours.") if refused.status == 409 else _("Nothing was saved: correct the marked fields."),
               "error")
@@ -104,10 +107,9 @@ async def lesson_save(request: Request, lesson_id: FromPath[int], platform: Name
     if not request.headers.get("hx-request"):
         flash(request, _("The lesson is saved."))
         return redirect(request, f"/journal/lessons/{lesson_id}")
-    async with platform.db.reading() as session:
-        ctx = await LessonFiller(session, platform, user, await school_day(session, user.school_id or 0)).context(lesson_id)
+    ctx, today = await read_context(platform, user, lesson_id)
     flash(request, _("The lesson is saved.") if summary.anything else _("Nothing changed."), "success" if summary.anything else "info")
-    return await render(request, PAGE, await lesson_context(request, platform, ctx, can_write=True), partial=(FORM, FORM_ID))
+    return await render(request, PAGE, lesson_context(ctx, today, can_write=True), partial=(FORM, FORM_ID))
 
 
 def narrow(ctx: LessonContext, visible: set[int] | None) -> None:

@@ -17,14 +17,13 @@ from core.auth.services import CurrentUser
 from core.di import FromQuery, NamedDependency
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.structure.common import format_day
+from core.structure.common import StructureError, format_day
 from core.structure.models import ClassGroup, StudyGroup, StudyGroupClass, Subject, SubjectPage
 from core.timetable.lessons import monday_of
-from core.web.pages import flash, redirect, render
 from core.web.guards import MAX_ID
-from core.web.structure.common import school_day
+from core.web.pages import flash, redirect, render
+from core.web.structure.common import parse_date, school_day
 from core.web.timetable.common import asked_day
-from plugins.journal.filling import parse_day
 from plugins.journal.lessons import LessonError, holder_label, LessonLine, LessonService, held_pages, page_lessons, teacher_week
 from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
@@ -118,10 +117,9 @@ async def extra_lesson_create(request: Request, platform: NamedDependency[Platfo
     form = await request.form()
     page_text, day_text, number_text = (str(form.get(name, "")).strip() for name in ("page_id", "day", "number"))
     try:
-        day = parse_day(day_text)
-    except ValueError:
-        day = None
-        day_text = ""
+        day = parse_date(day_text)
+    except StructureError:
+        day, day_text = None, ""
     number = int(number_text) if number_text.isascii() and number_text.isdigit() and len(number_text) < 3 else None
     page_id = int(page_text) if page_text.isascii() and page_text.isdigit() and len(page_text) < 10 else None
     try:
