@@ -43,7 +43,10 @@ class JournalSettings(Base):
     allow_double_marks: Mapped[bool] = mapped_column(Boolean, default=True)
     # A period mark rounds up from this fraction of the average: 50 is half up (3,50 → 4).
     final_threshold_hundredths: Mapped[int] = mapped_column(default=50)
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1)  # of the rules form (double marks, threshold)
+    # Raised by every change of the rules (kinds of work, codes, scales, the form above): saving a
+    # cell checks it to reuse the rules it has read before.
+    rules_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class JournalWorkKind(Base):

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.types import FIVE_POINT, PASS_FAIL, GradeScale
@@ -49,14 +50,56 @@ class JournalRules:
 
 async def ensure_defaults(session: AsyncSession, school_id: int) -> None:
     """Give a school the default kinds of work and attendance codes the first time (a write)."""
+    added = False
     if await session.scalar(select(JournalWorkKind.id).where(JournalWorkKind.school_id == school_id).limit(1)) is None:
         session.add_all(JournalWorkKind(school_id=school_id, code=code, name=name, weight_hundredths=int(weight * 100),
                                         sort_order=order) for order, (code, name, weight) in enumerate(DEFAULT_WORK_KINDS))
+        added = True
     if await session.scalar(select(JournalAttendanceCode.id).where(JournalAttendanceCode.school_id == school_id).limit(1)) is None:
         session.add_all(JournalAttendanceCode(school_id=school_id, code=code, name=name, is_absence=absence, excused=excused,
                                               sort_order=order)
                         for order, (code, name, absence, excused) in enumerate(DEFAULT_ATTENDANCE_CODES))
+        added = True
+    if added:
+        await rules_changed(session, school_id)
     await session.flush()
+
+
+async def rules_changed(session: AsyncSession, school_id: int) -> JournalSettings:
+    """Raise the school's rules version: every change of kinds, codes, scales or settings calls it,
+    in the same transaction, so no process goes on using rules it read before."""
+    settings = await session.scalar(select(JournalSettings).where(JournalSettings.school_id == school_id))
+    if settings is None:
+        settings = JournalSettings(school_id=school_id, version=0, rules_version=0)
+        session.add(settings)
+    settings.rules_version = (settings.rules_version or 0) + 1
+    await session.flush()
+    return settings
+
+
+def rules_version_of(school_id: Any) -> Any:
+    """SQL: the school's rules version (0 before any change)."""
+    return func.coalesce(select(JournalSettings.rules_version).where(JournalSettings.school_id == school_id)
+                         .scalar_subquery(), 0)
+
+
+# Rules read before, per database, by (school, rules version): a version seen in the database is
+# proof the rules are still these. Kept per database so two apps in one process never mix them.
+_RULES: "WeakKeyDictionary[Any, dict[tuple[int, int], JournalRules]]" = WeakKeyDictionary()
+RULES_KEPT = 64
+
+
+async def rules_at(session: AsyncSession, database: Any, school_id: int, version: int) -> JournalRules:
+    """The school's rules as of ``version``, read once per version (four statements then none)."""
+    kept = _RULES.setdefault(database, {})
+    rules = kept.get((school_id, version))
+    if rules is None:
+        rules = await load_rules(session, school_id)
+        if rules.work_kinds and rules.codes:  # a school still without its defaults is read each time
+            if len(kept) >= RULES_KEPT:
+                kept.clear()
+            kept[(school_id, version)] = rules
+    return rules
 
 
 async def load_rules(session: AsyncSession, school_id: int) -> JournalRules:
@@ -91,12 +134,21 @@ async def is_ungraded(session: AsyncSession, page: SubjectPage, grade_level: int
         return True
     class_ids = [page.class_group_id] if page.class_group_id else list((await session.execute(
         select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id))).scalars())
-    period_ids = select(StudyPeriod.id).where(StudyPeriod.academic_year_id == page.academic_year_id,
-                                              StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day)
-    found = await session.scalar(select(UngradedRule.id).where(
-        UngradedRule.academic_year_id == page.academic_year_id,
-        or_(UngradedRule.subject_id.is_(None), UngradedRule.subject_id == page.subject_id),
+    rule = ungraded_rule(page.academic_year_id, page.subject_id, grade_level, day,
+                         UngradedRule.class_group_id.in_(class_ids or [0]))
+    return bool(await session.scalar(select(rule)))
+
+
+def ungraded_rule(year_id: Any, subject_id: Any, grade_level: Any, day: Any, in_classes: Any) -> Any:
+    """SQL: a «без отметок» rule matches; the arguments are values or SQL expressions (a save
+    checks it inside the statement that reads the lesson). ``in_classes``: a condition on
+    ``UngradedRule.class_group_id`` naming the page's classes."""
+    period_ids = select(StudyPeriod.id).where(StudyPeriod.academic_year_id == year_id,
+                                              StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day) \
+        .correlate_except(StudyPeriod)
+    return select(UngradedRule.id).where(
+        UngradedRule.academic_year_id == year_id,
+        or_(UngradedRule.subject_id.is_(None), UngradedRule.subject_id == subject_id),
         or_(UngradedRule.grade_level.is_(None), UngradedRule.grade_level == grade_level),
-        or_(UngradedRule.class_group_id.is_(None), UngradedRule.class_group_id.in_(class_ids or [0])),
-        or_(UngradedRule.study_period_id.is_(None), UngradedRule.study_period_id.in_(period_ids))).limit(1))
-    return found is not None
+        or_(UngradedRule.class_group_id.is_(None), in_classes),
+        or_(UngradedRule.study_period_id.is_(None), UngradedRule.study_period_id.in_(period_ids))).exists()

@@ -21,7 +21,7 @@ from core.i18n import gettext as _
 from core.structure.common import lock_school, owned
 from core.structure.models import Subject
 from plugins.journal.models import JournalAttendanceCode, JournalSettings, JournalSubjectScale, JournalWorkKind
-from plugins.journal.rules import BUILTIN_SCALES, JournalRules, ensure_defaults, load_rules
+from plugins.journal.rules import BUILTIN_SCALES, JournalRules, ensure_defaults, load_rules, rules_changed
 
 NAME_MAX = 100
 CODE_PATTERN = re.compile(r"[^\W\d_]{1,4}")  # one to four letters: Н, Б, ОП
@@ -150,6 +150,7 @@ class SettingsService:
         if (settings.allow_double_marks, settings.final_threshold_hundredths) != (allow_double_marks, hundredths):
             settings.allow_double_marks, settings.final_threshold_hundredths = allow_double_marks, hundredths
             settings.version = stored + 1
+            settings.rules_version = (settings.rules_version or 0) + 1
         await self.session.flush()
         return settings
 
@@ -165,6 +166,7 @@ class SettingsService:
                                sort_order=(last if last is not None else -1) + 1)
         self.session.add(kind)
         await self.session.flush()
+        await rules_changed(self.session, self.school_id)
         return kind
 
     async def update_kind(self, kind_id: int, wanted: KindInput) -> dict[str, tuple[object, object]]:
@@ -178,7 +180,7 @@ class SettingsService:
         await self._unique_kind(name, kind.id)
         if wanted.archived and not kind.is_archived and await self._active_count(JournalWorkKind) <= 1:
             raise SettingsRefused({"archived": _("At least one kind of work must stay in use.")})
-        return self._change(kind, name=name, weight_hundredths=hundredths, is_archived=wanted.archived)
+        return await self._change(kind, name=name, weight_hundredths=hundredths, is_archived=wanted.archived)
 
     async def _unique_kind(self, name: str, own_id: int | None) -> None:
         names = (await self.session.execute(select(JournalWorkKind.id, JournalWorkKind.name).where(
@@ -205,6 +207,7 @@ class SettingsService:
                                      sort_order=(last if last is not None else -1) + 1)
         self.session.add(code)
         await self.session.flush()
+        await rules_changed(self.session, self.school_id)
         return code
 
     async def update_code(self, code_id: int, wanted: CodeInput) -> dict[str, tuple[object, object]]:
@@ -216,7 +219,7 @@ class SettingsService:
         _refuse_stale(code, wanted.shown)
         if wanted.archived and not code.is_archived and await self._active_count(JournalAttendanceCode) <= 1:
             raise SettingsRefused({"archived": _("At least one attendance code must stay in use.")})
-        return self._change(code, name=name, is_absence=wanted.is_absence, excused=wanted.is_absence and wanted.excused,
+        return await self._change(code, name=name, is_absence=wanted.is_absence, excused=wanted.is_absence and wanted.excused,
                             is_archived=wanted.archived)
 
     # ---- scales ----------------------------------------------------------------------------------
@@ -239,6 +242,7 @@ class SettingsService:
         else:
             row.scale = scale
         await self.session.flush()
+        await rules_changed(self.session, self.school_id)
         return subject, scale
 
     # ---- shared ----------------------------------------------------------------------------------
@@ -247,11 +251,12 @@ class SettingsService:
         return await self.session.scalar(select(func.count()).select_from(model).where(
             model.school_id == self.school_id, model.is_archived.is_(False))) or 0
 
-    @staticmethod
-    def _change(row: object, **values: object) -> dict[str, tuple[object, object]]:
+    async def _change(self, row: object, **values: object) -> dict[str, tuple[object, object]]:
         changes = {name: (getattr(row, name), value) for name, value in values.items() if getattr(row, name) != value}
         for name, (_old, new) in changes.items():
             setattr(row, name, new)
+        if changes:
+            await rules_changed(self.session, self.school_id)
         return changes
 
 

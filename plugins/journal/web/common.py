@@ -38,7 +38,7 @@ def allows(request: Request, permission: str) -> bool:
 def journal_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
     if user is None or user.school_id is None or not platform.permissions.allows(user.roles, VIEW):
         return []
-    items = [NavItem(id="journal", label=_("Journal"), url="/journal/lessons", section=20, order=10)]
+    items = [NavItem(id="journal", label=_("Journal"), url="/journal/home", section=20, order=10)]
     if platform.permissions.allows(user.roles, REASONS):
         items.append(NavItem(id="journal-absences", label=_("Absences"), url="/journal/absences", section=20, order=20))
     if platform.permissions.allows(user.roles, SETTINGS):

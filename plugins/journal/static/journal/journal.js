@@ -48,3 +48,110 @@
     }
   });
 })();
+
+// The grid: a cell is typed into like a spreadsheet's. Focusing a cell selects its text, so typing
+// replaces it. Enter or ↓ goes down the column, Shift+Enter or ↑ up, ← and → along the row at the
+// text's edge, Tab natively; Escape puts back what was there. A cell is saved when it is left
+// changed: one POST with the new text and the text it showed (so a change made meanwhile by
+// someone else is refused, not overwritten); the answer replaces the cell (with a message when
+// refused) and the row's average. Saves go one after another, in the order they were made.
+(function () {
+  "use strict";
+
+  // Letters typed with the Latin layout on become the Russian letters of the same keys.
+  var RUSSIAN_KEYS = {
+    KeyQ: "й", KeyW: "ц", KeyE: "у", KeyR: "к", KeyT: "е", KeyY: "н", KeyU: "г", KeyI: "ш", KeyO: "щ", KeyP: "з",
+    KeyA: "ф", KeyS: "ы", KeyD: "в", KeyF: "а", KeyG: "п", KeyH: "р", KeyJ: "о", KeyK: "л", KeyL: "д",
+    KeyZ: "я", KeyX: "ч", KeyC: "с", KeyV: "м", KeyB: "и", KeyN: "т", KeyM: "ь"
+  };
+  var queue = Promise.resolve();
+
+  function gridOf(input) { return input.closest("table.journal-grid"); }
+
+  function cellInput(row, column) {
+    var cell = row && row.cells[column];
+    return cell ? cell.querySelector("input") : null;
+  }
+
+  function focusCell(input) {
+    if (!input) { return false; }
+    input.focus();
+    input.select();
+    return true;
+  }
+
+  function moveVertically(input, step) {
+    var cell = input.closest("td");
+    var row = cell.parentElement;
+    var rows = Array.prototype.slice.call(gridOf(input).tBodies[0].rows);
+    for (var index = rows.indexOf(row) + step; index >= 0 && index < rows.length; index += step) {
+      if (focusCell(cellInput(rows[index], cell.cellIndex))) { return; }
+    }
+  }
+
+  function moveAlong(input, step) {
+    var cell = input.closest("td");
+    for (var index = cell.cellIndex + step; index > 0 && index < cell.parentElement.cells.length; index += step) {
+      if (focusCell(cellInput(cell.parentElement, index))) { return; }
+    }
+  }
+
+  function save(input) {
+    var value = input.value.replace(/\s+/g, " ").trim();
+    var was = input.getAttribute("data-was");
+    if (value === was || input.journalSent === value) { return; }  // Enter saves, then the blur's change would again
+    input.journalSent = value;
+    var cell = input.closest("td");
+    Array.prototype.forEach.call(document.querySelectorAll(".journal-cell--fresh"), function (refused) {
+      refused.classList.remove("journal-cell--fresh");  // the last refusal's message stays up, earlier ones on focus
+    });
+    cell.classList.add("journal-cell--saving");
+    queue = queue.then(function () {
+      if (!cell.isConnected) { return null; }
+      var hadFocus = cell.contains(document.activeElement);
+      return htmx.ajax("POST", input.getAttribute("data-url"), {
+        source: input, target: cell, swap: "outerHTML", values: { value: value, was: was }
+      }).then(function () {
+        var fresh = document.getElementById(cell.id);
+        if (hadFocus && fresh && (document.activeElement === document.body || !document.activeElement)) {
+          focusCell(fresh.querySelector("input"));
+        }
+      });
+    }).catch(function () { cell.classList.remove("journal-cell--saving"); });
+  }
+
+  document.addEventListener("focusin", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches(".journal-cell input")) { input.select(); }
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches && input.matches(".journal-cell input")) { save(input); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".journal-cell input") || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = event.key;
+    if (key === "Enter" || key === "ArrowDown" || key === "ArrowUp") {
+      event.preventDefault();
+      save(input);
+      moveVertically(input, key === "ArrowUp" || (key === "Enter" && event.shiftKey) ? -1 : 1);
+    } else if (key === "ArrowLeft" && input.selectionStart === 0) {
+      event.preventDefault();
+      save(input);
+      moveAlong(input, -1);
+    } else if (key === "ArrowRight" && input.selectionEnd === input.value.length) {
+      event.preventDefault();
+      save(input);
+      moveAlong(input, 1);
+    } else if (key === "Escape") {
+      input.value = input.getAttribute("data-was");
+      input.select();
+    } else if (key.length === 1 && /[a-z]/i.test(key) && RUSSIAN_KEYS[event.code]) {
+      event.preventDefault();
+      input.setRangeText(RUSSIAN_KEYS[event.code], input.selectionStart, input.selectionEnd, "end");
+    }
+  });
+})();

@@ -1,0 +1,369 @@
+"""A subject page as a grid: its students (those on the page on each lesson's day) × its lessons of
+a study period, each cell the student's attendance and marks, each row the period's weighted
+average with its formula; the page's teachers and the hours given against the plan.
+
+Read in a fixed number of statements whatever the class size or the number of lessons (a test
+asserts it): everything is fetched as plain columns and put together in memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import UserAccount
+from core.auth.services import CurrentUser
+from core.people.models import Enrollment
+from core.plugins.types import GradeScale
+from core.school.models import School
+from core.structure.common import overlapping
+from core.structure.models import (
+    AcademicYear, ClassGroup, ClassTeacherAppointment, CurriculumLine, GradeLevelSettings, StudyGroup, StudyGroupClass,
+    StudyPeriod, Subject, SubjectPage, TeachingAssignment,
+)
+from plugins.journal.grading import (
+    DOUBLE_MARK_SEPARATOR, Mark, WeightedMark, average_text, formula, is_failing, weighted_average,
+)
+from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson
+from plugins.journal.roster import FAR, RosterLine, page_roster
+from plugins.journal.rules import JournalRules, is_ungraded, load_rules, scale_for
+from plugins.journal.scope import WRITERS, reads_everything
+from plugins.journal.text import weight_text
+
+LONG_PERIOD = 60  # lessons: a longer period opens on a month, not whole
+
+
+@dataclass(frozen=True)
+class PageHead:
+    """The page and what it belongs to, as ORM rows (the scale hook takes the school and subject)."""
+
+    page: SubjectPage
+    subject: Subject
+    school: School
+    year: AcademicYear
+    holder: str  # «5А» or the group's name
+    grade_level: int
+
+
+@dataclass(frozen=True)
+class Period:
+    id: int
+    kind: str
+    number: int
+    starts_on: date
+    ends_on: date
+
+    def holds(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the reader may do on the page, from dated assignments and appointments."""
+
+    user_id: int
+    administration: bool  # reads everything, writes nothing
+    can_fill: bool  # holds a writer's role
+    held: tuple[tuple[date, date], ...]  # the reader's teaching assignments on the page
+    led: tuple[tuple[date, date], ...]  # the reader's class-teacher appointments over the page's classes
+
+    def reads(self, period: Period) -> bool:
+        spans = self.held + self.led
+        return self.administration or any(s <= period.ends_on and e >= period.starts_on for s, e in spans)
+
+    def writes(self, lesson_teacher: int | None, day: date) -> bool:
+        return self.can_fill and (lesson_teacher == self.user_id or any(s <= day <= e for s, e in self.held))
+
+    @property
+    def writer(self) -> bool:
+        return self.can_fill and bool(self.held)
+
+
+@dataclass(frozen=True)
+class GridLesson:
+    id: int
+    day: date
+    number: int | None
+    state: str
+    topic: str
+    kind: str  # the kind of work's name; "" when none
+    weight: str  # «×2»; "" for weight 1
+    origin: str
+    writable: bool
+
+    @property
+    def month(self) -> str:
+        return self.day.strftime("%Y-%m")
+
+
+@dataclass
+class GridRow:
+    student_id: int
+    name: str
+    arrived: date | None  # within the period; None when on the page from its start
+    left: date | None  # within the period; None when still on it at its end
+    stays: list[tuple[date, date]]
+    average: str = ""
+    formula: str = ""
+    failing: bool = False
+    absences: int = 0
+    cells: list[tuple[Any, ...]] = field(default_factory=list)  # what the template draws, by column
+
+    def on(self, day: date) -> bool:
+        return any(starts <= day <= ends for starts, ends in self.stays)
+
+
+@dataclass
+class Grid:
+    head: PageHead
+    periods: list[Period]
+    period: Period
+    months: list[str]  # "YYYY-MM" of the period, in order
+    month: str  # the month shown; "" for the whole period
+    lessons: list[GridLesson]  # the columns shown
+    rows: list[GridRow]
+    teachers: list[str]
+    rules: JournalRules
+    scale: GradeScale
+    ungraded: bool
+    can_write: bool  # some cell is writable: the page is the reader's
+    today: date
+    given: int  # lessons of the period given by today
+    planned: int  # lessons of the period in the timetable
+    year_given: int
+    year_planned: int | None  # hours of the curriculum for the year; None without a curriculum line
+
+    @property
+    def title(self) -> str:
+        return f"{self.head.subject.name}, {self.head.holder}"
+
+
+async def page_head(session: AsyncSession, school_id: int, page_id: int) -> PageHead:
+    """The page with its subject, school, year and holder in one statement; 404 outside the school."""
+    holder = func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
+    level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
+    row = (await session.execute(
+        select(SubjectPage, Subject, School, AcademicYear, holder, level)
+        .join(Subject, Subject.id == SubjectPage.subject_id).join(School, School.id == SubjectPage.school_id)
+        .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
+        .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
+        .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
+        .where(SubjectPage.id == page_id, SubjectPage.school_id == school_id))).first()
+    if row is None:
+        raise NotFoundException()
+    return PageHead(page=row[0], subject=row[1], school=row[2], year=row[3], holder=str(row[4]), grade_level=int(row[5]))
+
+
+def page_classes(page: SubjectPage) -> Any:
+    """SQL: the ids of the classes whose students the page teaches."""
+    if page.class_group_id is not None:
+        return select(ClassGroup.id).where(ClassGroup.id == page.class_group_id)
+    return select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id)
+
+
+async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, can_fill: bool) -> Access:
+    """The reader's assignments on the page and appointments over its classes, in one statement."""
+    year = head.year
+    if reads_everything(user):
+        return Access(user.id, True, False, (), ())
+    held = select(TeachingAssignment.starts_on, TeachingAssignment.ends_on, literal("1")).where(
+        TeachingAssignment.subject_page_id == head.page.id, TeachingAssignment.teacher_id == user.id)
+    led = select(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, literal("2")).where(
+        ClassTeacherAppointment.teacher_id == user.id, ClassTeacherAppointment.class_group_id.in_(page_classes(head.page)),
+        overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, year.starts_on, year.ends_on))
+    spans: dict[str, list[tuple[date, date]]] = {"1": [], "2": []}
+    for starts, ends, kind in (await session.execute(held.union_all(led))).all():
+        spans[str(kind)].append((starts, ends or FAR))
+    led_spans = tuple(spans["2"]) if "class_teacher" in user.roles else ()
+    return Access(user.id, False, can_fill and bool(user.roles & WRITERS), tuple(spans["1"]), led_spans)
+
+
+async def page_periods(session: AsyncSession, head: PageHead) -> list[Period]:
+    """The periods of the page's year of the kind its grade level uses (all of them, without settings)."""
+    kind = select(GradeLevelSettings.period_kind).where(
+        GradeLevelSettings.academic_year_id == head.year.id, GradeLevelSettings.grade_level == head.grade_level) \
+        .scalar_subquery()
+    rows = (await session.execute(
+        select(StudyPeriod.id, StudyPeriod.kind, StudyPeriod.number, StudyPeriod.starts_on, StudyPeriod.ends_on)
+        .where(StudyPeriod.academic_year_id == head.year.id,
+               or_(StudyPeriod.kind == kind, ~select(GradeLevelSettings.id).where(
+                   GradeLevelSettings.academic_year_id == head.year.id,
+                   GradeLevelSettings.grade_level == head.grade_level).exists()))
+        .order_by(StudyPeriod.starts_on, StudyPeriod.number))).all()
+    periods = [Period(*row) for row in rows]
+    return periods or [Period(0, "year", 1, head.year.starts_on, head.year.ends_on)]
+
+
+def choose_period(periods: list[Period], asked: int | None, today: date) -> Period:
+    """The period asked for; else the one holding today; else the nearest before today; else the first."""
+    if asked is not None:
+        found = next((period for period in periods if period.id == asked), None)
+        if found is None:
+            raise NotFoundException()
+        return found
+    return next((p for p in periods if p.holds(today)), None) or \
+        next((p for p in reversed(periods) if p.ends_on < today), None) or periods[0]
+
+
+def months_of(period: Period) -> list[str]:
+    months, day = [], period.starts_on.replace(day=1)
+    while day <= period.ends_on:
+        months.append(day.strftime("%Y-%m"))
+        day = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
+    return months
+
+
+class GridReader:
+    """Reads one page's grid for one reader."""
+
+    def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser, today: date) -> None:
+        self.session, self.platform, self.user, self.today = session, platform, user, today
+
+    async def periods(self, page_id: int, can_fill: bool) -> tuple[PageHead, Access, list[Period]]:
+        """The page, the reader's access and the periods; 404 when the reader may not read it at all."""
+        head = await page_head(self.session, self.user.school_id or 0, page_id)
+        access = await page_access(self.session, self.user, head, can_fill)
+        if not access.administration and not access.held and not access.led:
+            raise NotFoundException()
+        return head, access, await page_periods(self.session, head)
+
+    async def grid(self, head: PageHead, access: Access, periods: list[Period], period: Period, month: str) -> Grid:
+        if not access.reads(period):
+            raise NotFoundException()
+        session, page = self.session, head.page
+        rules = await load_rules(session, page.school_id)
+        lessons = (await session.execute(
+            select(JournalLesson.id, JournalLesson.day, JournalLesson.number, JournalLesson.state, JournalLesson.topic,
+                   JournalLesson.work_kind_id, JournalLesson.origin, JournalLesson.teacher_id)
+            .where(JournalLesson.subject_page_id == page.id, JournalLesson.day.between(period.starts_on, period.ends_on))
+            .order_by(JournalLesson.day, JournalLesson.number, JournalLesson.id))).all()
+        roster = await page_roster(session, page, period.starts_on, period.ends_on)
+        visible = await self._visible(access, head, period)
+        ids = select(JournalLesson.id).where(JournalLesson.subject_page_id == page.id,
+                                             JournalLesson.day.between(period.starts_on, period.ends_on))
+        grades = (await session.execute(
+            select(JournalGrade.lesson_id, JournalGrade.student_id, JournalGrade.mark, JournalGrade.weight_hundredths)
+            .where(JournalGrade.lesson_id.in_(ids)).order_by(JournalGrade.created_at, JournalGrade.id))).all()
+        attendance = (await session.execute(select(JournalAttendance.lesson_id, JournalAttendance.student_id,
+                                                   JournalAttendance.code).where(JournalAttendance.lesson_id.in_(ids)))).all()
+        teachers = list((await session.execute(
+            select(UserAccount.full_name).join(TeachingAssignment, TeachingAssignment.teacher_id == UserAccount.id)
+            .where(TeachingAssignment.subject_page_id == page.id,
+                   overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, period.starts_on, period.ends_on))
+            .distinct().order_by(UserAccount.full_name))).scalars())
+        ungraded = await is_ungraded(session, page, head.grade_level, max(period.starts_on, min(period.ends_on, self.today)))
+        year_given, year_planned = await self._year_hours(head)
+        scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
+        columns = [self._column(row, rules, access) for row in lessons]
+        active = [column for column in columns if column.state == "active"]
+        months = months_of(period)
+        if month and month not in months:
+            raise NotFoundException()
+        if not month and len(columns) > LONG_PERIOD:
+            month = min(max(self.today.strftime("%Y-%m"), months[0]), months[-1])
+        shown = [column for column in columns if not month or column.month == month]
+        rows = build_rows(roster, visible, period, shown, grades, attendance, rules, scale, ungraded, self.today)
+        return Grid(head=head, periods=periods, period=period, months=months, month=month, lessons=shown, rows=rows,
+                    teachers=teachers, rules=rules, scale=scale, ungraded=ungraded,
+                    can_write=any(column.writable for column in columns), today=self.today,
+                    given=sum(1 for column in active if column.day <= self.today), planned=len(active),
+                    year_given=year_given, year_planned=year_planned)
+
+    def _column(self, row: Any, rules: JournalRules, access: Access) -> GridLesson:
+        kind = rules.kind(row.work_kind_id)
+        weight = kind.weight if kind else Decimal(1)
+        shown_weight = "" if weight == 1 else "×" + weight_text(weight)
+        writable = row.state == "active" and row.day <= self.today and access.writes(row.teacher_id, row.day)
+        return GridLesson(id=row.id, day=row.day, number=row.number, state=row.state, topic=row.topic,
+                          kind=kind.name if kind else "", weight=shown_weight, origin=row.origin,
+                          writable=writable)
+
+    async def _visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
+        """A class teacher reading a group that mixes classes sees only their own class's students."""
+        if access.administration or access.held or head.page.class_group_id is not None:
+            return None
+        return set((await self.session.execute(select(Enrollment.student_id).join(
+            ClassTeacherAppointment, ClassTeacherAppointment.class_group_id == Enrollment.class_group_id).where(
+            ClassTeacherAppointment.teacher_id == self.user.id,
+            ClassTeacherAppointment.class_group_id.in_(page_classes(head.page)),
+            overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, period.starts_on, period.ends_on),
+            overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)))).scalars())
+
+    async def _year_hours(self, head: PageHead) -> tuple[int, int | None]:
+        """Lessons given this year by today, and the curriculum's hours for the year (weeks × hours)."""
+        page = head.page
+        given = select(func.count()).select_from(JournalLesson).where(
+            JournalLesson.subject_page_id == page.id, JournalLesson.state == "active",
+            JournalLesson.day <= self.today).scalar_subquery()
+        plan = select(CurriculumLine.half_hours * GradeLevelSettings.study_weeks).join(
+            GradeLevelSettings, and_(GradeLevelSettings.academic_year_id == CurriculumLine.academic_year_id,
+                                     GradeLevelSettings.grade_level == CurriculumLine.grade_level)).where(
+            CurriculumLine.academic_year_id == page.academic_year_id, CurriculumLine.grade_level == head.grade_level,
+            CurriculumLine.subject_id == page.subject_id).scalar_subquery()
+        row = (await self.session.execute(select(given, plan))).one()
+        return int(row[0] or 0), (int(row[1]) + 1) // 2 if row[1] else None
+
+
+def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Period, shown: list[GridLesson],
+               grades: Iterable[Any], attendance: Iterable[Any], rules: JournalRules, scale: GradeScale, ungraded: bool,
+               today: date) -> list[GridRow]:
+    """One row per student on the page some day of the period, with a cell per shown lesson:
+    (lesson, text, state) where state is "edit", "read" or "off" (not on the page that day)."""
+    rows: dict[int, GridRow] = {}
+    for line in roster:
+        if visible is not None and line.student_id not in visible:
+            continue
+        row = rows.get(line.student_id)
+        if row is None:
+            row = rows[line.student_id] = GridRow(line.student_id, line.name, None, None, [])
+        row.stays.append((line.starts_on, line.ends_on))
+    for row in rows.values():
+        first, last = min(s for s, _e in row.stays), max(e for _s, e in row.stays)
+        row.arrived = first if first > period.starts_on else None
+        row.left = last if last < period.ends_on else None
+    marks: dict[tuple[int, int], list[str]] = defaultdict(list)
+    weighted: dict[int, list[WeightedMark]] = defaultdict(list)
+    for lesson_id, student_id, mark, weight in grades:
+        marks[(lesson_id, student_id)].append(mark)
+        parsed = Mark(mark, tuple(mark.split(DOUBLE_MARK_SEPARATOR)))
+        weighted[student_id].append(WeightedMark.of(parsed, scale, Decimal(weight) / 100))
+    codes = {(lesson_id, student_id): code for lesson_id, student_id, code in attendance}
+    absence_codes = {code.code for code in rules.codes if code.is_absence}
+    absences: dict[int, int] = defaultdict(int)
+    for (_lesson, student_id), code in codes.items():
+        absences[student_id] += code in absence_codes
+    for row in rows.values():
+        student = row.student_id
+        row.cells = [cell_of(lesson, row, codes.get((lesson.id, student), ""), marks.get((lesson.id, student), ()))
+                     for lesson in shown]
+        row.absences = absences[student]
+        if not ungraded and scale.numeric:
+            row.average, row.formula, row.failing = average_of(weighted.get(student, []), scale, rules.final_threshold)
+    return list(rows.values())  # the roster's order: by name
+
+
+def cell_of(lesson: GridLesson, row: GridRow, code: str, marks: Iterable[str]) -> tuple[GridLesson, str, str]:
+    text = cell_text(code, marks)
+    if not row.on(lesson.day):
+        return lesson, text, "off" if not text else "read"
+    return lesson, text, "edit" if lesson.writable else "read"
+
+
+def cell_text(code: str, marks: Iterable[str]) -> str:
+    """A cell as it is shown and typed: the attendance code, then the marks, space-separated: «Н 5»."""
+    return " ".join([code, *marks] if code else list(marks))
+
+
+def average_of(marks: list[WeightedMark], scale: GradeScale, threshold: Decimal) -> tuple[str, str, bool]:
+    """The average as shown, its formula, and whether it rounds to a failing mark."""
+    value = weighted_average(marks)
+    return average_text(value), formula(marks), is_failing(value, scale, threshold=threshold)
+
+
