@@ -29,13 +29,13 @@ PERMISSIONS = (
 
 _LESSON = ("journal:lesson", "journal:lesson_save", "journal:cell_history")  # the history shows old and new values
 TEXT_FIELDS = (
-    UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons")),
+    UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons", "journal:grid")),
     UserTextField(form="journal:lesson_save", field="homework", shown_on=_LESSON),
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:work_kind_create", field="name",
-                  shown_on=("journal:settings", "journal:lesson", "journal:cell_history")),
+                  shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",
-                  shown_on=("journal:settings", "journal:lesson", "journal:absences")),
+                  shown_on=("journal:settings", "journal:lesson", "journal:absences", "journal:grid")),
 )

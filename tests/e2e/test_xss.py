@@ -330,6 +330,7 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
     pages += [("journal:lesson_save", f"/journal/lessons/{first}"), ("journal:settings", "/journal/settings"),
               ("journal:cell_history", structure["jr_history"]), ("journal:cell_history", f"/journal/lessons/{first}/history")]
     pages += [("journal:absences", path) for path in structure["jr_absences"]]
+    pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

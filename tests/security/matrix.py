@@ -195,6 +195,10 @@ MATRIX: dict[str, Row] = {
         "topic": "Тема {role}", "topic__was": "", "note": "Заметка {role}", "note__was": ""}),
     "journal:cell_history": Row("GET", "/journal/lessons/{jr_class_lesson}/history?student={ct_student}", JOURNAL_READERS,
                                 content="Заявление мира"),
+    "journal:grid": Row("GET", "/journal/pages/{group_page}?period={period}", JOURNAL_READERS, content='id="journal-grid-facts"'),
+    "journal:cell_save": Row("POST", "/journal/lessons/{jr_own_lesson}/cells/{jr_cell_student}", TEACHERS, form={
+        "value": "5", "was": ""}, content='data-was="5"'),
+    "journal:home": Row("GET", "/journal/home", JOURNAL_READERS, content="<h1>Журнал</h1>"),
     "journal:lesson_decide": Row("POST", "/journal/lessons/{jr_cancelled}/decision", TEACHERS, (303,), form={"decision": "kept"}),
     "journal:extra_lesson_create": Row("POST", "/journal/lessons/extra", TEACHERS, (303,), form={
         "page_id": "{group_page}", "day": "2026-11-18", "number": ""}),

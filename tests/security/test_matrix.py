@@ -205,6 +205,8 @@ async def test_journal_regulation_expectations(world, database_url):
     kind = {"name": "Чужой вид работы", "weight": "1"}
     bulk = {"student_id": w.accounts["student"], "starts_on": "2026-11-16", "ends_on": "2026-11-22", "code": "Б", "reason": "Чужая"}
     other_class = f"/journal/classes/{w.structure.class_5a}/absences"
+    grid = f"/journal/pages/{w.structure.group_page}?period={w.structure.period}"
+    cell, typed = f"/journal/lessons/{v['jr_own_lesson']}/cells/{v['jr_cell_student']}", {"value": "2", "was": ""}
     async with database_unchanged(database_url):
         checks = [
             # 4.1, 4.2: the director and the deputy control the journal: they read every lesson and write none
@@ -212,6 +214,10 @@ async def test_journal_regulation_expectations(world, database_url):
             ("the director does not fill a lesson", await w.request("director", "POST", lesson, data=topic), 403),
             ("the deputy reads a cell's history", await w.request("deputy", "GET", f"{class_lesson}/history?student={v['ct_student']}"), 200),
             ("the deputy does not fill a lesson", await w.request("deputy", "POST", lesson, data=topic), 403),
+            ("the director reads a page's grid", await w.request("director", "GET", grid), 200),
+            ("the director posts no mark in the grid", await w.request("director", "POST", cell, data=typed), 403),
+            ("the deputy posts no mark in the grid", await w.request("deputy", "POST", cell, data=typed), 403),
+            ("the journal administrator posts no mark in the grid", await w.request("journal_admin", "POST", cell, data=typed), 403),
             ("the director does not give absence reasons",
              await w.request("director", "POST", f"/journal/attendance/{v['jr_attendance']}/reason", data=reason), 403),
             # 4.4: the journal administrator keeps the settings and reads the journal, and posts no mark
@@ -243,6 +249,8 @@ async def test_journal_regulation_expectations(world, database_url):
             # 3.4, 4.7: families read marks in the diary; the journal's pages are not theirs
             ("a parent cannot open the journal", await w.request("parent", "GET", "/journal/lessons"), 403),
             ("a parent cannot open a lesson", await w.request("parent", "GET", class_lesson), 403),
+            ("a parent cannot open a page's grid", await w.request("parent", "GET", grid), 403),
+            ("a student cannot type into the grid", await w.request("student", "POST", cell, data=typed), 403),
             ("a student cannot open a lesson", await w.request("student", "GET", lesson), 403),
             ("a student cannot post a mark", await w.request("student", "POST", class_lesson, data=mark), 403),
             ("a parent cannot open a cell's history", await w.request("parent", "GET", f"{class_lesson}/history?student={v['ct_student']}"), 403),
@@ -255,6 +263,11 @@ async def test_journal_regulation_expectations(world, database_url):
              await w.request("admin-other", "POST", f"/journal/settings/kinds/{v['jr_kind']}", data=kind), 404),
             ("another school's administrator cannot change this school's code",
              await w.request("admin-other", "POST", f"/journal/settings/codes/{v['jr_code']}", data={"name": "Чужой код"}), 404),
+            ("another school's administrator cannot read this school's grid", await w.request("admin-other", "GET", grid), 404),
+            ("another school's teacher cannot type into this school's grid",
+             await w.request("stranger", "POST", cell, data=typed), 404),
+            ("a teacher cannot type into a lesson of a page they do not hold",
+             await w.request("teacher", "POST", f"/journal/lessons/{v['jr_math_lesson']}/cells/{v['jr_cell_student']}", data=typed), 404),
             ("another school's teacher cannot fill this school's lesson",
              await w.request("stranger", "POST", f"/journal/lessons/{v['jr_own_lesson']}", data=topic), 404),
             ("another school's teacher cannot decide about this school's lesson",

@@ -12,7 +12,9 @@ every day. Here, besides the lessons of the year up to SYNCED_TO:
 - a 5А mathematics lesson of ``target`` with the student account absent: another class's entry;
 - a kind of work and an attendance code of the world's own, for the settings' update forms;
 - per writer («teacher», «class_teacher»): a lesson of the group page to fill and a cancelled one
-  (it held a topic when the dispatcher cancelled it) to decide about.
+  (it held a topic when the dispatcher cancelled it) to decide about; a student of the group on
+  both lessons (the student account, in the group in October–December), whose cell the writers type
+  a mark into.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from core.access.scope import led_classes
 from core.db.session import Database
 from core.people.models import Enrollment
 from core.structure.curriculum import CurriculumService, PageService
-from core.structure.models import AcademicYear
+from core.structure.models import AcademicYear, StudyGroup, SubjectPage
+from core.structure.organisation import OrganisationService
 from core.timetable.changes import ChangeInput, ChangeService
 from core.timetable.lessons import load_timetable
 from plugins.journal.absences import AbsenceService
 from plugins.journal.filling import LessonFiller
 from plugins.journal.lessons import LessonService
 from plugins.journal.models import JournalAttendance, JournalLesson
+from plugins.journal.roster import page_roster
 from plugins.journal.rules import ensure_defaults
 from plugins.journal.settings import CodeInput, KindInput, SettingsService
 from plugins.journal.sync import ensure_synced, sync_lessons, sync_through
@@ -78,6 +82,11 @@ async def add_journal_targets(url: str, school_id: int, small: SmallSchool, acco
                                   "jr_math_lesson": await _lesson_of(session, small.math_page, WEEK)}
         own = {role: {"jr_own_lesson": await _lesson_of(session, small.group_page, OWN_LESSONS[role]),
                       "jr_cancelled": await _lesson_of(session, small.group_page, CANCELLED[role])} for role in WRITERS}
+        group = await session.get(StudyGroup, small.group)
+        assert group is not None
+        await OrganisationService(session, school_id).add_member(group, student_id=accounts["student"],
+                                                                 starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31))
+        common["jr_cell_student"] = await _on_group_page(session, small.group_page)
         class_lessons = [(await LessonService(session, as_user(teacher, school_id), TODAY).add_extra(class_page, day, 3)).id
                          for day in CLASS_LESSONS]
     await _fill(url, school_id, teacher, common["jr_lesson"], topic=TOPIC, homework="Упражнение мира", note="Заметка мира")
@@ -119,6 +128,17 @@ async def _class_page(session: AsyncSession, school_id: int, small: SmallSchool,
     page = await pages.add_page(year, subject_id=small.mathematics, holder=f"c{led_class}")
     await pages.assign(page, teacher_id=teacher, half_hours=10, starts_on=year.starts_on, ends_on=None)
     return student, page.id
+
+
+async def _on_group_page(session: AsyncSession, page_id: int) -> int:
+    """A student on the group page on both writers' own lessons' days: whose cell they type into."""
+    page = await session.get(SubjectPage, page_id)
+    assert page is not None
+    days = list(OWN_LESSONS.values())
+    roster = await page_roster(session, page, min(days), max(days))
+    found = next((line.student_id for line in roster if all(line.on(day) for day in days)), None)
+    assert found is not None, "nobody on the group page on the writers' lesson days"
+    return found
 
 
 async def _lesson_of(session: AsyncSession, page_id: int, day: date) -> int:
