@@ -108,14 +108,8 @@
     cell.classList.add("journal-cell--saving");
     queue = queue.then(function () {
       if (!cell.isConnected) { return null; }
-      var hadFocus = cell.contains(document.activeElement);
       return htmx.ajax("POST", input.getAttribute("data-url"), {
         source: input, target: cell, swap: "outerHTML", values: { value: value, was: was }
-      }).then(function () {
-        var fresh = document.getElementById(cell.id);
-        if (hadFocus && fresh && (document.activeElement === document.body || !document.activeElement)) {
-          focusCell(fresh.querySelector("input"));
-        }
       });
     }).catch(function () { cell.classList.remove("journal-cell--saving"); });
   }
@@ -125,9 +119,30 @@
     if (input.matches && input.matches(".journal-cell input")) { input.select(); }
   });
 
-  document.addEventListener("change", function (event) {
+  // A cell's answer arriving while its input has the focus again: what is being typed stays, over
+  // the saved value (it will be saved in turn, as a change of what the server holds now).
+  var typing = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    typing = target && target.classList && target.classList.contains("journal-cell") && target.contains(active)
+      ? { id: target.id, value: active.value, start: active.selectionStart, end: active.selectionEnd } : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!typing) { return; }
+    var kept = typing;
+    typing = null;
+    var fresh = document.getElementById(kept.id);
+    var input = fresh && fresh.querySelector("input");
+    if (!input) { return; }
+    if (kept.value !== input.getAttribute("data-was")) { input.value = kept.value; }
+    input.focus();
+    input.setSelectionRange(kept.start, kept.end);
+  });
+
+  document.addEventListener("focusout", function (event) {  // leaving a cell by Tab, a click, anything
     var input = event.target;
-    if (input.matches && input.matches(".journal-cell input")) { save(input); }
+    if (input.matches && input.matches(".journal-cell input") && input.isConnected) { save(input); }
   });
 
   document.addEventListener("keydown", function (event) {
