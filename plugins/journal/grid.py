@@ -26,14 +26,14 @@ from core.school.models import School
 from core.structure.common import overlapping
 from core.structure.models import (
     AcademicYear, ClassGroup, ClassTeacherAppointment, CurriculumLine, GradeLevelSettings, StudyGroup, StudyGroupClass,
-    StudyPeriod, Subject, SubjectPage, TeachingAssignment,
+    StudyPeriod, Subject, SubjectPage, TeachingAssignment, UngradedRule,
 )
 from plugins.journal.grading import (
     DOUBLE_MARK_SEPARATOR, Mark, WeightedMark, average_text, formula, is_failing, weighted_average,
 )
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson
+from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalSync
 from plugins.journal.roster import FAR, RosterLine, page_roster
-from plugins.journal.rules import JournalRules, is_ungraded, load_rules, scale_for
+from plugins.journal.rules import JournalRules, rules_at, rules_version_of, scale_for, ungraded_rule
 from plugins.journal.scope import WRITERS, reads_everything
 from plugins.journal.text import weight_text
 
@@ -50,6 +50,11 @@ class PageHead:
     year: AcademicYear
     holder: str  # «5А» or the group's name
     grade_level: int
+    rules_version: int
+    synced_to: date | None  # the year's lessons exist up to this day
+
+    def synced_through(self, period: "Period") -> bool:
+        return self.synced_to is not None and self.synced_to >= min(period.ends_on, self.year.ends_on)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class Access:
     can_fill: bool  # holds a writer's role
     held: tuple[tuple[date, date], ...]  # the reader's teaching assignments on the page
     led: tuple[tuple[date, date], ...]  # the reader's class-teacher appointments over the page's classes
+    teachers: tuple[tuple[str, date, date], ...] = ()  # everyone's assignments on the page: (name, from, to)
+
+    def teachers_in(self, period: "Period") -> list[str]:
+        return sorted({name for name, s, e in self.teachers if s <= period.ends_on and e >= period.starts_on})
 
     def reads(self, period: Period) -> bool:
         spans = self.held + self.led
@@ -146,11 +155,14 @@ class Grid:
 
 
 async def page_head(session: AsyncSession, school_id: int, page_id: int) -> PageHead:
-    """The page with its subject, school, year and holder in one statement; 404 outside the school."""
+    """The page with its subject, school, year, holder, the school's rules version and how far the
+    year's lessons exist, in one statement; 404 outside the school."""
     holder = func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
     level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
+    synced = select(JournalSync.synced_to).where(JournalSync.academic_year_id == SubjectPage.academic_year_id) \
+        .scalar_subquery()
     row = (await session.execute(
-        select(SubjectPage, Subject, School, AcademicYear, holder, level)
+        select(SubjectPage, Subject, School, AcademicYear, holder, level, rules_version_of(SubjectPage.school_id), synced)
         .join(Subject, Subject.id == SubjectPage.subject_id).join(School, School.id == SubjectPage.school_id)
         .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
         .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
@@ -158,7 +170,8 @@ async def page_head(session: AsyncSession, school_id: int, page_id: int) -> Page
         .where(SubjectPage.id == page_id, SubjectPage.school_id == school_id))).first()
     if row is None:
         raise NotFoundException()
-    return PageHead(page=row[0], subject=row[1], school=row[2], year=row[3], holder=str(row[4]), grade_level=int(row[5]))
+    return PageHead(page=row[0], subject=row[1], school=row[2], year=row[3], holder=str(row[4]), grade_level=int(row[5]),
+                    rules_version=int(row[6]), synced_to=row[7])
 
 
 def page_classes(page: SubjectPage) -> Any:
@@ -169,20 +182,24 @@ def page_classes(page: SubjectPage) -> Any:
 
 
 async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, can_fill: bool) -> Access:
-    """The reader's assignments on the page and appointments over its classes, in one statement."""
+    """Every teaching assignment on the page (its teachers, and whether the reader is one) and the
+    reader's class-teacher appointments over its classes, in one statement."""
     year = head.year
-    if reads_everything(user):
-        return Access(user.id, True, False, (), ())
-    held = select(TeachingAssignment.starts_on, TeachingAssignment.ends_on, literal("1")).where(
-        TeachingAssignment.subject_page_id == head.page.id, TeachingAssignment.teacher_id == user.id)
-    led = select(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, literal("2")).where(
+    assigned = select(TeachingAssignment.teacher_id, UserAccount.full_name, TeachingAssignment.starts_on,
+                      TeachingAssignment.ends_on, literal("t")).join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id) \
+        .where(TeachingAssignment.subject_page_id == head.page.id)
+    led = select(ClassTeacherAppointment.teacher_id, literal(""), ClassTeacherAppointment.starts_on,
+                 ClassTeacherAppointment.ends_on, literal("c")).where(
         ClassTeacherAppointment.teacher_id == user.id, ClassTeacherAppointment.class_group_id.in_(page_classes(head.page)),
         overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, year.starts_on, year.ends_on))
-    spans: dict[str, list[tuple[date, date]]] = {"1": [], "2": []}
-    for starts, ends, kind in (await session.execute(held.union_all(led))).all():
-        spans[str(kind)].append((starts, ends or FAR))
-    led_spans = tuple(spans["2"]) if "class_teacher" in user.roles else ()
-    return Access(user.id, False, can_fill and bool(user.roles & WRITERS), tuple(spans["1"]), led_spans)
+    rows = (await session.execute(assigned.union_all(led))).all()
+    teachers = tuple((name, starts, ends or FAR) for _id, name, starts, ends, kind in rows if kind == "t")
+    if reads_everything(user):
+        return Access(user.id, True, False, (), (), teachers)
+    held = tuple((starts, ends or FAR) for who, _n, starts, ends, kind in rows if kind == "t" and who == user.id)
+    led_spans = tuple((starts, ends or FAR) for _w, _n, starts, ends, kind in rows if kind == "c") \
+        if "class_teacher" in user.roles else ()
+    return Access(user.id, False, can_fill and bool(user.roles & WRITERS), held, led_spans, teachers)
 
 
 async def page_periods(session: AsyncSession, head: PageHead) -> list[Period]:
@@ -223,8 +240,8 @@ def months_of(period: Period) -> list[str]:
 class GridReader:
     """Reads one page's grid for one reader."""
 
-    def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser, today: date) -> None:
-        self.session, self.platform, self.user, self.today = session, platform, user, today
+    def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser) -> None:
+        self.session, self.platform, self.user = session, platform, user
 
     async def periods(self, page_id: int, can_fill: bool) -> tuple[PageHead, Access, list[Period]]:
         """The page, the reader's access and the periods; 404 when the reader may not read it at all."""
@@ -234,11 +251,15 @@ class GridReader:
             raise NotFoundException()
         return head, access, await page_periods(self.session, head)
 
-    async def grid(self, head: PageHead, access: Access, periods: list[Period], period: Period, month: str) -> Grid:
+    async def grid(self, head: PageHead, access: Access, periods: list[Period], period: Period, month: str,
+                   today: date) -> Grid:
         if not access.reads(period):
             raise NotFoundException()
+        months = months_of(period)
+        if month and month not in months:
+            raise NotFoundException()
         session, page = self.session, head.page
-        rules = await load_rules(session, page.school_id)
+        rules = await rules_at(session, self.platform.db, page.school_id, head.rules_version)
         lessons = (await session.execute(
             select(JournalLesson.id, JournalLesson.day, JournalLesson.number, JournalLesson.state, JournalLesson.topic,
                    JournalLesson.work_kind_id, JournalLesson.origin, JournalLesson.teacher_id)
@@ -246,44 +267,42 @@ class GridReader:
             .order_by(JournalLesson.day, JournalLesson.number, JournalLesson.id))).all()
         roster = await page_roster(session, page, period.starts_on, period.ends_on)
         visible = await self._visible(access, head, period)
-        ids = select(JournalLesson.id).where(JournalLesson.subject_page_id == page.id,
-                                             JournalLesson.day.between(period.starts_on, period.ends_on))
-        grades = (await session.execute(
-            select(JournalGrade.lesson_id, JournalGrade.student_id, JournalGrade.mark, JournalGrade.weight_hundredths)
-            .where(JournalGrade.lesson_id.in_(ids)).order_by(JournalGrade.created_at, JournalGrade.id))).all()
-        attendance = (await session.execute(select(JournalAttendance.lesson_id, JournalAttendance.student_id,
-                                                   JournalAttendance.code).where(JournalAttendance.lesson_id.in_(ids)))).all()
-        teachers = list((await session.execute(
-            select(UserAccount.full_name).join(TeachingAssignment, TeachingAssignment.teacher_id == UserAccount.id)
-            .where(TeachingAssignment.subject_page_id == page.id,
-                   overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, period.starts_on, period.ends_on))
-            .distinct().order_by(UserAccount.full_name))).scalars())
-        ungraded = await is_ungraded(session, page, head.grade_level, max(period.starts_on, min(period.ends_on, self.today)))
-        year_given, year_planned = await self._year_hours(head)
+        grades, attendance = await self._entries(page.id, period)
+        day = max(period.starts_on, min(period.ends_on, today))
+        year_given, year_planned, ungraded = await self._facts(head, day, today)
         scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
-        columns = [self._column(row, rules, access) for row in lessons]
+        columns = [self._column(row, rules, access, today) for row in lessons]
         active = [column for column in columns if column.state == "active"]
-        months = months_of(period)
-        if month and month not in months:
-            raise NotFoundException()
         if not month and len(columns) > LONG_PERIOD:
-            month = min(max(self.today.strftime("%Y-%m"), months[0]), months[-1])
+            month = min(max(today.strftime("%Y-%m"), months[0]), months[-1])
         shown = [column for column in columns if not month or column.month == month]
-        rows = build_rows(roster, visible, period, shown, grades, attendance, rules, scale, ungraded, self.today)
+        rows = build_rows(roster, visible, period, shown, grades, attendance, rules, scale, ungraded)
         return Grid(head=head, periods=periods, period=period, months=months, month=month, lessons=shown, rows=rows,
-                    teachers=teachers, rules=rules, scale=scale, ungraded=ungraded,
-                    can_write=any(column.writable for column in columns), today=self.today,
-                    given=sum(1 for column in active if column.day <= self.today), planned=len(active),
+                    teachers=access.teachers_in(period), rules=rules, scale=scale, ungraded=ungraded,
+                    can_write=any(column.writable for column in columns), today=today,
+                    given=sum(1 for column in active if column.day <= today), planned=len(active),
                     year_given=year_given, year_planned=year_planned)
 
-    def _column(self, row: Any, rules: JournalRules, access: Access) -> GridLesson:
+    @staticmethod
+    def _column(row: Any, rules: JournalRules, access: Access, today: date) -> GridLesson:
         kind = rules.kind(row.work_kind_id)
         weight = kind.weight if kind else Decimal(1)
         shown_weight = "" if weight == 1 else "×" + weight_text(weight)
-        writable = row.state == "active" and row.day <= self.today and access.writes(row.teacher_id, row.day)
+        writable = row.state == "active" and row.day <= today and access.writes(row.teacher_id, row.day)
         return GridLesson(id=row.id, day=row.day, number=row.number, state=row.state, topic=row.topic,
-                          kind=kind.name if kind else "", weight=shown_weight, origin=row.origin,
-                          writable=writable)
+                          kind=kind.name if kind else "", weight=shown_weight, origin=row.origin, writable=writable)
+
+    async def _entries(self, page_id: int, period: Period) -> tuple[list[Any], list[Any]]:
+        """The marks (oldest first) and the attendance entries of the page's lessons of the period, in one statement."""
+        ids = select(JournalLesson.id).where(JournalLesson.subject_page_id == page_id,
+                                             JournalLesson.day.between(period.starts_on, period.ends_on))
+        grades = select(JournalGrade.lesson_id, JournalGrade.student_id, JournalGrade.mark, JournalGrade.weight_hundredths,
+                        JournalGrade.created_at.label("at"), JournalGrade.id).where(JournalGrade.lesson_id.in_(ids))
+        attendance = select(JournalAttendance.lesson_id, JournalAttendance.student_id, JournalAttendance.code, literal(-1),
+                            JournalAttendance.updated_at, JournalAttendance.id).where(JournalAttendance.lesson_id.in_(ids))
+        both = grades.union_all(attendance).subquery()
+        rows = (await self.session.execute(select(both).order_by(both.c.at, both.c.id))).all()
+        return ([row for row in rows if row[3] >= 0], [row for row in rows if row[3] < 0])
 
     async def _visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
         """A class teacher reading a group that mixes classes sees only their own class's students."""
@@ -296,24 +315,27 @@ class GridReader:
             overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, period.starts_on, period.ends_on),
             overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)))).scalars())
 
-    async def _year_hours(self, head: PageHead) -> tuple[int, int | None]:
-        """Lessons given this year by today, and the curriculum's hours for the year (weeks × hours)."""
+    async def _facts(self, head: PageHead, day: date, today: date) -> tuple[int, int | None, bool]:
+        """In one statement: lessons given this year by today, the curriculum's hours for the year
+        (weeks × hours), and whether the page takes no marks on ``day``."""
         page = head.page
         given = select(func.count()).select_from(JournalLesson).where(
             JournalLesson.subject_page_id == page.id, JournalLesson.state == "active",
-            JournalLesson.day <= self.today).scalar_subquery()
+            JournalLesson.day <= today).scalar_subquery()
         plan = select(CurriculumLine.half_hours * GradeLevelSettings.study_weeks).join(
             GradeLevelSettings, and_(GradeLevelSettings.academic_year_id == CurriculumLine.academic_year_id,
                                      GradeLevelSettings.grade_level == CurriculumLine.grade_level)).where(
             CurriculumLine.academic_year_id == page.academic_year_id, CurriculumLine.grade_level == head.grade_level,
             CurriculumLine.subject_id == page.subject_id).scalar_subquery()
-        row = (await self.session.execute(select(given, plan))).one()
-        return int(row[0] or 0), (int(row[1]) + 1) // 2 if row[1] else None
+        ungraded = ungraded_rule(page.academic_year_id, page.subject_id, head.grade_level, day,
+                                 UngradedRule.class_group_id.in_(page_classes(page)))
+        row = (await self.session.execute(select(given, plan, ungraded))).one()
+        return int(row[0] or 0), (int(row[1]) + 1) // 2 if row[1] else None, head.grade_level == 1 or bool(row[2])
 
 
 def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Period, shown: list[GridLesson],
-               grades: Iterable[Any], attendance: Iterable[Any], rules: JournalRules, scale: GradeScale, ungraded: bool,
-               today: date) -> list[GridRow]:
+               grades: Iterable[Any], attendance: Iterable[Any], rules: JournalRules, scale: GradeScale,
+               ungraded: bool) -> list[GridRow]:
     """One row per student on the page some day of the period, with a cell per shown lesson:
     (lesson, text, state) where state is "edit", "read" or "off" (not on the page that day)."""
     rows: dict[int, GridRow] = {}
@@ -330,30 +352,37 @@ def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Perio
         row.left = last if last < period.ends_on else None
     marks: dict[tuple[int, int], list[str]] = defaultdict(list)
     weighted: dict[int, list[WeightedMark]] = defaultdict(list)
-    for lesson_id, student_id, mark, weight in grades:
+    for lesson_id, student_id, mark, weight, *_when in grades:
         marks[(lesson_id, student_id)].append(mark)
         parsed = Mark(mark, tuple(mark.split(DOUBLE_MARK_SEPARATOR)))
         weighted[student_id].append(WeightedMark.of(parsed, scale, Decimal(weight) / 100))
-    codes = {(lesson_id, student_id): code for lesson_id, student_id, code in attendance}
+    codes = {(row[0], row[1]): row[2] for row in attendance}
+    texts = {key: cell_text(codes.get(key, ""), marks.get(key, ())) for key in {*marks, *codes}}  # the cells with data
     absence_codes = {code.code for code in rules.codes if code.is_absence}
     absences: dict[int, int] = defaultdict(int)
     for (_lesson, student_id), code in codes.items():
         absences[student_id] += code in absence_codes
     for row in rows.values():
-        student = row.student_id
-        row.cells = [cell_of(lesson, row, codes.get((lesson.id, student), ""), marks.get((lesson.id, student), ()))
-                     for lesson in shown]
-        row.absences = absences[student]
+        row.cells = row_cells(row, shown, texts)
+        row.absences = absences[row.student_id]
         if not ungraded and scale.numeric:
-            row.average, row.formula, row.failing = average_of(weighted.get(student, []), scale, rules.final_threshold)
+            row.average, row.formula, row.failing = average_of(weighted.get(row.student_id, []), scale, rules.final_threshold)
     return list(rows.values())  # the roster's order: by name
 
 
-def cell_of(lesson: GridLesson, row: GridRow, code: str, marks: Iterable[str]) -> tuple[GridLesson, str, str]:
-    text = cell_text(code, marks)
-    if not row.on(lesson.day):
-        return lesson, text, "off" if not text else "read"
-    return lesson, text, "edit" if lesson.writable else "read"
+def row_cells(row: GridRow, shown: list[GridLesson], texts: dict[tuple[int, int], str]) -> list[tuple[GridLesson, str, str]]:
+    """(lesson, text, state) per shown lesson; a hot loop (a thousand cells a page), kept plain."""
+    student, cells = row.student_id, []
+    single = row.stays[0] if len(row.stays) == 1 else None
+    for lesson in shown:
+        text = texts.get((lesson.id, student), "")
+        day = lesson.day
+        on = single[0] <= day <= single[1] if single else row.on(day)
+        if not on:
+            cells.append((lesson, text, "read" if text else "off"))
+        else:
+            cells.append((lesson, text, "edit" if lesson.writable else "read"))
+    return cells
 
 
 def cell_text(code: str, marks: Iterable[str]) -> str:

@@ -22,8 +22,8 @@ async def open_grid(page, base: str) -> str:
 
 async def last_writable_column(page) -> tuple[str, int]:
     """The id of the latest lesson the teacher may type into, and how many cells it has."""
-    ids = await page.eval_on_selector_all(".journal-cell input", "inputs => inputs.map(i => i.dataset.url)")
-    lessons = [re.search(r"/lessons/(\d+)/", url)[1] for url in ids]
+    labels = await page.eval_on_selector_all(".journal-cell input", "inputs => inputs.map(i => i.getAttribute('aria-labelledby'))")
+    lessons = [re.search(r"journal-col-(\d+)", label)[1] for label in labels]
     columns = sorted(set(lessons), key=lessons.index)  # in the order of the first row: by date
     return columns[-1], lessons.count(columns[-1])
 
@@ -43,7 +43,7 @@ async def test_a_teacher_types_a_whole_lesson_into_the_grid_and_the_deputy_reads
     assert cells >= 20
     answers = []
     page.on("response", lambda response: answers.append(response) if "/cells/" in response.url else None)
-    first = page.locator(f'.journal-cell input[data-url^="/journal/lessons/{lesson}/cells/"]').first
+    first = page.locator(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]').first
     await first.focus()
     for index in range(cells):
         await page.keyboard.type(typed_for(index))
@@ -55,7 +55,7 @@ async def test_a_teacher_types_a_whole_lesson_into_the_grid_and_the_deputy_reads
     await screenshots(page, request, "grid-typed")
 
     await page.goto(url)
-    saved = await page.eval_on_selector_all(f'.journal-cell input[data-url^="/journal/lessons/{lesson}/cells/"]',
+    saved = await page.eval_on_selector_all(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]',
                                             "inputs => inputs.map(i => i.value)")
     assert saved == [shown_for(index) for index in range(cells)]
     average = page.locator("td.journal-grid-average[title]").first
@@ -76,7 +76,7 @@ async def test_a_wrong_mark_is_refused_in_place_and_the_cell_keeps_its_value(pag
     await sign_in(page, live_server, "teacher")
     url = await open_grid(page, live_server)
     lesson, _cells = await last_writable_column(page)
-    cell = page.locator(f'.journal-cell input[data-url^="/journal/lessons/{lesson}/cells/"]').nth(1)
+    cell = page.locator(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]').nth(1)
     before = await cell.input_value()
     await cell.focus()
     async with page.expect_response(lambda r: r.request.method == "POST" and "/cells/" in r.url) as answer:
@@ -88,5 +88,5 @@ async def test_a_wrong_mark_is_refused_in_place_and_the_cell_keeps_its_value(pag
     assert "не отметка шкалы" in await alert.inner_text()
     await screenshots(page, request, "grid-refused")
     await page.goto(url)
-    assert await page.locator(f'.journal-cell input[data-url^="/journal/lessons/{lesson}/cells/"]').nth(1).input_value() == before
+    assert await page.locator(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]').nth(1).input_value() == before
     assert all("422" in error for error in page.console_watch.errors), page.console_watch.errors

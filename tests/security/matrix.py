@@ -197,7 +197,7 @@ MATRIX: dict[str, Row] = {
                                 content="Заявление мира"),
     "journal:grid": Row("GET", "/journal/pages/{group_page}?period={period}", JOURNAL_READERS, content='id="journal-grid-facts"'),
     "journal:cell_save": Row("POST", "/journal/lessons/{jr_own_lesson}/cells/{jr_cell_student}", TEACHERS, form={
-        "value": "5", "was": ""}, content='data-was="5"'),
+        "value": "5", "was": ""}, content='value="5"'),
     "journal:home": Row("GET", "/journal/home", JOURNAL_READERS, content="<h1>Журнал</h1>"),
     "journal:lesson_decide": Row("POST", "/journal/lessons/{jr_cancelled}/decision", TEACHERS, (303,), form={"decision": "kept"}),
     "journal:extra_lesson_create": Row("POST", "/journal/lessons/extra", TEACHERS, (303,), form={

@@ -14,6 +14,7 @@ from core.i18n import format_date, gettext as _
 from core.platform import Platform
 from core.web.guards import MAX_ID
 from core.web.pages import render
+from core.structure.common import school_today
 from core.web.structure.common import school_day
 from plugins.journal.cells import CellRefused, CellSaver
 from plugins.journal.grid import GridReader, choose_period
@@ -46,13 +47,18 @@ async def grid_page(request: Request, page_id: FromPath[int], platform: NamedDep
     if not 1 <= page_id <= MAX_ID or (period is not None and not 1 <= period <= MAX_ID):
         raise NotFoundException()
     month_asked = _asked_month(month)
-    async with platform.db.reading() as session:
-        today = await school_day(session, user.school_id or 0)
-        head, access, periods = await GridReader(session, platform, user, today).periods(page_id, allows(request, FILL))
-    chosen = choose_period(periods, period, today)
-    await sync_through(platform, user.school_id or 0, chosen.ends_on)
-    async with platform.db.reading() as session:
-        grid = await GridReader(session, platform, user, today).grid(head, access, periods, chosen, month_asked)
+    grid = None
+    async with platform.db.reading() as session:  # one read session when the period's lessons exist
+        reader = GridReader(session, platform, user)
+        head, access, periods = await reader.periods(page_id, allows(request, FILL))
+        today = school_today(head.school.timezone)
+        chosen = choose_period(periods, period, today)
+        if head.synced_through(chosen):
+            grid = await reader.grid(head, access, periods, chosen, month_asked, today)
+    if grid is None:  # the first look at the period creates its lessons (a write), then reads
+        await sync_through(platform, user.school_id or 0, chosen.ends_on)
+        async with platform.db.reading() as session:
+            grid = await GridReader(session, platform, user).grid(head, access, periods, chosen, month_asked, today)
     values = {"grid": grid, "page_title": grid.title, "extra_css": JOURNAL_CSS, "period_names": _period_names(grid),
               "month_names": {month: _month_name(month) for month in grid.months},
               "column_days": {lesson.id: lesson.day.strftime("%d.%m") for lesson in grid.lessons}}

@@ -52,9 +52,9 @@
 // The grid: a cell is typed into like a spreadsheet's. Focusing a cell selects its text, so typing
 // replaces it. Enter or ↓ goes down the column, Shift+Enter or ↑ up, ← and → along the row at the
 // text's edge, Tab natively; Escape puts back what was there. A cell is saved when it is left
-// changed: one POST with the new text and the text it showed (so a change made meanwhile by
-// someone else is refused, not overwritten); the answer replaces the cell (with a message when
-// refused) and the row's average. Saves go one after another, in the order they were made.
+// changed: one POST with the new text and the text it showed (its default value, so a change made
+// meanwhile by someone else is refused, not overwritten); the answer replaces the cell (with a
+// message when refused) and the row's average. Saves go one after another, in the order made.
 (function () {
   "use strict";
 
@@ -64,9 +64,9 @@
     KeyA: "ф", KeyS: "ы", KeyD: "в", KeyF: "а", KeyG: "п", KeyH: "р", KeyJ: "о", KeyK: "л", KeyL: "д",
     KeyZ: "я", KeyX: "ч", KeyC: "с", KeyV: "м", KeyB: "и", KeyN: "т", KeyM: "ь"
   };
+  var CELL = ".journal-grid .journal-cell input";
   var queue = Promise.resolve();
-
-  function gridOf(input) { return input.closest("table.journal-grid"); }
+  var typing = null;
 
   function cellInput(row, column) {
     var cell = row && row.cells[column];
@@ -82,9 +82,8 @@
 
   function moveVertically(input, step) {
     var cell = input.closest("td");
-    var row = cell.parentElement;
-    var rows = Array.prototype.slice.call(gridOf(input).tBodies[0].rows);
-    for (var index = rows.indexOf(row) + step; index >= 0 && index < rows.length; index += step) {
+    var rows = Array.prototype.slice.call(cell.closest("tbody").rows);
+    for (var index = rows.indexOf(cell.parentElement) + step; index >= 0 && index < rows.length; index += step) {
       if (focusCell(cellInput(rows[index], cell.cellIndex))) { return; }
     }
   }
@@ -96,10 +95,17 @@
     }
   }
 
+  // The cell's lesson is its column header's (journal-col-<id>), its student its row's (journal-row-<id>).
+  function cellUrl(cell) {
+    var header = cell.closest("table").tHead.rows[0].cells[cell.cellIndex];
+    return "/journal/lessons/" + header.id.replace("journal-col-", "") + "/cells/" +
+      cell.parentElement.id.replace("journal-row-", "");
+  }
+
   function save(input) {
     var value = input.value.replace(/\s+/g, " ").trim();
-    var was = input.getAttribute("data-was");
-    if (value === was || input.journalSent === value) { return; }  // Enter saves, then the blur's change would again
+    var was = input.defaultValue;
+    if (value === was || input.journalSent === value) { return; }  // Enter saves, then leaving the cell would again
     input.journalSent = value;
     var cell = input.closest("td");
     Array.prototype.forEach.call(document.querySelectorAll(".journal-cell--fresh"), function (refused) {
@@ -108,46 +114,44 @@
     cell.classList.add("journal-cell--saving");
     queue = queue.then(function () {
       if (!cell.isConnected) { return null; }
-      return htmx.ajax("POST", input.getAttribute("data-url"), {
-        source: input, target: cell, swap: "outerHTML", values: { value: value, was: was }
-      });
+      return htmx.ajax("POST", cellUrl(cell), { source: input, target: cell, swap: "outerHTML",
+                                               values: { value: value, was: was } });
     }).catch(function () { cell.classList.remove("journal-cell--saving"); });
   }
 
   document.addEventListener("focusin", function (event) {
     var input = event.target;
-    if (input.matches && input.matches(".journal-cell input")) { input.select(); }
+    if (input.matches && input.matches(CELL)) { input.select(); }
   });
 
-  // A cell's answer arriving while its input has the focus again: what is being typed stays, over
-  // the saved value (it will be saved in turn, as a change of what the server holds now).
-  var typing = null;
+  document.addEventListener("focusout", function (event) {  // leaving a cell by Tab, a click, anything
+    var input = event.target;
+    if (input.matches && input.matches(CELL) && input.isConnected) { save(input); }
+  });
+
+  // A cell's answer arriving while it has the focus again: what is being typed stays, over the
+  // saved value (it is saved in turn, as a change of what the server holds now).
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var active = document.activeElement;
     var target = event.detail.target;
-    typing = target && target.classList && target.classList.contains("journal-cell") && target.contains(active)
-      ? { id: target.id, value: active.value, start: active.selectionStart, end: active.selectionEnd } : null;
+    var active = document.activeElement;
+    typing = target && target.matches && target.matches(".journal-grid .journal-cell") && target.contains(active)
+      ? { row: target.parentElement, index: target.cellIndex, value: active.value, start: active.selectionStart,
+          end: active.selectionEnd } : null;
   });
   document.addEventListener("htmx:afterSwap", function () {
     if (!typing) { return; }
     var kept = typing;
     typing = null;
-    var fresh = document.getElementById(kept.id);
-    var input = fresh && fresh.querySelector("input");
+    var input = cellInput(kept.row, kept.index);
     if (!input) { return; }
-    if (kept.value !== input.getAttribute("data-was")) { input.value = kept.value; }
+    if (kept.value !== input.defaultValue) { input.value = kept.value; }
     input.focus();
     input.setSelectionRange(kept.start, kept.end);
   });
 
-  document.addEventListener("focusout", function (event) {  // leaving a cell by Tab, a click, anything
-    var input = event.target;
-    if (input.matches && input.matches(".journal-cell input") && input.isConnected) { save(input); }
-  });
-
   document.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches(".journal-cell input") || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (!input.matches || !input.matches(CELL) || event.altKey || event.ctrlKey || event.metaKey) { return; }
     var key = event.key;
     if (key === "Enter" || key === "ArrowDown" || key === "ArrowUp") {
       event.preventDefault();
@@ -162,7 +166,7 @@
       save(input);
       moveAlong(input, 1);
     } else if (key === "Escape") {
-      input.value = input.getAttribute("data-was");
+      input.value = input.defaultValue;
       input.select();
     } else if (key.length === 1 && /[a-z]/i.test(key) && RUSSIAN_KEYS[event.code]) {
       event.preventDefault();
