@@ -66,32 +66,49 @@ class CellValue:
         return cell_text(self.code, self.marks)
 
 
-def parse_cell(text: str, rules: JournalRules, scale: GradeScale, *, ungraded: bool) -> CellValue:
-    """What a teacher typed into a cell: at most one attendance code and up to five marks."""
+def parse_cell(text: str, rules: JournalRules, scale: GradeScale, *, ungraded: bool,
+               stored: CellValue = CellValue("", ())) -> CellValue:
+    """What a teacher typed into a cell: at most one attendance code and up to five marks. What
+    the cell ``stored`` already is stays acceptable as it is (an archived code, a double mark since
+    switched off, a sixth mark from the lesson's form): only what is new is checked."""
     if len(text) > MAX_TEXT:
         raise CellRefused(422, _("Too long for a cell: an attendance code and at most five marks."))
+    tokens = [part for part in SEPARATORS.split(text.strip()) if part]
+    if text.strip() and not tokens:
+        raise CellRefused(422, _("Type a mark or an attendance code; to clear the cell, leave it empty."))
     codes = {code.code.casefold(): code.code for code in rules.active_codes}
+    if stored.code:
+        codes.setdefault(stored.code.casefold(), stored.code)
+    old_marks = Counter(stored.marks)
     code, marks = "", []
-    for token in (part for part in SEPARATORS.split(text.strip()) if part):
-        token = _russian(token)
-        found = codes.get(token.casefold())
+    for token in tokens:
+        found = codes.get(token.casefold()) or codes.get(_russian(token).casefold())
         if found is not None:
             if code:
                 raise CellRefused(422, _("One attendance code per cell."))
             code = found
-            continue
-        if ungraded:
-            raise CellRefused(422, _("This page is «without marks»: attendance and topics only."))
-        try:
-            marks.append(parse_mark(token, scale, allow_double=rules.allow_double_marks).text)
-        except MarkError as error:
-            if any(char.isalpha() for char in token) and not any(m.casefold() == token.casefold() for m in scale.marks):
-                raise CellRefused(422, _("«%(text)s» is neither a mark nor an attendance code (codes: %(codes)s).",
-                                         text=token, codes=", ".join(codes.values()))) from error
-            raise CellRefused(422, error.message) from error
-    if len(marks) > MAX_MARKS:
+        elif old_marks[token]:
+            old_marks[token] -= 1
+            marks.append(token)
+        else:
+            marks.append(_new_mark(token, rules, scale, codes, ungraded=ungraded))
+    if len(marks) > max(MAX_MARKS, len(stored.marks)):
         raise CellRefused(422, _("At most five marks at once."))
     return CellValue(code, tuple(marks))
+
+
+def _new_mark(token: str, rules: JournalRules, scale: GradeScale, codes: dict[str, str], *, ungraded: bool) -> str:
+    if ungraded:
+        raise CellRefused(422, _("This page is «without marks»: attendance and topics only."))
+    for typed in dict.fromkeys((token, _russian(token))):  # as typed, then as the Russian keys it was typed on
+        try:
+            return parse_mark(typed, scale, allow_double=rules.allow_double_marks).text
+        except MarkError as error:
+            refusal = error
+    if any(char.isalpha() for char in token):
+        raise CellRefused(422, _("«%(text)s» is neither a mark nor an attendance code (codes: %(codes)s).",
+                                 text=token, codes=", ".join(code for code in codes.values())))
+    raise CellRefused(422, refusal.message)
 
 
 def _russian(token: str) -> str:
@@ -171,9 +188,11 @@ class CellSaver:
         rules = await rules_at(self.session, self.platform.db, lesson.school_id, head.rules_version)
         scale = scale_for(self.platform, rules, school, subject, int(head.level))
         ungraded = bool(head.ungraded)
-        wanted = parse_cell(value, rules, scale, ungraded=False)
-        if ungraded and Counter(wanted.marks) - Counter(current.marks):
-            raise CellRefused(422, _("This page is «without marks»: attendance and topics only."))
+        try:
+            wanted = parse_cell(value, rules, scale, ungraded=ungraded, stored=current)
+        except CellRefused as refused:
+            refused.current = current.text  # the cell as it is now, should someone else have changed it
+            raise
         if current.text != " ".join(was.split()):
             if current.text == wanted.text:
                 return self._result(current, grades, rules, scale, ungraded, changed=False)
@@ -187,7 +206,8 @@ class CellSaver:
         kept = await self._marks(lesson, student_id, mine, wanted.marks, rules, history)
         await self.session.flush()
         others = [grade for grade in grades if grade.lesson_id != lesson.id]
-        return self._result(wanted, others + kept, rules, scale, ungraded, changed=True)
+        saved = CellValue(wanted.code, tuple(grade.mark for grade in kept))  # in the order the marks are stored
+        return self._result(saved, others + kept, rules, scale, ungraded, changed=True)
 
     def _read(self, lesson_id: int, student_id: int) -> Any:
         """One statement: the lesson with its school and subject if the person may write it; whether
@@ -245,31 +265,36 @@ class CellSaver:
             changed_by=self.user.id))
 
     async def _marks(self, lesson: JournalLesson, student_id: int, stored: list[Any], wanted: tuple[str, ...],
-                     rules: JournalRules, history: HistoryWriter) -> list[Any]:
-        """Marks that stay are kept as they are; changed ones are changed in place, in order; the
-        rest are added or removed. Returns the cell's marks as (mark, weight) rows for the average."""
+                     rules: JournalRules, history: HistoryWriter) -> list["_Stored"]:
+        """Marks that stay are kept as they are; a mark typed over another changes it in place (its
+        kind and weight stay); the rest are removed or added. Returns the cell's marks in the order
+        they are stored (new ones last), as the grid shows them after a reload."""
         unchanged = Counter(wanted) & Counter(row.mark for row in stored)
-        keep, spare = [], []
+        spare = []
+        final: list[_Stored | None] = []
         for row in stored:
             if unchanged[row.mark]:
                 unchanged[row.mark] -= 1
-                keep.append(row)
+                final.append(row)
             else:
                 spare.append(row)
-        remaining = list((Counter(wanted) - Counter(row.mark for row in keep)).elements())
+                final.append(None)  # changed or removed: filled in below
+        remaining = list((Counter(wanted) - Counter(row.mark for row in final if row)).elements())
         remaining.sort(key=wanted.index)
-        kind = rules.kind(lesson.work_kind_id) or rules.default_kind
-        result = [(row.mark, row.weight_hundredths) for row in keep]
-        for row, mark in zip(spare, remaining):  # a mark typed over another: changed in place
-            self._changed(lesson, student_id, row, mark, rules, history)
-            await self.session.execute(update(JournalGrade).where(JournalGrade.id == row.id).values(
-                mark=mark, updated_by=self.user.id, updated_at=utcnow(), version=JournalGrade.version + 1))
-            result.append((mark, row.weight_hundredths))
-        removed = [row.id for row in spare[len(remaining):]]
-        for row in spare[len(remaining):]:
+        changed = dict(zip((row.id for row in spare), remaining))
+        for index, row in enumerate(stored):
+            if final[index] is None and row.id in changed:
+                mark = changed[row.id]
+                self._changed(lesson, student_id, row, mark, rules, history)
+                await self.session.execute(update(JournalGrade).where(JournalGrade.id == row.id).values(
+                    mark=mark, updated_by=self.user.id, updated_at=utcnow(), version=JournalGrade.version + 1))
+                final[index] = _Stored(row.id, lesson.id, mark, row.work_kind_id, row.weight_hundredths)
+        removed = [row for row in spare if row.id not in changed]
+        for row in removed:
             self._changed(lesson, student_id, row, "", rules, history)
         if removed:
-            await self.session.execute(delete(JournalGrade).where(JournalGrade.id.in_(removed)))
+            await self.session.execute(delete(JournalGrade).where(JournalGrade.id.in_([row.id for row in removed])))
+        kind = rules.kind(lesson.work_kind_id) or rules.default_kind
         added = [JournalGrade(school_id=lesson.school_id, lesson_id=lesson.id, student_id=student_id, mark=mark,
                               work_kind_id=kind.id, weight_hundredths=kind.weight_hundredths, created_by=self.user.id,
                               updated_by=self.user.id) for mark in remaining[len(spare):]]
@@ -282,8 +307,8 @@ class CellSaver:
             emit(self.session, GradePosted(school_id=lesson.school_id, grade_id=grade.id, lesson_id=lesson.id,
                                            student_id=student_id, subject_page_id=lesson.subject_page_id, day=lesson.day,
                                            mark=grade.mark, work_kind=kind.name, teacher_id=self.user.id))
-            result.append((grade.mark, grade.weight_hundredths))
-        return [_Stored(0, lesson.id, mark, 0, weight) for mark, weight in result]
+        return [row for row in final if row is not None] + [
+            _Stored(grade.id, lesson.id, grade.mark, kind.id, grade.weight_hundredths) for grade in added]
 
     def _changed(self, lesson: JournalLesson, student_id: int, row: Any, mark: str, rules: JournalRules,
                  history: HistoryWriter) -> None:

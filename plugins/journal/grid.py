@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
@@ -24,6 +24,7 @@ from core.people.models import Enrollment
 from core.plugins.types import GradeScale
 from core.school.models import School
 from core.structure.common import overlapping
+from core.structure.rules import yearly_half_hours
 from core.structure.models import (
     AcademicYear, ClassGroup, ClassTeacherAppointment, CurriculumLine, GradeLevelSettings, StudyGroup, StudyGroupClass,
     StudyPeriod, Subject, SubjectPage, TeachingAssignment, UngradedRule,
@@ -38,6 +39,7 @@ from plugins.journal.scope import WRITERS, reads_everything
 from plugins.journal.text import weight_text
 
 LONG_PERIOD = 60  # lessons: a longer period opens on a month, not whole
+WHOLE = "all"  # the month filter's value for the whole period
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,12 @@ class Grid:
     def title(self) -> str:
         return f"{self.head.subject.name}, {self.head.holder}"
 
+    @property
+    def latin(self) -> bool:
+        """Whether a code or a mark is written in Latin letters: then typed letters stay as they are."""
+        words = [code.code for code in self.rules.active_codes] + list(self.scale.marks)
+        return any(char.isascii() and char.isalpha() for word in words for char in word)
+
 
 async def page_head(session: AsyncSession, school_id: int, page_id: int) -> PageHead:
     """The page with its subject, school, year, holder, the school's rules version and how far the
@@ -194,12 +202,11 @@ async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, 
         overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, year.starts_on, year.ends_on))
     rows = (await session.execute(assigned.union_all(led))).all()
     teachers = tuple((name, starts, ends or FAR) for _id, name, starts, ends, kind in rows if kind == "t")
-    if reads_everything(user):
-        return Access(user.id, True, False, (), (), teachers)
     held = tuple((starts, ends or FAR) for who, _n, starts, ends, kind in rows if kind == "t" and who == user.id)
     led_spans = tuple((starts, ends or FAR) for _w, _n, starts, ends, kind in rows if kind == "c") \
         if "class_teacher" in user.roles else ()
-    return Access(user.id, False, can_fill and bool(user.roles & WRITERS), held, led_spans, teachers)
+    # A deputy who also teaches writes their own pages: the administration's roles only add reading.
+    return Access(user.id, reads_everything(user), can_fill and bool(user.roles & WRITERS), held, led_spans, teachers)
 
 
 async def page_periods(session: AsyncSession, head: PageHead) -> list[Period]:
@@ -256,7 +263,7 @@ class GridReader:
         if not access.reads(period):
             raise NotFoundException()
         months = months_of(period)
-        if month and month not in months:
+        if month and month != WHOLE and month not in months:
             raise NotFoundException()
         session, page = self.session, head.page
         rules = await rules_at(session, self.platform.db, page.school_id, head.rules_version)
@@ -275,6 +282,7 @@ class GridReader:
         active = [column for column in columns if column.state == "active"]
         if not month and len(columns) > LONG_PERIOD:
             month = min(max(today.strftime("%Y-%m"), months[0]), months[-1])
+        month = "" if month == WHOLE else month
         shown = [column for column in columns if not month or column.month == month]
         rows = build_rows(roster, visible, period, shown, grades, attendance, rules, scale, ungraded)
         return Grid(head=head, periods=periods, period=period, months=months, month=month, lessons=shown, rows=rows,
@@ -317,20 +325,24 @@ class GridReader:
 
     async def _facts(self, head: PageHead, day: date, today: date) -> tuple[int, int | None, bool]:
         """In one statement: lessons given this year by today, the curriculum's hours for the year
-        (weeks × hours), and whether the page takes no marks on ``day``."""
+        (as the curriculum counts them: a half-year subject has half the weeks), and whether the
+        page takes no marks on ``day``."""
         page = head.page
         given = select(func.count()).select_from(JournalLesson).where(
             JournalLesson.subject_page_id == page.id, JournalLesson.state == "active",
             JournalLesson.day <= today).scalar_subquery()
-        plan = select(CurriculumLine.half_hours * GradeLevelSettings.study_weeks).join(
-            GradeLevelSettings, and_(GradeLevelSettings.academic_year_id == CurriculumLine.academic_year_id,
-                                     GradeLevelSettings.grade_level == CurriculumLine.grade_level)).where(
-            CurriculumLine.academic_year_id == page.academic_year_id, CurriculumLine.grade_level == head.grade_level,
-            CurriculumLine.subject_id == page.subject_id).scalar_subquery()
+        line = (CurriculumLine.academic_year_id == page.academic_year_id, CurriculumLine.grade_level == head.grade_level,
+                CurriculumLine.subject_id == page.subject_id)
+        half_hours = select(CurriculumLine.half_hours).where(*line).scalar_subquery()
+        pattern = select(CurriculumLine.pattern).where(*line).scalar_subquery()
+        weeks = select(GradeLevelSettings.study_weeks).where(
+            GradeLevelSettings.academic_year_id == page.academic_year_id,
+            GradeLevelSettings.grade_level == head.grade_level).scalar_subquery()
         ungraded = ungraded_rule(page.academic_year_id, page.subject_id, head.grade_level, day,
                                  UngradedRule.class_group_id.in_(page_classes(page)))
-        row = (await self.session.execute(select(given, plan, ungraded))).one()
-        return int(row[0] or 0), (int(row[1]) + 1) // 2 if row[1] else None, head.grade_level == 1 or bool(row[2])
+        row = (await self.session.execute(select(given, half_hours, pattern, weeks, ungraded))).one()
+        planned = (yearly_half_hours(row[1], row[2], row[3]) + 1) // 2 if row[1] and row[3] else None
+        return int(row[0] or 0), planned, head.grade_level == 1 or bool(row[4])
 
 
 def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Period, shown: list[GridLesson],

@@ -95,6 +95,8 @@ async def rules_at(session: AsyncSession, database: Any, school_id: int, version
     rules = kept.get((school_id, version))
     if rules is None:
         rules = await load_rules(session, school_id)
+        for row in (*rules.work_kinds, *rules.codes):  # kept out of the session: its rollback would expire them
+            session.expunge(row)
         if rules.work_kinds and rules.codes:  # a school still without its defaults is read each time
             if len(kept) >= RULES_KEPT:
                 kept.clear()

@@ -76,7 +76,13 @@ async def test_a_wrong_mark_is_refused_in_place_and_the_cell_keeps_its_value(pag
     await sign_in(page, live_server, "teacher")
     url = await open_grid(page, live_server)
     lesson, _cells = await last_writable_column(page)
-    cell = page.locator(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]').nth(1)
+    cells = page.locator(f'.journal-cell input[aria-labelledby$=" journal-col-{lesson}"]')
+    await cells.nth(2).focus()  # the Latin layout on: the keys of «б» and «оп» still type them
+    for key in ("Comma", "Enter", "KeyJ", "KeyG", "Space", "Digit5", "Enter"):
+        await page.keyboard.press(key)
+    await page.locator(".journal-cell--saving").first.wait_for(state="detached")
+    assert [await cells.nth(2).input_value(), await cells.nth(3).input_value()] == ["Б", "ОП 5"]
+    cell = cells.nth(1)
     before = await cell.input_value()
     await cell.focus()
     async with page.expect_response(lambda r: r.request.method == "POST" and "/cells/" in r.url) as answer:

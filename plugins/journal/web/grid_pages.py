@@ -17,7 +17,7 @@ from core.web.pages import render
 from core.structure.common import school_today
 from core.web.structure.common import school_day
 from plugins.journal.cells import CellRefused, CellSaver
-from plugins.journal.grid import GridReader, choose_period
+from plugins.journal.grid import WHOLE, GridReader, choose_period
 from plugins.journal.lessons import held_pages, teacher_week
 from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
@@ -31,8 +31,8 @@ MONTH_TEXT_LENGTH = 7  # "YYYY-MM"
 
 def _asked_month(text: str) -> str:
     text = text.strip()
-    if not text:
-        return ""
+    if text in ("", WHOLE):
+        return text
     if len(text) != MONTH_TEXT_LENGTH or not text[:4].isdigit() or text[4] != "-" or not text[5:].isdigit():
         raise NotFoundException()
     return text

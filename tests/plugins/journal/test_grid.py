@@ -299,3 +299,95 @@ async def test_the_start_page_shows_a_teachers_pages_and_todays_lessons_to_fill(
         assert home.status_code == 200 and f'href="/journal/pages/{page}"' in home.text
     async with writing(database_url) as session:
         assert await session.scalar(select(func.count()).select_from(JournalGrade)) == 0
+
+
+async def test_a_refused_first_save_leaves_the_grid_and_the_next_saves_working(make_client, database_url):
+    """The first save after a start reads the school's rules; refused, it must not spoil them."""
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    lesson = await lesson_id(database_url, page, TODAY)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        assert (await save(client, lesson, world.roster[0], "7")).status_code == 422
+        assert (await save(client, lesson, world.roster[1], "5")).status_code == 200
+        assert (await client.get(f"/journal/pages/{page}")).status_code == 200
+
+
+async def test_a_cell_comes_back_as_it_is_stored_so_the_next_edit_is_no_conflict(make_client, database_url):
+    school, world = await journal_world(database_url)
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
+    student = world.roster[0]
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        assert (await save(client, lesson, student, "5")).status_code == 200
+        both = await save(client, lesson, student, "4 5", was="5")
+        assert both.status_code == 200 and 'value="5 4"' in both.text  # the 5 was there first
+        assert (await save(client, lesson, student, "5 3", was="5 4")).status_code == 200  # the 4 becomes a 3
+        assert (await save(client, lesson, student, "", was="5 3")).status_code == 200
+        async with database_unchanged(database_url):
+            refused = await save(client, lesson, student, ",", was="")
+        assert refused.status_code == 422
+        assert _("Type a mark or an attendance code; to clear the cell, leave it empty.") in refused.text
+    assert await marks_of(database_url, lesson, student) == []
+
+
+async def test_what_a_cell_holds_stays_editable_when_the_rules_change(make_client, database_url):
+    from plugins.journal.models import JournalAttendanceCode
+    from plugins.journal.settings import CodeInput, SettingsService, shown_as
+
+    school, world = await journal_world(database_url)
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
+    student = world.roster[0]
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        assert (await save(client, lesson, student, "у")).status_code == 200
+        async with writing(database_url) as session:
+            code = await session.scalar(select(JournalAttendanceCode).where(
+                JournalAttendanceCode.school_id == school, JournalAttendanceCode.code == "У"))
+            await SettingsService(session, school).update_code(code.id, CodeInput(
+                code.code, code.name, is_absence=True, excused=True, archived=True, shown=shown_as(code)))
+        kept = await save(client, lesson, student, "У 5", was="У")  # the archived code stays where it is
+        assert kept.status_code == 200 and 'value="У 5"' in kept.text
+        async with database_unchanged(database_url):
+            assert (await save(client, lesson, world.roster[1], "У")).status_code == 422  # but is not given anew
+
+
+async def test_a_deputy_who_teaches_types_into_their_own_page(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    async with writing(database_url) as session:
+        await session.execute(text("INSERT INTO role_grant (user_id, school_id, role, granted_at) "
+                                   "VALUES (:user, :school, 'deputy', :at)"),
+                              {"user": world.teacher("math"), "school": school, "at": TODAY})
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        own = await client.get(f"/journal/pages/{page}")
+        assert own.status_code == 200 and "<input aria-labelledby" in own.text
+        other = await client.get(f"/journal/pages/{world.tt.pages['5А физика']}")  # read as the deputy
+        assert other.status_code == 200 and "<input aria-labelledby" not in other.text
+
+
+async def test_a_long_period_opens_on_its_month_and_can_be_shown_whole(make_client, database_url, monkeypatch):
+    import plugins.journal.grid
+
+    monkeypatch.setattr(plugins.journal.grid, "LONG_PERIOD", 10)
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        month = await client.get(f"/journal/pages/{page}")
+        whole = await client.get(f"/journal/pages/{page}?month=all")
+        assert (await client.get(f"/journal/pages/{page}?month=2027-13")).status_code == 404
+    columns = [len(re.findall(r'<th scope="col" id="journal-col-', answer.text)) for answer in (month, whole)]
+    assert columns == [18, 39], columns  # the weekdays of November from the 5th; the quarter's
+
+
+async def test_a_group_page_shows_its_members(make_client, database_url):
+    school, world = await journal_world(database_url)
+    group = world.tt.pages["гр1"]
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-english1-{school}")
+        grid = await client.get(f"/journal/pages/{group}")
+    assert grid.status_code == 200
+    assert [world.student(name) for name in ("Аня", "Вера")] == [
+        int(found) for found in re.findall(r'<tr id="journal-row-(\d+)"', grid.text)]

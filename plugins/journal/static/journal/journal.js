@@ -59,13 +59,16 @@
   "use strict";
 
   // Letters typed with the Latin layout on become the Russian letters of the same keys.
+  // (Unless the school's codes or marks use Latin letters: the table says so.)
   var RUSSIAN_KEYS = {
     KeyQ: "й", KeyW: "ц", KeyE: "у", KeyR: "к", KeyT: "е", KeyY: "н", KeyU: "г", KeyI: "ш", KeyO: "щ", KeyP: "з",
-    KeyA: "ф", KeyS: "ы", KeyD: "в", KeyF: "а", KeyG: "п", KeyH: "р", KeyJ: "о", KeyK: "л", KeyL: "д",
-    KeyZ: "я", KeyX: "ч", KeyC: "с", KeyV: "м", KeyB: "и", KeyN: "т", KeyM: "ь"
+    BracketLeft: "х", BracketRight: "ъ", KeyA: "ф", KeyS: "ы", KeyD: "в", KeyF: "а", KeyG: "п", KeyH: "р", KeyJ: "о",
+    KeyK: "л", KeyL: "д", Semicolon: "ж", Quote: "э", KeyZ: "я", KeyX: "ч", KeyC: "с", KeyV: "м", KeyB: "и", KeyN: "т",
+    KeyM: "ь", Comma: "б", Period: "ю", Backquote: "ё"
   };
   var CELL = ".journal-grid .journal-cell input";
   var queue = Promise.resolve();
+  var pending = 0;  // saves not answered yet: leaving the page then asks first
   var typing = null;
 
   function cellInput(row, column) {
@@ -108,16 +111,39 @@
     if (value === was || input.journalSent === value) { return; }  // Enter saves, then leaving the cell would again
     input.journalSent = value;
     var cell = input.closest("td");
+    var row = cell.parentElement;
+    var index = cell.cellIndex;
     Array.prototype.forEach.call(document.querySelectorAll(".journal-cell--fresh"), function (refused) {
       refused.classList.remove("journal-cell--fresh");  // the last refusal's message stays up, earlier ones on focus
     });
     cell.classList.add("journal-cell--saving");
+    pending += 1;
     queue = queue.then(function () {
-      if (!cell.isConnected) { return null; }
-      return htmx.ajax("POST", cellUrl(cell), { source: input, target: cell, swap: "outerHTML",
-                                               values: { value: value, was: was } });
-    }).catch(function () { cell.classList.remove("journal-cell--saving"); });
+      // The cell now: an earlier save of it may have replaced it meanwhile. After our own saved
+      // answer, what it shows is what the server holds, so that is what this change changes.
+      var current = row.cells[index];
+      if (current !== cell && !current.classList.contains("journal-cell--refused")) {
+        was = current.querySelector("input").defaultValue;
+      }
+      current.classList.add("journal-cell--saving");
+      return htmx.ajax("POST", cellUrl(current), { source: current.querySelector("input"), target: current,
+                                                  swap: "outerHTML", values: { value: value, was: was } })
+        .then(function () { failed(current, input); }, function () { failed(current, input); });
+    }).then(function () { pending -= 1; });
   }
+
+  // An answer that replaced nothing (no connection, a server error): the cell says it is not saved,
+  // and leaving it again tries again.
+  function failed(cell, input) {
+    if (!cell.isConnected || !cell.classList.contains("journal-cell--saving")) { return; }
+    cell.classList.remove("journal-cell--saving");
+    cell.classList.add("journal-cell--unsaved");
+    input.journalSent = null;
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (pending > 0) { event.preventDefault(); event.returnValue = ""; }
+  });
 
   document.addEventListener("focusin", function (event) {
     var input = event.target;
@@ -168,7 +194,8 @@
     } else if (key === "Escape") {
       input.value = input.defaultValue;
       input.select();
-    } else if (key.length === 1 && /[a-z]/i.test(key) && RUSSIAN_KEYS[event.code]) {
+    } else if (key.length === 1 && /[a-z,.;'`\[\]]/i.test(key) && RUSSIAN_KEYS[event.code] &&
+               !input.closest("table").hasAttribute("data-latin")) {
       event.preventDefault();
       input.setRangeText(RUSSIAN_KEYS[event.code], input.selectionStart, input.selectionEnd, "end");
     }
