@@ -107,102 +107,114 @@ class Dispatcher:
         self._wake.set()
 
     async def run_once(self, now: datetime | None = None) -> DispatchReport:
-        """Deliver everything that is due; returns what was done."""
+        """Deliver everything that is due; returns what was done. The bookkeeping is batched: new
+        events are fanned out and due deliveries claimed in one transaction, and a batch's
+        results are recorded in another, however many events and handlers there are."""
         report = DispatchReport()
-        report.fanned_out = await self._fan_out(now or utcnow())
-        while True:
-            at = now or utcnow()
-            claimed = await self._claim(at)
-            if not claimed:
-                break
-            for delivery_id, handler, attempts, name, payload in claimed:
-                await self._deliver(delivery_id, handler, attempts, name, payload, report, now, lease=at + LEASE)
+        at = now or utcnow()
+        async with self.platform.db.writing() as session:
+            report.fanned_out = await self._fan_out(session, at)
+            claimed = await self._claim(session, at)
+        while claimed:
+            outcomes = [await self._deliver(handler, name, payload) for _id, handler, _attempts, name, payload in claimed]
+            await self._record(claimed, outcomes, report, now, lease=at + LEASE)
             if len(claimed) < BATCH:
                 break
+            at = now or utcnow()
+            async with self.platform.db.writing() as session:
+                claimed = await self._claim(session, at)
         return report
 
-    async def _fan_out(self, now: datetime) -> int:
+    async def _fan_out(self, session: Any, now: datetime) -> int:
         handlers = list(self.handlers)  # dependency order
-        async with self.platform.db.writing() as session:
-            events = (
-                await session.execute(
-                    select(OutboxEvent.id, OutboxEvent.school_id).where(OutboxEvent.fanned_out_at.is_(None))
-                    .order_by(OutboxEvent.id).limit(BATCH * 10).with_for_update(of=OutboxEvent, skip_locked=True)
+        events = (
+            await session.execute(
+                select(OutboxEvent.id, OutboxEvent.school_id).where(OutboxEvent.fanned_out_at.is_(None))
+                .order_by(OutboxEvent.id).limit(BATCH * 10).with_for_update(of=OutboxEvent, skip_locked=True)
+            )
+        ).all()
+        if not events:
+            return 0
+        # A plugin a school switched off does not hear that school's events.
+        schools = {s for _e, s in events if s is not None}
+        switched_off = set(
+            (await session.execute(
+                select(SchoolModule.school_id, SchoolModule.plugin).where(
+                    SchoolModule.enabled.is_(False), SchoolModule.school_id.in_(schools)
                 )
-            ).all()
-            if not events:
-                return 0
-            # A plugin a school switched off does not hear that school's events.
-            switched_off = set(
-                (await session.execute(
-                    select(SchoolModule.school_id, SchoolModule.plugin).where(
-                        SchoolModule.enabled.is_(False), SchoolModule.school_id.in_({s for _e, s in events if s is not None})
-                    )
-                )).all()
-            )
-            session.add_all(
-                EventDelivery(event_id=event_id, handler=h, next_attempt_at=now)
-                for event_id, school_id in events for h in handlers if (school_id, h) not in switched_off
-            )
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e for e, _s in events])).values(fanned_out_at=now))
+            )).all()
+        ) if schools else set()
+        session.add_all(
+            EventDelivery(event_id=event_id, handler=h, next_attempt_at=now)
+            for event_id, school_id in events for h in handlers if (school_id, h) not in switched_off
+        )
+        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([e for e, _s in events])).values(fanned_out_at=now))
+        await session.flush()  # the deliveries exist before they are claimed
         return len(events)
 
-    async def _claim(self, now: datetime) -> list[tuple[int, str, int, str, str]]:
-        async with self.platform.db.writing() as session:
-            rows = (
-                await session.execute(
-                    select(EventDelivery.id, EventDelivery.handler, EventDelivery.attempts, OutboxEvent.name, OutboxEvent.payload)
-                    .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
-                    .where(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now)
-                    .order_by(EventDelivery.id)
-                    .limit(BATCH)
-                    .with_for_update(of=EventDelivery, skip_locked=True)
-                )
-            ).all()
-            if rows:  # the lease: nobody else takes these until it runs out
-                await session.execute(
-                    update(EventDelivery).where(EventDelivery.id.in_([r[0] for r in rows])).values(next_attempt_at=now + LEASE)
-                )
+    async def _claim(self, session: Any, now: datetime) -> list[tuple[int, str, int, str, str]]:
+        rows = (
+            await session.execute(
+                select(EventDelivery.id, EventDelivery.handler, EventDelivery.attempts, OutboxEvent.name, OutboxEvent.payload)
+                .join(OutboxEvent, OutboxEvent.id == EventDelivery.event_id)
+                .where(EventDelivery.state == "pending", EventDelivery.next_attempt_at <= now)
+                .order_by(EventDelivery.id)
+                .limit(BATCH)
+                .with_for_update(of=EventDelivery, skip_locked=True)
+            )
+        ).all()
+        if rows:  # the lease: nobody else takes these until it runs out
+            await session.execute(
+                update(EventDelivery).where(EventDelivery.id.in_([r[0] for r in rows])).values(next_attempt_at=now + LEASE)
+            )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    async def _deliver(
-        self, delivery_id: int, handler: str, attempts: int, name: str, payload: str, report: DispatchReport,
-        now: datetime | None, lease: datetime,
-    ) -> None:
+    async def _deliver(self, handler: str, name: str, payload: str) -> str | None:
+        """Call the handler, outside any transaction; None when it succeeded, else the error."""
         impl = self.handlers.get(handler)
-        error: str | None = None
         cls = event_type(name)
         if impl is None:
-            error = f"handler {handler!r} is not enabled in this process"
-        elif cls is None:
-            error = f"unknown event type {name!r}"
-        else:
-            try:
-                event = cls.from_payload(payload)
-                await resolve(invoke(impl, platform=self.platform, event=event))
-            except Exception as exc:
-                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                log.warning("event %s delivery %s to %s failed: %s", name, delivery_id, handler, error)
-        attempts += 1
+            return f"handler {handler!r} is not enabled in this process"
+        if cls is None:
+            return f"unknown event type {name!r}"
+        try:
+            await resolve(invoke(impl, platform=self.platform, event=cls.from_payload(payload)))
+        except Exception as exc:
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            log.warning("event %s delivery to %s failed: %s", name, handler, error)
+            return error
+        return None
+
+    async def _record(self, claimed: list[tuple[int, str, int, str, str]], outcomes: list[str | None],
+                      report: DispatchReport, now: datetime | None, lease: datetime) -> None:
+        """The batch's results in one transaction: the deliveries that succeeded in one statement,
+        each failure on its own (a retry after a back-off, or failed for good)."""
         at = now or utcnow()
-        values: dict[str, Any]
-        if error is None:
-            values = {"state": "delivered", "delivered_at": at, "attempts": attempts, "last_error": None}
-            report.delivered += 1
-        elif attempts >= MAX_ATTEMPTS:
-            values = {"state": "failed", "attempts": attempts, "last_error": error}
-            report.failed += 1
-            log.error("event %s could not be delivered to %s after %d attempts: %s", name, handler, attempts, error)
-        else:
-            values = {"attempts": attempts, "next_attempt_at": at + backoff(attempts), "last_error": error}
-            report.retried += 1
+        delivered = [row[0] for row, error in zip(claimed, outcomes) if error is None]
         async with self.platform.db.writing() as session:
             # Only while our lease holds: past it another process owns the delivery and its result.
-            await session.execute(
-                update(EventDelivery)
-                .where(EventDelivery.id == delivery_id, EventDelivery.next_attempt_at == lease)
-                .values(**values)
-            )
+            if delivered:
+                await session.execute(
+                    update(EventDelivery).where(EventDelivery.id.in_(delivered), EventDelivery.next_attempt_at == lease)
+                    .values(state="delivered", delivered_at=at, attempts=EventDelivery.attempts + 1, last_error=None))
+                report.delivered += len(delivered)
+            for (delivery_id, handler, attempts, name, _payload), error in zip(claimed, outcomes):
+                if error is None:
+                    continue
+                attempts += 1
+                values: dict[str, Any]
+                if attempts >= MAX_ATTEMPTS:
+                    values = {"state": "failed", "attempts": attempts, "last_error": error}
+                    report.failed += 1
+                    log.error("event %s could not be delivered to %s after %d attempts: %s", name, handler, attempts, error)
+                else:
+                    values = {"attempts": attempts, "next_attempt_at": at + backoff(attempts), "last_error": error}
+                    report.retried += 1
+                await session.execute(
+                    update(EventDelivery)
+                    .where(EventDelivery.id == delivery_id, EventDelivery.next_attempt_at == lease)
+                    .values(**values)
+                )
 
     async def prune(self, now: datetime | None = None) -> int:
         """Remove events older than a week whose deliveries all succeeded."""

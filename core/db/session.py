@@ -4,15 +4,26 @@ SQLite gets WAL, foreign keys, a busy timeout and explicit transactions: read se
 with a deferred ``BEGIN``; write sessions with ``BEGIN IMMEDIATE``, so the write lock is taken up
 front (a deferred transaction that later writes can fail with "database is locked" whatever the
 timeout) and only by sessions that mean to write.
+
+SQLite statements run in the event loop's own thread (``InlineConnection``), not in aiosqlite's
+worker thread: a statement on a school's database takes tens of microseconds, the hop to the
+thread and back several hundred. Waiting for the write lock must then never block the loop (the
+holder may be a request of this very process): SQLite is told not to wait, and a busy statement
+is retried after a short asynchronous sleep until the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Generator
+
+import aiosqlite
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -32,7 +43,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, pooled: bool = True) -> 
     if not pooled:
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        kwargs["async_creator"] = _inline_connector(make_url(url).database or ":memory:")
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
@@ -50,7 +61,7 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=0")  # InlineConnection waits, without blocking the loop
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -59,6 +70,78 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, its calls run right away in the caller's thread (the event loop's)."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)  # its worker thread is never started
+        self._tx = _RunNow()  # type: ignore[assignment]  # what SQLAlchemy's adapter queues directly
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._connection:
+            raise ValueError("Connection closed")
+        deadline = None
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + SQLITE_BUSY_TIMEOUT_MS / 1000
+                if now >= deadline:
+                    raise
+                await asyncio.sleep(BUSY_RETRY_SECONDS)  # the lock's holder runs meanwhile, maybe in this loop
+
+    async def _connect(self) -> "InlineConnection":
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    def __await__(self) -> Generator[Any, None, "InlineConnection"]:
+        return self._connect().__await__()
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        self.stop()
+
+
+class _RunNow:
+    """Stands in for aiosqlite's queue to its thread: runs each call at once, resolving its future."""
+
+    def put_nowait(self, item: tuple[Any, Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            result = function()
+        except BaseException as error:  # handed to whoever awaits the future
+            if future is not None:
+                future.set_exception(error)
+        else:
+            if future is not None:
+                future.set_result(result)
+
+
+BUSY_RETRY_SECONDS = 0.002
+_BUSY_SNAPSHOT = 517  # a read transaction that may not write any more: retrying cannot help
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """The lock is taken by another connection (SQLITE_BUSY, SQLITE_LOCKED and their extended codes)."""
+    code = getattr(error, "sqlite_errorcode", 0)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and code != _BUSY_SNAPSHOT
+
+
+def _inline_connector(database: str) -> Callable[[], Any]:
+    async def connect() -> InlineConnection:
+        return await InlineConnection(lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=False))
+    return connect
 
 
 class Database:

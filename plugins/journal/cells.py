@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import and_, delete, func, join, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, join, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,13 +132,13 @@ def _grade_level():  # type: ignore[no-untyped-def]
     return func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
 
 
-def _holds(user_id: int) -> Any:
+def _holds(user_id: Any) -> Any:
     return select(TeachingAssignment.id).where(
         TeachingAssignment.subject_page_id == JournalLesson.subject_page_id, TeachingAssignment.teacher_id == user_id,
         active_on(TeachingAssignment.starts_on, TeachingAssignment.ends_on, JournalLesson.day)).exists()
 
 
-def _on_page(student_id: int) -> Any:
+def _on_page(student_id: Any) -> Any:
     """SQL: the student is on the lesson's page on its day (enrolled in the class, or a member of
     the group while enrolled in the school)."""
     in_class = select(Enrollment.id).where(
@@ -165,6 +166,44 @@ def _period_bound(column: Any, fallback: Any) -> Any:
     return func.coalesce(found, fallback)
 
 
+@cache
+def _cell_read() -> Any:
+    """One statement: the lesson with its school and subject if the person may write it; whether
+    the student is on it that day; whether it takes marks; the rules version; the cell's
+    attendance; and a row per mark of the student on the page in the lesson's period. Built once
+    (its parameters are bound at each save): building a statement this size costs more than
+    running it."""
+    lesson_id, student_id, user_id, school_id = (bindparam(name) for name in ("lesson", "student", "user", "school"))
+    level = _grade_level()
+    starts = _period_bound(StudyPeriod.starts_on, AcademicYear.starts_on)
+    ends = _period_bound(StudyPeriod.ends_on, AcademicYear.ends_on)
+    group_classes = select(StudyGroupClass.class_group_id).where(
+        StudyGroupClass.study_group_id == SubjectPage.study_group_id).correlate_except(StudyGroupClass)
+    ungraded = or_(level == 1, ungraded_rule(
+        SubjectPage.academic_year_id, SubjectPage.subject_id, level, JournalLesson.day,
+        or_(UngradedRule.class_group_id == SubjectPage.class_group_id, UngradedRule.class_group_id.in_(group_classes))))
+    marked = aliased(JournalLesson)
+    marks = join(marked, JournalGrade, and_(JournalGrade.lesson_id == marked.id, JournalGrade.student_id == student_id))
+    return (
+        select(JournalLesson, School, Subject, level.label("level"), _on_page(student_id).label("on_page"),
+               ungraded.label("ungraded"), rules_version_of(JournalLesson.school_id).label("rules_version"),
+               JournalAttendance.id.label("attendance_id"), JournalAttendance.code.label("code"),
+               JournalGrade.id.label("grade_id"), JournalGrade.lesson_id.label("grade_lesson_id"), JournalGrade.mark,
+               JournalGrade.work_kind_id, JournalGrade.weight_hundredths)
+        .join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
+        .join(School, School.id == JournalLesson.school_id).join(Subject, Subject.id == SubjectPage.subject_id)
+        .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
+        .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
+        .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
+        .outerjoin(JournalAttendance, and_(JournalAttendance.lesson_id == JournalLesson.id,
+                                           JournalAttendance.student_id == student_id))
+        .outerjoin(marks, and_(marked.subject_page_id == JournalLesson.subject_page_id, marked.day >= starts,
+                               marked.day <= ends))
+        .where(JournalLesson.id == lesson_id, JournalLesson.school_id == school_id,
+               or_(JournalLesson.teacher_id == user_id, _holds(user_id)))
+        .order_by(JournalGrade.created_at, JournalGrade.id))
+
+
 class CellSaver:
     def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser) -> None:
         self.session, self.platform, self.user = session, platform, user
@@ -172,7 +211,8 @@ class CellSaver:
     async def save(self, lesson_id: int, student_id: int, value: str, was: str) -> CellSaved:
         if self.session.bind.dialect.name != "sqlite":  # SQLite's writes are one at a time already
             await self.session.execute(select(JournalLesson.id).where(JournalLesson.id == lesson_id).with_for_update())
-        rows = (await self.session.execute(self._read(lesson_id, student_id))).all()
+        rows = (await self.session.execute(_cell_read(), {
+            "lesson": lesson_id, "student": student_id, "user": self.user.id, "school": self.user.school_id})).all()
         if not rows or not self.user.roles & WRITERS or not rows[0].on_page:
             raise NotFoundException()  # not the person's lesson, or not a cell of its grid (arrived later, left, ...)
         head = rows[0]
@@ -208,39 +248,6 @@ class CellSaver:
         others = [grade for grade in grades if grade.lesson_id != lesson.id]
         saved = CellValue(wanted.code, tuple(grade.mark for grade in kept))  # in the order the marks are stored
         return self._result(saved, others + kept, rules, scale, ungraded, changed=True)
-
-    def _read(self, lesson_id: int, student_id: int) -> Any:
-        """One statement: the lesson with its school and subject if the person may write it; whether
-        the student is on it that day; whether it takes marks; the rules version; the cell's
-        attendance; and a row per mark of the student on the page in the lesson's period."""
-        level = _grade_level()
-        starts = _period_bound(StudyPeriod.starts_on, AcademicYear.starts_on)
-        ends = _period_bound(StudyPeriod.ends_on, AcademicYear.ends_on)
-        group_classes = select(StudyGroupClass.class_group_id).where(
-            StudyGroupClass.study_group_id == SubjectPage.study_group_id).correlate_except(StudyGroupClass)
-        ungraded = or_(level == 1, ungraded_rule(
-            SubjectPage.academic_year_id, SubjectPage.subject_id, level, JournalLesson.day,
-            or_(UngradedRule.class_group_id == SubjectPage.class_group_id, UngradedRule.class_group_id.in_(group_classes))))
-        marked = aliased(JournalLesson)
-        marks = join(marked, JournalGrade, and_(JournalGrade.lesson_id == marked.id, JournalGrade.student_id == student_id))
-        return (
-            select(JournalLesson, School, Subject, level.label("level"), _on_page(student_id).label("on_page"),
-                   ungraded.label("ungraded"), rules_version_of(JournalLesson.school_id).label("rules_version"),
-                   JournalAttendance.id.label("attendance_id"), JournalAttendance.code.label("code"),
-                   JournalGrade.id.label("grade_id"), JournalGrade.lesson_id.label("grade_lesson_id"), JournalGrade.mark,
-                   JournalGrade.work_kind_id, JournalGrade.weight_hundredths)
-            .join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
-            .join(School, School.id == JournalLesson.school_id).join(Subject, Subject.id == SubjectPage.subject_id)
-            .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
-            .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
-            .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
-            .outerjoin(JournalAttendance, and_(JournalAttendance.lesson_id == JournalLesson.id,
-                                               JournalAttendance.student_id == student_id))
-            .outerjoin(marks, and_(marked.subject_page_id == JournalLesson.subject_page_id, marked.day >= starts,
-                                   marked.day <= ends))
-            .where(JournalLesson.id == lesson_id, JournalLesson.school_id == self.user.school_id,
-                   or_(JournalLesson.teacher_id == self.user.id, _holds(self.user.id)))
-            .order_by(JournalGrade.created_at, JournalGrade.id))
 
     async def _attendance(self, lesson: JournalLesson, student_id: int, stored_id: int | None, old: str, code: str,
                           rules: JournalRules, history: HistoryWriter) -> None:

@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any, Iterable
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import Date, String, bindparam, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
@@ -165,21 +166,104 @@ class Grid:
 async def page_head(session: AsyncSession, school_id: int, page_id: int) -> PageHead:
     """The page with its subject, school, year, holder, the school's rules version and how far the
     year's lessons exist, in one statement; 404 outside the school."""
-    holder = func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
-    level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
-    synced = select(JournalSync.synced_to).where(JournalSync.academic_year_id == SubjectPage.academic_year_id) \
-        .scalar_subquery()
-    row = (await session.execute(
-        select(SubjectPage, Subject, School, AcademicYear, holder, level, rules_version_of(SubjectPage.school_id), synced)
-        .join(Subject, Subject.id == SubjectPage.subject_id).join(School, School.id == SubjectPage.school_id)
-        .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
-        .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
-        .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
-        .where(SubjectPage.id == page_id, SubjectPage.school_id == school_id))).first()
+    row = (await session.execute(_head_statement(), {"page": page_id, "school": school_id})).first()
     if row is None:
         raise NotFoundException()
     return PageHead(page=row[0], subject=row[1], school=row[2], year=row[3], holder=str(row[4]), grade_level=int(row[5]),
                     rules_version=int(row[6]), synced_to=row[7])
+
+
+# The grid's statements are built once, their values bound at each request: building statements
+# of this size costs more than SQLite takes to run them.
+
+@cache
+def _head_statement() -> Any:
+    holder = func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
+    level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
+    synced = select(JournalSync.synced_to).where(JournalSync.academic_year_id == SubjectPage.academic_year_id) \
+        .scalar_subquery()
+    return (select(SubjectPage, Subject, School, AcademicYear, holder, level, rules_version_of(SubjectPage.school_id), synced)
+            .join(Subject, Subject.id == SubjectPage.subject_id).join(School, School.id == SubjectPage.school_id)
+            .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
+            .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
+            .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
+            .where(SubjectPage.id == bindparam("page"), SubjectPage.school_id == bindparam("school")))
+
+
+def _classes_of_page() -> Any:
+    """SQL: the classes whose students the page teaches: its class (``:class``) or its group's (``:group``)."""
+    return select(ClassGroup.id).where(ClassGroup.id == bindparam("class")).union_all(
+        select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == bindparam("group")))
+
+
+def _page_values(page: SubjectPage) -> dict[str, Any]:
+    return {"page": page.id, "class": page.class_group_id, "group": page.study_group_id}
+
+
+@cache
+def _access_statement() -> Any:
+    assigned = select(TeachingAssignment.teacher_id, UserAccount.full_name, TeachingAssignment.starts_on,
+                      TeachingAssignment.ends_on, literal("t")).join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id) \
+        .where(TeachingAssignment.subject_page_id == bindparam("page"))
+    led = select(ClassTeacherAppointment.teacher_id, literal(""), ClassTeacherAppointment.starts_on,
+                 ClassTeacherAppointment.ends_on, literal("c")).where(
+        ClassTeacherAppointment.teacher_id == bindparam("user"), ClassTeacherAppointment.class_group_id.in_(_classes_of_page()),
+        overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, bindparam("starts"), bindparam("ends")))
+    return assigned.union_all(led)
+
+
+@cache
+def _periods_statement() -> Any:
+    settings = (GradeLevelSettings.academic_year_id == bindparam("year"), GradeLevelSettings.grade_level == bindparam("level"))
+    kind = select(GradeLevelSettings.period_kind).where(*settings).scalar_subquery()
+    return (select(StudyPeriod.id, StudyPeriod.kind, StudyPeriod.number, StudyPeriod.starts_on, StudyPeriod.ends_on)
+            .where(StudyPeriod.academic_year_id == bindparam("year"),
+                   or_(StudyPeriod.kind == kind, ~select(GradeLevelSettings.id).where(*settings).exists()))
+            .order_by(StudyPeriod.starts_on, StudyPeriod.number))
+
+
+def _in_period() -> tuple[Any, ...]:
+    return (JournalLesson.subject_page_id == bindparam("page"),
+            JournalLesson.day.between(bindparam("starts", type_=Date), bindparam("ends", type_=Date)))
+
+
+@cache
+def _lessons_statement() -> Any:
+    return (select(JournalLesson.id, JournalLesson.day, JournalLesson.number, JournalLesson.state, JournalLesson.topic,
+                   JournalLesson.work_kind_id, JournalLesson.origin, JournalLesson.teacher_id)
+            .where(*_in_period()).order_by(JournalLesson.day, JournalLesson.number, JournalLesson.id))
+
+
+@cache
+def _entries_statement() -> Any:
+    """The marks (oldest first) and the attendance entries (weight -1) of the page's lessons of the period."""
+    ids = select(JournalLesson.id).where(*_in_period())
+    grades = select(JournalGrade.lesson_id, JournalGrade.student_id, JournalGrade.mark, JournalGrade.weight_hundredths,
+                    JournalGrade.created_at.label("at"), JournalGrade.id).where(JournalGrade.lesson_id.in_(ids))
+    attendance = select(JournalAttendance.lesson_id, JournalAttendance.student_id, JournalAttendance.code, literal(-1),
+                        JournalAttendance.updated_at, JournalAttendance.id).where(JournalAttendance.lesson_id.in_(ids))
+    both = grades.union_all(attendance).subquery()
+    return (select(both.c.lesson_id, both.c.student_id, both.c.mark, both.c.weight_hundredths)  # ordered by time, which
+            .order_by(both.c.at, both.c.id))  # is not read: converting it costs
+
+
+@cache
+def _facts_statement() -> Any:
+    """Lessons given this year by today, the curriculum line's hours, pattern and the level's study
+    weeks, and whether a «без отметок» rule matches the page on ``:day``."""
+    given = select(func.count()).select_from(JournalLesson).where(
+        JournalLesson.subject_page_id == bindparam("page"), JournalLesson.state == "active",
+        JournalLesson.day <= bindparam("today", type_=Date)).scalar_subquery()
+    line = (CurriculumLine.academic_year_id == bindparam("year"), CurriculumLine.grade_level == bindparam("level"),
+            CurriculumLine.subject_id == bindparam("subject"))
+    half_hours = select(CurriculumLine.half_hours).where(*line).scalar_subquery()
+    pattern = select(CurriculumLine.pattern).where(*line).scalar_subquery()
+    weeks = select(GradeLevelSettings.study_weeks).where(
+        GradeLevelSettings.academic_year_id == bindparam("year"), GradeLevelSettings.grade_level == bindparam("level")) \
+        .scalar_subquery()
+    ungraded = ungraded_rule(bindparam("year"), bindparam("subject"), bindparam("level"), bindparam("day", type_=Date),
+                             UngradedRule.class_group_id.in_(_classes_of_page()))
+    return select(given, half_hours, pattern, weeks, ungraded)
 
 
 def page_classes(page: SubjectPage) -> Any:
@@ -192,15 +276,8 @@ def page_classes(page: SubjectPage) -> Any:
 async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, can_fill: bool) -> Access:
     """Every teaching assignment on the page (its teachers, and whether the reader is one) and the
     reader's class-teacher appointments over its classes, in one statement."""
-    year = head.year
-    assigned = select(TeachingAssignment.teacher_id, UserAccount.full_name, TeachingAssignment.starts_on,
-                      TeachingAssignment.ends_on, literal("t")).join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id) \
-        .where(TeachingAssignment.subject_page_id == head.page.id)
-    led = select(ClassTeacherAppointment.teacher_id, literal(""), ClassTeacherAppointment.starts_on,
-                 ClassTeacherAppointment.ends_on, literal("c")).where(
-        ClassTeacherAppointment.teacher_id == user.id, ClassTeacherAppointment.class_group_id.in_(page_classes(head.page)),
-        overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, year.starts_on, year.ends_on))
-    rows = (await session.execute(assigned.union_all(led))).all()
+    rows = (await session.execute(_access_statement(), {
+        **_page_values(head.page), "user": user.id, "starts": head.year.starts_on, "ends": head.year.ends_on})).all()
     teachers = tuple((name, starts, ends or FAR) for _id, name, starts, ends, kind in rows if kind == "t")
     held = tuple((starts, ends or FAR) for who, _n, starts, ends, kind in rows if kind == "t" and who == user.id)
     led_spans = tuple((starts, ends or FAR) for _w, _n, starts, ends, kind in rows if kind == "c") \
@@ -211,16 +288,7 @@ async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, 
 
 async def page_periods(session: AsyncSession, head: PageHead) -> list[Period]:
     """The periods of the page's year of the kind its grade level uses (all of them, without settings)."""
-    kind = select(GradeLevelSettings.period_kind).where(
-        GradeLevelSettings.academic_year_id == head.year.id, GradeLevelSettings.grade_level == head.grade_level) \
-        .scalar_subquery()
-    rows = (await session.execute(
-        select(StudyPeriod.id, StudyPeriod.kind, StudyPeriod.number, StudyPeriod.starts_on, StudyPeriod.ends_on)
-        .where(StudyPeriod.academic_year_id == head.year.id,
-               or_(StudyPeriod.kind == kind, ~select(GradeLevelSettings.id).where(
-                   GradeLevelSettings.academic_year_id == head.year.id,
-                   GradeLevelSettings.grade_level == head.grade_level).exists()))
-        .order_by(StudyPeriod.starts_on, StudyPeriod.number))).all()
+    rows = (await session.execute(_periods_statement(), {"year": head.year.id, "level": head.grade_level})).all()
     periods = [Period(*row) for row in rows]
     return periods or [Period(0, "year", 1, head.year.starts_on, head.year.ends_on)]
 
@@ -267,14 +335,12 @@ class GridReader:
             raise NotFoundException()
         session, page = self.session, head.page
         rules = await rules_at(session, self.platform.db, page.school_id, head.rules_version)
-        lessons = (await session.execute(
-            select(JournalLesson.id, JournalLesson.day, JournalLesson.number, JournalLesson.state, JournalLesson.topic,
-                   JournalLesson.work_kind_id, JournalLesson.origin, JournalLesson.teacher_id)
-            .where(JournalLesson.subject_page_id == page.id, JournalLesson.day.between(period.starts_on, period.ends_on))
-            .order_by(JournalLesson.day, JournalLesson.number, JournalLesson.id))).all()
+        in_period = {"page": page.id, "starts": period.starts_on, "ends": period.ends_on}
+        lessons = (await session.execute(_lessons_statement(), in_period)).all()
         roster = await page_roster(session, page, period.starts_on, period.ends_on)
         visible = await self._visible(access, head, period)
-        grades, attendance = await self._entries(page.id, period)
+        rows = (await session.execute(_entries_statement(), in_period)).all()
+        grades, attendance = [row for row in rows if row[3] >= 0], [row for row in rows if row[3] < 0]
         day = max(period.starts_on, min(period.ends_on, today))
         year_given, year_planned, ungraded = await self._facts(head, day, today)
         scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
@@ -300,18 +366,6 @@ class GridReader:
         return GridLesson(id=row.id, day=row.day, number=row.number, state=row.state, topic=row.topic,
                           kind=kind.name if kind else "", weight=shown_weight, origin=row.origin, writable=writable)
 
-    async def _entries(self, page_id: int, period: Period) -> tuple[list[Any], list[Any]]:
-        """The marks (oldest first) and the attendance entries of the page's lessons of the period, in one statement."""
-        ids = select(JournalLesson.id).where(JournalLesson.subject_page_id == page_id,
-                                             JournalLesson.day.between(period.starts_on, period.ends_on))
-        grades = select(JournalGrade.lesson_id, JournalGrade.student_id, JournalGrade.mark, JournalGrade.weight_hundredths,
-                        JournalGrade.created_at.label("at"), JournalGrade.id).where(JournalGrade.lesson_id.in_(ids))
-        attendance = select(JournalAttendance.lesson_id, JournalAttendance.student_id, JournalAttendance.code, literal(-1),
-                            JournalAttendance.updated_at, JournalAttendance.id).where(JournalAttendance.lesson_id.in_(ids))
-        both = grades.union_all(attendance).subquery()
-        rows = (await self.session.execute(select(both).order_by(both.c.at, both.c.id))).all()
-        return ([row for row in rows if row[3] >= 0], [row for row in rows if row[3] < 0])
-
     async def _visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
         """A class teacher reading a group that mixes classes sees only their own class's students."""
         if access.administration or access.held or head.page.class_group_id is not None:
@@ -324,23 +378,13 @@ class GridReader:
             overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)))).scalars())
 
     async def _facts(self, head: PageHead, day: date, today: date) -> tuple[int, int | None, bool]:
-        """In one statement: lessons given this year by today, the curriculum's hours for the year
-        (as the curriculum counts them: a half-year subject has half the weeks), and whether the
-        page takes no marks on ``day``."""
+        """Lessons given this year by today, the curriculum's hours for the year (as the
+        curriculum counts them: a half-year subject has half the weeks), and whether the page
+        takes no marks on ``day``, in one statement."""
         page = head.page
-        given = select(func.count()).select_from(JournalLesson).where(
-            JournalLesson.subject_page_id == page.id, JournalLesson.state == "active",
-            JournalLesson.day <= today).scalar_subquery()
-        line = (CurriculumLine.academic_year_id == page.academic_year_id, CurriculumLine.grade_level == head.grade_level,
-                CurriculumLine.subject_id == page.subject_id)
-        half_hours = select(CurriculumLine.half_hours).where(*line).scalar_subquery()
-        pattern = select(CurriculumLine.pattern).where(*line).scalar_subquery()
-        weeks = select(GradeLevelSettings.study_weeks).where(
-            GradeLevelSettings.academic_year_id == page.academic_year_id,
-            GradeLevelSettings.grade_level == head.grade_level).scalar_subquery()
-        ungraded = ungraded_rule(page.academic_year_id, page.subject_id, head.grade_level, day,
-                                 UngradedRule.class_group_id.in_(page_classes(page)))
-        row = (await self.session.execute(select(given, half_hours, pattern, weeks, ungraded))).one()
+        row = (await self.session.execute(_facts_statement(), {
+            **_page_values(page), "today": today, "day": day, "year": page.academic_year_id, "level": head.grade_level,
+            "subject": page.subject_id})).one()
         planned = (yearly_half_hours(row[1], row[2], row[3]) + 1) // 2 if row[1] and row[3] else None
         return int(row[0] or 0), planned, head.grade_level == 1 or bool(row[4])
 
@@ -364,10 +408,14 @@ def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Perio
         row.left = last if last < period.ends_on else None
     marks: dict[tuple[int, int], list[str]] = defaultdict(list)
     weighted: dict[int, list[WeightedMark]] = defaultdict(list)
-    for lesson_id, student_id, mark, weight, *_when in grades:
+    known: dict[tuple[str, int], WeightedMark] = {}  # a class's thousand marks are a dozen (mark, weight) pairs
+    for lesson_id, student_id, mark, weight in grades:
         marks[(lesson_id, student_id)].append(mark)
-        parsed = Mark(mark, tuple(mark.split(DOUBLE_MARK_SEPARATOR)))
-        weighted[student_id].append(WeightedMark.of(parsed, scale, Decimal(weight) / 100))
+        counted = known.get((mark, weight))
+        if counted is None:
+            parsed = Mark(mark, tuple(mark.split(DOUBLE_MARK_SEPARATOR)))
+            counted = known[(mark, weight)] = WeightedMark.of(parsed, scale, Decimal(weight) / 100)
+        weighted[student_id].append(counted)
     codes = {(row[0], row[1]): row[2] for row in attendance}
     texts = {key: cell_text(codes.get(key, ""), marks.get(key, ())) for key in {*marks, *codes}}  # the cells with data
     absence_codes = {code.code for code in rules.codes if code.is_absence}

@@ -33,8 +33,9 @@ def decision_label(value: str) -> str:
 
 def install(env: Any) -> None:
     """The journal's filters and globals (prefixed, so they never clash with another plugin's)."""
+    from plugins.journal.grid_cells import row_cells
     from plugins.journal.settings import shown_as
 
     env.filters["journal_linkify"] = linkify
     env.globals.update(journal_day=format_day, journal_weight=weight_text, journal_change_kind=change_kind_label,
-                       journal_decision=decision_label, journal_shown=shown_as)
+                       journal_decision=decision_label, journal_shown=shown_as, journal_grid_cells=row_cells)

@@ -14,14 +14,20 @@ from tests.support.people import signed_in
 from tests.support.snapshot import database_unchanged, fetch
 
 
-async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(make_platform, database_url):
+async def test_sqlite_connections_use_wal_foreign_keys_and_wait_for_locks_without_blocking(make_platform, database_url):
+    """SQLite does not wait for a lock itself (that would block the event loop, which may be
+    running the lock's holder): the connection retries asynchronously (the next test)."""
+    from core.db.session import InlineConnection
+
     platform = make_platform()
     if not platform.db.is_sqlite:
         pytest.skip("SQLite connection settings")
     async with platform.db.reading() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 15000
+        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 0
+        raw = await (await session.connection()).get_raw_connection()
+        assert isinstance(raw.driver_connection, InlineConnection)
 
 
 async def test_reads_do_not_wait_for_a_writer(make_platform, database_url):
