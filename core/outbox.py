@@ -116,9 +116,8 @@ class Dispatcher:
             report.fanned_out = await self._fan_out(session, at)
             claimed = await self._claim(session, at)
         while claimed:
-            outcomes = [await self._deliver(handler, name, payload) for _id, handler, _attempts, name, payload in claimed]
-            await self._record(claimed, outcomes, report, now, lease=at + LEASE)
-            if len(claimed) < BATCH:
+            done = await self._deliver_batch(claimed, report, now, lease=at + LEASE)
+            if done < len(claimed) or len(claimed) < BATCH:
                 break
             at = now or utcnow()
             async with self.platform.db.writing() as session:
@@ -169,6 +168,22 @@ class Dispatcher:
             )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    async def _deliver_batch(self, claimed: list[tuple[int, str, int, str, str]], report: DispatchReport,
+                             now: datetime | None, lease: datetime) -> int:
+        """Call the handlers of a claimed batch and record what came of them, also when stopped
+        midway (a shutdown): only the delivery in flight then is repeated. Past half the lease the
+        rest is handed back, so a slow handler never lets another process take finished work."""
+        outcomes: list[str | None] = []
+        deadline = utcnow() + LEASE / 2
+        try:
+            for _id, handler, _attempts, name, payload in claimed:
+                if outcomes and utcnow() > deadline:
+                    break
+                outcomes.append(await self._deliver(handler, name, payload))
+        finally:
+            await asyncio.shield(self._record(claimed, outcomes, report, now, lease))
+        return len(outcomes)
+
     async def _deliver(self, handler: str, name: str, payload: str) -> str | None:
         """Call the handler, outside any transaction; None when it succeeded, else the error."""
         impl = self.handlers.get(handler)
@@ -179,6 +194,11 @@ class Dispatcher:
             return f"unknown event type {name!r}"
         try:
             await resolve(invoke(impl, platform=self.platform, event=cls.from_payload(payload)))
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this dispatcher is being stopped
+            return f"the handler was cancelled: {exc!r}"  # the handler's own affair: a failure like any other
         except Exception as exc:
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             log.warning("event %s delivery to %s failed: %s", name, handler, error)
@@ -188,16 +208,22 @@ class Dispatcher:
     async def _record(self, claimed: list[tuple[int, str, int, str, str]], outcomes: list[str | None],
                       report: DispatchReport, now: datetime | None, lease: datetime) -> None:
         """The batch's results in one transaction: the deliveries that succeeded in one statement,
-        each failure on its own (a retry after a back-off, or failed for good)."""
+        each failure on its own (a retry after a back-off, or failed for good); the deliveries not
+        tried (the batch stopped early) are due again at once."""
         at = now or utcnow()
         delivered = [row[0] for row, error in zip(claimed, outcomes) if error is None]
+        untried = [row[0] for row in claimed[len(outcomes):]]
         async with self.platform.db.writing() as session:
             # Only while our lease holds: past it another process owns the delivery and its result.
             if delivered:
-                await session.execute(
+                result = await session.execute(
                     update(EventDelivery).where(EventDelivery.id.in_(delivered), EventDelivery.next_attempt_at == lease)
                     .values(state="delivered", delivered_at=at, attempts=EventDelivery.attempts + 1, last_error=None))
-                report.delivered += len(delivered)
+                report.delivered += result.rowcount or 0
+            if untried:
+                await session.execute(
+                    update(EventDelivery).where(EventDelivery.id.in_(untried), EventDelivery.next_attempt_at == lease)
+                    .values(next_attempt_at=at))
             for (delivery_id, handler, attempts, name, _payload), error in zip(claimed, outcomes):
                 if error is None:
                     continue

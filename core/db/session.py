@@ -19,6 +19,7 @@ import sqlite3
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Callable, Generator
+from urllib.parse import urlencode
 
 import aiosqlite
 
@@ -43,7 +44,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, pooled: bool = True) -> 
     if not pooled:
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
-        kwargs["async_creator"] = _inline_connector(make_url(url).database or ":memory:")
+        kwargs["async_creator"] = _inline_connector(url)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
@@ -78,22 +79,39 @@ class InlineConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
         super().__init__(connector, iter_chunk_size=64)  # its worker thread is never started
         self._tx = _RunNow()  # type: ignore[assignment]  # what SQLAlchemy's adapter queues directly
+        self._ran_since = 0.0  # when this transaction's run of statements last let the loop go
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._connection:
             raise ValueError("Connection closed")
+        now = time.monotonic()
+        if not self._ran_since:
+            self._ran_since = now
+        elif now - self._ran_since > YIELD_AFTER_SECONDS:  # a long run of statements lets other requests in
+            await asyncio.sleep(0)
+            self._ran_since = time.monotonic()
         deadline = None
         while True:
             try:
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
+                break
             except sqlite3.OperationalError as error:
-                if not _busy(error):
+                if not (_busy(error) and self._may_retry(fn)):
                     raise
                 now = time.monotonic()
                 deadline = deadline or now + SQLITE_BUSY_TIMEOUT_MS / 1000
                 if now >= deadline:
                     raise
                 await asyncio.sleep(BUSY_RETRY_SECONDS)  # the lock's holder runs meanwhile, maybe in this loop
+                self._ran_since = time.monotonic()
+        if not self._connection or not self._connection.in_transaction:
+            self._ran_since = 0.0  # between transactions, nothing to hand over
+        return result
+
+    def _may_retry(self, fn: Callable[..., Any]) -> bool:
+        """Only what waited for the lock before taking anything: a BEGIN (no transaction yet) or a
+        COMMIT. A write inside a read transaction must not wait: it fails at once, as SQLite means."""
+        return not self._conn.in_transaction or getattr(fn, "__name__", "") == "commit"
 
     async def _connect(self) -> "InlineConnection":
         if self._connection is None:
@@ -132,15 +150,27 @@ BUSY_RETRY_SECONDS = 0.002
 _BUSY_SNAPSHOT = 517  # a read transaction that may not write any more: retrying cannot help
 
 
+YIELD_AFTER_SECONDS = 0.005
+_LOCKED_SHAREDCACHE = 262
+
+
 def _busy(error: sqlite3.OperationalError) -> bool:
-    """The lock is taken by another connection (SQLITE_BUSY, SQLITE_LOCKED and their extended codes)."""
+    """The database is locked by another connection (SQLITE_BUSY and its extended codes but
+    BUSY_SNAPSHOT; SQLITE_LOCKED only from a shared cache: otherwise it is this connection's own)."""
     code = getattr(error, "sqlite_errorcode", 0)
-    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and code != _BUSY_SNAPSHOT
+    return (code & 0xFF == sqlite3.SQLITE_BUSY and code != _BUSY_SNAPSHOT) or code == _LOCKED_SHAREDCACHE
 
 
-def _inline_connector(database: str) -> Callable[[], Any]:
+def _inline_connector(url: str) -> Callable[[], Any]:
+    """Connections to the URL's file (``?mode=ro`` and other SQLite URI options kept)."""
+    parsed = make_url(url)
+    database, uri = parsed.database or ":memory:", bool(parsed.query)
+    if uri:
+        database = f"file:{database}?{urlencode(dict(parsed.query), doseq=True)}"
+
     async def connect() -> InlineConnection:
-        return await InlineConnection(lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=False))
+        return await InlineConnection(lambda: sqlite3.connect(database, isolation_level=None, check_same_thread=False,
+                                                              uri=uri))
     return connect
 
 

@@ -266,13 +266,6 @@ def _facts_statement() -> Any:
     return select(given, half_hours, pattern, weeks, ungraded)
 
 
-def page_classes(page: SubjectPage) -> Any:
-    """SQL: the ids of the classes whose students the page teaches."""
-    if page.class_group_id is not None:
-        return select(ClassGroup.id).where(ClassGroup.id == page.class_group_id)
-    return select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id)
-
-
 async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, can_fill: bool) -> Access:
     """Every teaching assignment on the page (its teachers, and whether the reader is one) and the
     reader's class-teacher appointments over its classes, in one statement."""
@@ -373,9 +366,10 @@ class GridReader:
         return set((await self.session.execute(select(Enrollment.student_id).join(
             ClassTeacherAppointment, ClassTeacherAppointment.class_group_id == Enrollment.class_group_id).where(
             ClassTeacherAppointment.teacher_id == self.user.id,
-            ClassTeacherAppointment.class_group_id.in_(page_classes(head.page)),
+            ClassTeacherAppointment.class_group_id.in_(_classes_of_page()),
             overlapping(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, period.starts_on, period.ends_on),
-            overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)))).scalars())
+            overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)),
+            _page_values(head.page))).scalars())
 
     async def _facts(self, head: PageHead, day: date, today: date) -> tuple[int, int | None, bool]:
         """Lessons given this year by today, the curriculum's hours for the year (as the

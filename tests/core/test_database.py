@@ -130,3 +130,38 @@ async def test_errors_never_show_a_traceback(make_client, database_url, monkeypa
     assert "secret internals" not in response.text and "Traceback" not in response.text
     assert "сообщите администратору электронного журнала этот код" in response.text
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+async def test_a_lock_held_too_long_fails_without_stopping_the_process(make_platform, database_url, monkeypatch):
+    """SQLite: a writer waiting for another's lock waits asynchronously (other requests go on) and
+    gives up after the busy timeout; a write inside a read transaction fails at once."""
+    import core.db.session
+
+    platform = make_platform()
+    if not platform.db.is_sqlite:
+        pytest.skip("SQLite's lock")
+    monkeypatch.setattr(core.db.session, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    async with platform.db.write_session() as holder:
+        await holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the lock is held
+        with pytest.raises(Exception, match="locked"):
+            async with platform.db.writing() as waiter:
+                await waiter.execute(text("SELECT 1"))
+        assert ticks >= 10  # the loop ran all the while
+        async with platform.db.reading() as reader:
+            await reader.execute(text("SELECT 1"))
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(Exception, match="locked"):
+                await reader.execute(text("INSERT INTO school (name, short_name, timezone, created_at) "
+                                          "VALUES ('Ш', 'Ш', 'UTC', '2026-09-01')"))
+            assert asyncio.get_running_loop().time() - started < 0.1
+        await holder.rollback()
+    ticker.cancel()

@@ -233,3 +233,32 @@ async def test_a_plugin_switched_off_for_a_school_does_not_hear_its_events(make_
     report = await Dispatcher(platform).run_once()
     assert (report.fanned_out, report.delivered) == (2, 1)
     assert ("testplugin.note_added", f"note:{heard}") in await received(database_url)
+
+
+async def test_a_dispatcher_stopped_midway_keeps_what_it_delivered(make_platform, database_url):
+    """A shutdown in the middle of a batch: the deliveries done are recorded, the one in flight and
+    the rest are due again at once (not after the lease), and nothing done is delivered twice."""
+    import asyncio
+
+    platform = make_platform(TEST_PLUGINS)
+    school_id = await add_school(platform)
+    for number in range(3):
+        await add_note(platform, school_id, f"Заметка {number}")
+    dispatcher = Dispatcher(platform)
+    real, calls = dispatcher._deliver, []
+
+    async def deliver_then_stop(handler, name, payload):
+        calls.append(name)
+        if len(calls) == 3:
+            asyncio.current_task().cancel()
+            await asyncio.sleep(0)  # the cancellation lands here, in the third delivery
+        return await real(handler, name, payload)
+
+    dispatcher._deliver = deliver_then_stop
+    with pytest.raises(asyncio.CancelledError):
+        await dispatcher.run_once()
+    rows = await fetch(database_url, "SELECT state FROM event_delivery ORDER BY id")
+    assert [state for (state,) in rows].count("delivered") == 2
+    after = await Dispatcher(platform).run_once()  # right away: the rest is not held by the lease
+    assert (after.delivered, after.failed) == (len(rows) - 2, 0)
+    assert len(await received(database_url)) == 4  # the school and three notes, each once

@@ -391,3 +391,38 @@ async def test_a_group_page_shows_its_members(make_client, database_url):
     assert grid.status_code == 200
     assert [world.student(name) for name in ("Аня", "Вера")] == [
         int(found) for found in re.findall(r'<tr id="journal-row-(\d+)"', grid.text)]
+
+
+async def test_a_class_teacher_reads_only_their_own_students_in_a_group_of_two_classes(make_client, database_url):
+    from core.structure.curriculum import PageService
+    from core.structure.models import AcademicYear, Subject
+    from core.structure.organisation import OrganisationService
+    from plugins.journal.lessons import LessonService
+    from tests.support.journal import as_user
+
+    school, world = await journal_world(database_url)
+    other = await add_user(database_url, f"grid-5b-{school}", [("student", school)], full_name="Бэшкин Пётр")
+    async with writing(database_url) as session:
+        await session.execute(text(
+            "INSERT INTO enrollment (school_id, student_id, class_group_id, starts_on, start_kind, start_order_number, "
+            "end_order_number, end_note) VALUES (:school, :student, :class_id, :starts, 'continued', '', '', '')"),
+            {"school": school, "student": other, "class_id": world.tt.classes["5Б"], "starts": date(2026, 9, 1)})
+        year = await session.get(AcademicYear, world.tt.year)
+        subject = await session.scalar(select(Subject).where(Subject.school_id == school, Subject.name == "Физика"))
+        organisation = OrganisationService(session, school)
+        group = await organisation.add_group(year, name="Физика, 5-е, профиль", subject_id=subject.id,
+                                             class_ids=[world.tt.classes["5А"], world.tt.classes["5Б"]])
+        for student in (world.roster[0], other):
+            await organisation.add_member(group, student_id=student, starts_on=date(2026, 9, 1), ends_on=None)
+        page = await PageService(session, school).add_page(year, subject_id=subject.id, holder=f"g{group.id}")
+        await PageService(session, school).assign(page, teacher_id=world.teacher("physics"), half_hours=2,
+                                                  starts_on=date(2026, 9, 1), ends_on=None)
+    async with writing(database_url) as session:  # the group has no timetable yet: an extra lesson
+        await LessonService(session, as_user(world.teacher("physics"), school), TODAY).add_extra(page.id, TODAY, 7)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-physics-{school}")
+        taught = await client.get(f"/journal/pages/{page.id}")
+        await sign_in(client, f"jr-ct-{school}")
+        led = await client.get(f"/journal/pages/{page.id}")
+    rows = [re.findall(r'<tr id="journal-row-(\d+)"', answer.text) for answer in (taught, led)]
+    assert rows == [[str(world.roster[0]), str(other)], [str(world.roster[0])]], rows  # by name
