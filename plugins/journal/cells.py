@@ -37,6 +37,7 @@ from core.structure.models import (
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, MarkError, WeightedMark, parse_mark
 from plugins.journal.grid import average_of, cell_text
 from plugins.journal.history import HistoryWriter
+from plugins.journal.lessons import grade_level_of
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson
 from plugins.journal.rules import JournalRules, rules_at, rules_version_of, scale_for, ungraded_rule
 from plugins.journal.scope import WRITERS
@@ -125,11 +126,6 @@ class CellSaved:
     average: str
     formula: str
     failing: bool
-    changed: bool
-
-
-def _grade_level():  # type: ignore[no-untyped-def]
-    return func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
 
 
 def _holds(user_id: Any) -> Any:
@@ -159,7 +155,7 @@ def _period_bound(column: Any, fallback: Any) -> Any:
     the school year's when there is none."""
     kind = select(GradeLevelSettings.period_kind).where(
         GradeLevelSettings.academic_year_id == SubjectPage.academic_year_id,
-        GradeLevelSettings.grade_level == _grade_level()).correlate_except(GradeLevelSettings).scalar_subquery()
+        GradeLevelSettings.grade_level == grade_level_of()).correlate_except(GradeLevelSettings).scalar_subquery()
     found = select(column).where(
         StudyPeriod.academic_year_id == SubjectPage.academic_year_id, StudyPeriod.kind == kind,
         StudyPeriod.starts_on <= JournalLesson.day, StudyPeriod.ends_on >= JournalLesson.day).limit(1).scalar_subquery()
@@ -174,7 +170,7 @@ def _cell_read() -> Any:
     (its parameters are bound at each save): building a statement this size costs more than
     running it."""
     lesson_id, student_id, user_id, school_id = (bindparam(name) for name in ("lesson", "student", "user", "school"))
-    level = _grade_level()
+    level = grade_level_of()
     starts = _period_bound(StudyPeriod.starts_on, AcademicYear.starts_on)
     ends = _period_bound(StudyPeriod.ends_on, AcademicYear.ends_on)
     group_classes = select(StudyGroupClass.class_group_id).where(
@@ -235,11 +231,11 @@ class CellSaver:
             raise
         if current.text != " ".join(was.split()):
             if current.text == wanted.text:
-                return self._result(current, grades, rules, scale, ungraded, changed=False)
+                return self._result(current, grades, rules, scale, ungraded)
             raise CellRefused(409, _("Someone else changed this cell meanwhile: it now holds «%(value)s».",
                                      value=current.text or _("nothing")), current.text)
         if wanted == current:
-            return self._result(current, grades, rules, scale, ungraded, changed=False)
+            return self._result(current, grades, rules, scale, ungraded)
         history = HistoryWriter(self.session, lesson.school_id, self.user.id)
         if wanted.code != current.code:
             await self._attendance(lesson, student_id, head.attendance_id, current.code, wanted.code, rules, history)
@@ -247,7 +243,7 @@ class CellSaver:
         await self.session.flush()
         others = [grade for grade in grades if grade.lesson_id != lesson.id]
         saved = CellValue(wanted.code, tuple(grade.mark for grade in kept))  # in the order the marks are stored
-        return self._result(saved, others + kept, rules, scale, ungraded, changed=True)
+        return self._result(saved, others + kept, rules, scale, ungraded)
 
     async def _attendance(self, lesson: JournalLesson, student_id: int, stored_id: int | None, old: str, code: str,
                           rules: JournalRules, history: HistoryWriter) -> None:
@@ -329,14 +325,13 @@ class CellSaver:
                                         old_mark=row.mark, mark=mark, changed_by=self.user.id))
 
     @staticmethod
-    def _result(value: CellValue, grades: list[Any], rules: JournalRules, scale: GradeScale, ungraded: bool, *,
-                changed: bool) -> CellSaved:
+    def _result(value: CellValue, grades: list[Any], rules: JournalRules, scale: GradeScale, ungraded: bool) -> CellSaved:
         average, text, failing = "", "", False
         if not ungraded and scale.numeric:
             weighted = [WeightedMark.of(Mark(row.mark, tuple(row.mark.split(DOUBLE_MARK_SEPARATOR))), scale,
                                         Decimal(row.weight_hundredths) / 100) for row in grades]
             average, text, failing = average_of(weighted, scale, rules.final_threshold)
-        return CellSaved(value.text, average, text, failing, changed)
+        return CellSaved(value.text, average, text, failing)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, Iterable
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Date, String, bindparam, cast, func, literal, or_, select
+from sqlalchemy import Date, bindparam, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
@@ -33,6 +33,7 @@ from core.structure.models import (
 from plugins.journal.grading import (
     DOUBLE_MARK_SEPARATOR, Mark, WeightedMark, average_text, formula, is_failing, weighted_average,
 )
+from plugins.journal.lessons import grade_level_of, holder_label
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalSync
 from plugins.journal.roster import FAR, RosterLine, page_roster
 from plugins.journal.rules import JournalRules, rules_at, rules_version_of, scale_for, ungraded_rule
@@ -93,10 +94,6 @@ class Access:
     def writes(self, lesson_teacher: int | None, day: date) -> bool:
         return self.can_fill and (lesson_teacher == self.user_id or any(s <= day <= e for s, e in self.held))
 
-    @property
-    def writer(self) -> bool:
-        return self.can_fill and bool(self.held)
-
 
 @dataclass(frozen=True)
 class GridLesson:
@@ -107,7 +104,6 @@ class GridLesson:
     topic: str
     kind: str  # the kind of work's name; "" when none
     weight: str  # «×2»; "" for weight 1
-    origin: str
     writable: bool
 
     @property
@@ -178,11 +174,9 @@ async def page_head(session: AsyncSession, school_id: int, page_id: int) -> Page
 
 @cache
 def _head_statement() -> Any:
-    holder = func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
-    level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
     synced = select(JournalSync.synced_to).where(JournalSync.academic_year_id == SubjectPage.academic_year_id) \
         .scalar_subquery()
-    return (select(SubjectPage, Subject, School, AcademicYear, holder, level, rules_version_of(SubjectPage.school_id), synced)
+    return (select(SubjectPage, Subject, School, AcademicYear, holder_label(), grade_level_of(), rules_version_of(SubjectPage.school_id), synced)
             .join(Subject, Subject.id == SubjectPage.subject_id).join(School, School.id == SubjectPage.school_id)
             .join(AcademicYear, AcademicYear.id == SubjectPage.academic_year_id)
             .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
@@ -230,7 +224,7 @@ def _in_period() -> tuple[Any, ...]:
 @cache
 def _lessons_statement() -> Any:
     return (select(JournalLesson.id, JournalLesson.day, JournalLesson.number, JournalLesson.state, JournalLesson.topic,
-                   JournalLesson.work_kind_id, JournalLesson.origin, JournalLesson.teacher_id)
+                   JournalLesson.work_kind_id, JournalLesson.teacher_id)
             .where(*_in_period()).order_by(JournalLesson.day, JournalLesson.number, JournalLesson.id))
 
 
@@ -357,7 +351,7 @@ class GridReader:
         shown_weight = "" if weight == 1 else "×" + weight_text(weight)
         writable = row.state == "active" and row.day <= today and access.writes(row.teacher_id, row.day)
         return GridLesson(id=row.id, day=row.day, number=row.number, state=row.state, topic=row.topic,
-                          kind=kind.name if kind else "", weight=shown_weight, origin=row.origin, writable=writable)
+                          kind=kind.name if kind else "", weight=shown_weight, writable=writable)
 
     async def _visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
         """A class teacher reading a group that mixes classes sees only their own class's students."""
@@ -417,14 +411,14 @@ def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Perio
     for (_lesson, student_id), code in codes.items():
         absences[student_id] += code in absence_codes
     for row in rows.values():
-        row.cells = row_cells(row, shown, texts)
+        row.cells = cells_of_row(row, shown, texts)
         row.absences = absences[row.student_id]
         if not ungraded and scale.numeric:
             row.average, row.formula, row.failing = average_of(weighted.get(row.student_id, []), scale, rules.final_threshold)
     return list(rows.values())  # the roster's order: by name
 
 
-def row_cells(row: GridRow, shown: list[GridLesson], texts: dict[tuple[int, int], str]) -> list[tuple[GridLesson, str, str]]:
+def cells_of_row(row: GridRow, shown: list[GridLesson], texts: dict[tuple[int, int], str]) -> list[tuple[GridLesson, str, str]]:
     """(lesson, text, state) per shown lesson; a hot loop (a thousand cells a page), kept plain."""
     student, cells = row.student_id, []
     single = row.stays[0] if len(row.stays) == 1 else None

@@ -70,6 +70,11 @@ def holder_label():  # type: ignore[no-untyped-def]
     return func.coalesce(StudyGroup.name, cast(ClassGroup.grade_level, String).concat(ClassGroup.letter))
 
 
+def grade_level_of():  # type: ignore[no-untyped-def]
+    """SQL: the page's grade level, its group's or its class's (outer-joined to both)."""
+    return func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
+
+
 async def lesson_lines(session: AsyncSession, *conditions: object) -> list[LessonLine]:
     """Lessons matching ``conditions`` with their counts: three statements whatever their number."""
     teacher, replaced = UserAccount.__table__.alias("teacher"), UserAccount.__table__.alias("replaced")

@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from core.di import FromPath, FromQuery, NamedDependency
 from core.i18n import format_date, gettext as _
 from core.platform import Platform
+from core.structure.models import PERIOD_NAMES
 from core.web.guards import MAX_ID
 from core.web.pages import render
 from core.structure.common import school_today
@@ -66,8 +67,6 @@ async def grid_page(request: Request, page_id: FromPath[int], platform: NamedDep
 
 
 def _period_names(grid: Any) -> dict[int, str]:
-    from core.structure.models import PERIOD_NAMES
-
     names = {}
     for period in grid.periods:
         label = PERIOD_NAMES.get(period.kind)

@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.scope import led_classes
@@ -24,7 +24,7 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.structure.common import parse_date, school_day
 from core.web.timetable.common import asked_day
-from plugins.journal.lessons import LessonError, holder_label, LessonLine, LessonService, held_pages, page_lessons, teacher_week
+from plugins.journal.lessons import LessonError, grade_level_of, holder_label, LessonLine, LessonService, held_pages, page_lessons, teacher_week
 from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, REASONS_OPT, VIEW_OPT, allows, day_label, user_of
@@ -49,7 +49,7 @@ async def page_choices(session: AsyncSession, user: CurrentUser, today: date) ->
     """The pages a reader may open: all of the school for the administration; a class teacher's
     class's pages (and its groups') otherwise."""
     holder = holder_label()
-    level = func.coalesce(StudyGroup.grade_level, ClassGroup.grade_level)
+    level = grade_level_of()
     query = (select(SubjectPage.id, Subject.name, holder, level).join(Subject, Subject.id == SubjectPage.subject_id)
              .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
              .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
