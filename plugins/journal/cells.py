@@ -34,6 +34,7 @@ from core.structure.models import (
     AcademicYear, ClassGroup, GradeLevelSettings, StudyGroup, StudyGroupClass, StudyGroupMember, StudyPeriod, Subject,
     SubjectPage, TeachingAssignment, UngradedRule,
 )
+from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, MarkError, WeightedMark, parse_mark
 from plugins.journal.grid import average_of, cell_text
 from plugins.journal.history import HistoryWriter
@@ -183,6 +184,7 @@ def _cell_read() -> Any:
     return (
         select(JournalLesson, School, Subject, level.label("level"), _on_page(student_id).label("on_page"),
                ungraded.label("ungraded"), rules_version_of(JournalLesson.school_id).label("rules_version"),
+               closed_at_day(SubjectPage.academic_year_id, level, JournalLesson.day).label("closed"),
                JournalAttendance.id.label("attendance_id"), JournalAttendance.code.label("code"),
                JournalGrade.id.label("grade_id"), JournalGrade.lesson_id.label("grade_lesson_id"), JournalGrade.mark,
                JournalGrade.work_kind_id, JournalGrade.weight_hundredths)
@@ -204,7 +206,7 @@ class CellSaver:
     def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser) -> None:
         self.session, self.platform, self.user = session, platform, user
 
-    async def save(self, lesson_id: int, student_id: int, value: str, was: str) -> CellSaved:
+    async def save(self, lesson_id: int, student_id: int, value: str, was: str, reason: str = "") -> CellSaved:
         if self.session.bind.dialect.name != "sqlite":  # SQLite's writes are one at a time already
             await self.session.execute(select(JournalLesson.id).where(JournalLesson.id == lesson_id).with_for_update())
         rows = (await self.session.execute(_cell_read(), {
@@ -236,7 +238,13 @@ class CellSaver:
                                      value=current.text or _("nothing")), current.text)
         if wanted == current:
             return self._result(current, grades, rules, scale, ungraded)
-        history = HistoryWriter(self.session, lesson.school_id, self.user.id)
+        reason = " ".join(reason.split())
+        if head.closed:
+            refusal = amend_refusal(self.user.roles, rules.finals.amend_roles, reason)
+            if refusal or len(reason) > REASON_MAX:
+                raise CellRefused(422, refusal.get("reason") or _("The reason is too long: at most %(count)d characters.",
+                                                                   count=REASON_MAX), current.text)
+        history = HistoryWriter(self.session, lesson.school_id, self.user.id, reason if head.closed else "")
         if wanted.code != current.code:
             await self._attendance(lesson, student_id, head.attendance_id, current.code, wanted.code, rules, history)
         kept = await self._marks(lesson, student_id, mine, wanted.marks, rules, history)

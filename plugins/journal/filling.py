@@ -28,6 +28,7 @@ from core.plugins.types import GradeScale
 from core.school.models import School
 from core.structure.common import StructureError
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
+from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day
 from plugins.journal.grading import MarkError, parse_mark
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind
@@ -80,6 +81,7 @@ class LessonContext:
     next_lesson_day: date | None
     year: AcademicYear
     timezone: str  # the school's: times are shown in it
+    closed: bool = False  # the lesson's study period is closed: marks and attendance change with a reason
 
     def grades_of(self, student_id: int) -> list[JournalGrade]:
         return [grade for grade in self.grades if grade.student_id == student_id]
@@ -119,7 +121,8 @@ async def load_context(session: AsyncSession, platform: Any, lesson: JournalLess
         lesson=lesson, page=page, subject=subject, holder=holder, grade_level=grade_level, rules=rules,
         scale=scale_for(platform, rules, school, subject, grade_level), ungraded=await is_ungraded(session, page, grade_level, lesson.day),
         students=students, attendance=attendance, grades=grades, names=names, next_lesson_day=next_day, year=year,
-        timezone=school.timezone if school else "UTC")
+        timezone=school.timezone if school else "UTC",
+        closed=bool(await session.scalar(select(closed_at_day(page.academic_year_id, grade_level, lesson.day)))))
 
 
 # ---- the form ------------------------------------------------------------------------------------
@@ -201,7 +204,7 @@ class LessonFiller:
     async def save(self, lesson_id: int, raw: Mapping[str, str]) -> tuple[LessonContext, SaveSummary]:
         ctx = await self.context(lesson_id, write=True)
         form = parse_form(raw)
-        plan = _Plan(ctx, form, self.today)
+        plan = _Plan(ctx, form, self.today, self.user.roles, raw.get("reason", ""))
         plan.check()
         if plan.errors or plan.conflicts:
             raise FillRefused(plan.errors, plan.conflicts)
@@ -209,7 +212,8 @@ class LessonFiller:
         return ctx, summary
 
     async def _apply(self, ctx: LessonContext, plan: "_Plan") -> SaveSummary:
-        lesson, history, summary = ctx.lesson, HistoryWriter(self.session, ctx.lesson.school_id, self.user.id), SaveSummary()
+        history = HistoryWriter(self.session, ctx.lesson.school_id, self.user.id, plan.reason if plan.amends else "")
+        lesson, summary = ctx.lesson, SaveSummary()
         await self._apply_lesson(ctx, plan, history, summary)
         marked = [(student_id, code, await self._set_attendance(ctx, student_id, code))
                   for student_id, code in plan.attendance.items()]
@@ -312,8 +316,10 @@ class LessonFiller:
 class _Plan:
     """The checked changes of one save: bad input goes to ``errors``, stale values to ``conflicts``."""
 
-    def __init__(self, ctx: LessonContext, form: LessonForm, today: date) -> None:
-        self.ctx, self.form, self.today = ctx, form, today
+    def __init__(self, ctx: LessonContext, form: LessonForm, today: date, roles: frozenset[str] = frozenset(),
+                 reason: str = "") -> None:
+        self.ctx, self.form, self.today, self.roles = ctx, form, today, roles
+        self.reason = " ".join(reason.split())
         self.errors: dict[str, str] = {}
         self.conflicts: dict[str, Conflict] = {}
         self.lesson_values: dict[str, Any] = {}
@@ -334,6 +340,15 @@ class _Plan:
         self._check_attendance()
         self._check_grades()
         self._check_new_marks()
+        if self.amends:
+            self.errors.update(amend_refusal(self.roles, self.ctx.rules.finals.amend_roles, self.reason))
+            if len(self.reason) > REASON_MAX:
+                self.errors["reason"] = _("Too long: at most %(count)d characters.", count=REASON_MAX)
+
+    @property
+    def amends(self) -> bool:
+        """Whether the save changes the marks or attendance of a closed period."""
+        return self.ctx.closed and bool(self.attendance or self.grade_updates or self.new_marks)
 
     # -- the lesson's own fields --
 

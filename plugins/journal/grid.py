@@ -34,7 +34,9 @@ from plugins.journal.grading import (
     DOUBLE_MARK_SEPARATOR, Mark, WeightedMark, average_text, formula, is_failing, weighted_average,
 )
 from plugins.journal.lessons import grade_level_of, holder_label
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalSync
+from plugins.journal.models import (
+    JournalAttendance, JournalFinalGrade, JournalGrade, JournalLesson, JournalPeriodState, JournalSync,
+)
 from plugins.journal.roster import FAR, RosterLine, page_roster
 from plugins.journal.rules import JournalRules, rules_at, rules_version_of, scale_for, ungraded_rule
 from plugins.journal.scope import WRITERS, reads_everything
@@ -147,6 +149,8 @@ class Grid:
     planned: int  # lessons of the period in the timetable
     year_given: int
     year_planned: int | None  # hours of the curriculum for the year; None without a curriculum line
+    finals: dict[int, str] = field(default_factory=dict)  # student → the period's final mark
+    closed: bool = False  # the period is closed: changes need a reason
 
     @property
     def title(self) -> str:
@@ -244,7 +248,7 @@ def _entries_statement() -> Any:
 @cache
 def _facts_statement() -> Any:
     """Lessons given this year by today, the curriculum line's hours, pattern and the level's study
-    weeks, and whether a «без отметок» rule matches the page on ``:day``."""
+    weeks, whether a «без отметок» rule matches the page on ``:day``, and whether ``:period`` is closed."""
     given = select(func.count()).select_from(JournalLesson).where(
         JournalLesson.subject_page_id == bindparam("page"), JournalLesson.state == "active",
         JournalLesson.day <= bindparam("today", type_=Date)).scalar_subquery()
@@ -257,7 +261,24 @@ def _facts_statement() -> Any:
         .scalar_subquery()
     ungraded = ungraded_rule(bindparam("year"), bindparam("subject"), bindparam("level"), bindparam("day", type_=Date),
                              UngradedRule.class_group_id.in_(_classes_of_page()))
-    return select(given, half_hours, pattern, weeks, ungraded)
+    closed = select(JournalPeriodState.id).where(JournalPeriodState.study_period_id == bindparam("period"),
+                                                JournalPeriodState.closed_at.is_not(None)).exists()
+    return select(given, half_hours, pattern, weeks, ungraded, closed)
+
+
+@cache
+def _period_finals_statement() -> Any:
+    return select(JournalFinalGrade.student_id, JournalFinalGrade.mark).where(
+        JournalFinalGrade.subject_page_id == bindparam("page"), JournalFinalGrade.kind == "period",
+        JournalFinalGrade.study_period_id == bindparam("period"))
+
+
+async def entries_in_period(session: AsyncSession, page_id: int, starts: date, ends: date, *,
+                            marks_only: bool = False) -> list[Any]:
+    """(lesson, student, mark or code, weight) of the page's lessons from ``starts`` to ``ends``,
+    oldest first; attendance entries have weight -1."""
+    rows = (await session.execute(_entries_statement(), {"page": page_id, "starts": starts, "ends": ends})).all()
+    return [row for row in rows if row[3] >= 0] if marks_only else list(rows)
 
 
 async def page_access(session: AsyncSession, user: CurrentUser, head: PageHead, can_fill: bool) -> Access:
@@ -329,7 +350,9 @@ class GridReader:
         rows = (await session.execute(_entries_statement(), in_period)).all()
         grades, attendance = [row for row in rows if row[3] >= 0], [row for row in rows if row[3] < 0]
         day = max(period.starts_on, min(period.ends_on, today))
-        year_given, year_planned, ungraded = await self._facts(head, day, today)
+        year_given, year_planned, ungraded, closed = await self.facts(head, day, today, period.id)
+        finals = dict((await session.execute(_period_finals_statement(), {"page": page.id, "period": period.id})).all()) \
+            if period.id else {}
         scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
         columns = [self._column(row, rules, access, today) for row in lessons]
         active = [column for column in columns if column.state == "active"]
@@ -340,7 +363,7 @@ class GridReader:
         rows = build_rows(roster, visible, period, shown, grades, attendance, rules, scale, ungraded)
         return Grid(head=head, periods=periods, period=period, months=months, month=month, lessons=shown, rows=rows,
                     teachers=access.teachers_in(period), rules=rules, scale=scale, ungraded=ungraded,
-                    can_write=any(column.writable for column in columns), today=today,
+                    can_write=any(column.writable for column in columns), today=today, finals=finals, closed=closed,
                     given=sum(1 for column in active if column.day <= today), planned=len(active),
                     year_given=year_given, year_planned=year_planned)
 
@@ -365,16 +388,16 @@ class GridReader:
             overlapping(Enrollment.starts_on, Enrollment.ends_on, period.starts_on, period.ends_on)),
             _page_values(head.page))).scalars())
 
-    async def _facts(self, head: PageHead, day: date, today: date) -> tuple[int, int | None, bool]:
+    async def facts(self, head: PageHead, day: date, today: date, period_id: int = 0) -> tuple[int, int | None, bool, bool]:
         """Lessons given this year by today, the curriculum's hours for the year (as the
-        curriculum counts them: a half-year subject has half the weeks), and whether the page
-        takes no marks on ``day``, in one statement."""
+        curriculum counts them: a half-year subject has half the weeks), whether the page
+        takes no marks on ``day`` and whether the study period is closed, in one statement."""
         page = head.page
         row = (await self.session.execute(_facts_statement(), {
             **_page_values(page), "today": today, "day": day, "year": page.academic_year_id, "level": head.grade_level,
-            "subject": page.subject_id})).one()
+            "subject": page.subject_id, "period": period_id})).one()
         planned = (yearly_half_hours(row[1], row[2], row[3]) + 1) // 2 if row[1] and row[3] else None
-        return int(row[0] or 0), planned, head.grade_level == 1 or bool(row[4])
+        return int(row[0] or 0), planned, head.grade_level == 1 or bool(row[4]), bool(row[5])
 
 
 def build_rows(roster: list[RosterLine], visible: set[int] | None, period: Period, shown: list[GridLesson],

@@ -24,16 +24,27 @@ FIELD_LABELS = {
 class HistoryWriter:
     """Collects the changes of one save and writes them with it."""
 
-    def __init__(self, session: AsyncSession, school_id: int, actor_id: int | None) -> None:
+    def __init__(self, session: AsyncSession, school_id: int, actor_id: int | None, reason: str = "") -> None:
         self.session, self.school_id, self.actor_id = session, school_id, actor_id
+        self.reason = reason  # why this save changes a closed period; written on each of its changes
         self.at = utcnow()
 
     def add(self, lesson_id: int, record: str, field: str, old: object, new: object, *, student_id: int | None = None,
             record_id: int | None = None, reason: str = "") -> None:
         self.session.add(JournalHistory(
             school_id=self.school_id, lesson_id=lesson_id, student_id=student_id, record=record, record_id=record_id,
-            field=field, old_value=_text(old), new_value=_text(new), reason=reason, changed_by=self.actor_id,
+            field=field, old_value=_text(old), new_value=_text(new), reason=reason or self.reason, changed_by=self.actor_id,
             changed_at=self.at))
+
+    def add_final(self, page_id: int, student_id: int, field: str, old: str | None, new: str | None, *,
+                  record_id: int, reason: str = "", comment: str = "") -> None:
+        """A final mark given, changed or removed (``field``: «period:<id>», «year», «exam», «final»);
+        the teacher's comment on it goes with the new value."""
+        shown = f"{new} ({comment})" if new and comment else new
+        self.session.add(JournalHistory(
+            school_id=self.school_id, lesson_id=None, subject_page_id=page_id, student_id=student_id, record="final",
+            record_id=record_id, field=field, old_value=_text(old), new_value=_text(shown), reason=reason,
+            changed_by=self.actor_id, changed_at=self.at))
 
 
 def _text(value: object) -> str | None:

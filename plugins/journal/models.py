@@ -26,7 +26,9 @@ LESSON_ORIGINS = ("timetable", "extra")
 LESSON_STATES = ("active", "cancelled")
 # What the teacher decided about a cancelled lesson that held data.
 DECISIONS = ("kept", "transferred", "discarded")
-HISTORY_RECORDS = ("lesson", "attendance", "grade")
+HISTORY_RECORDS = ("lesson", "attendance", "grade", "final")
+# Final marks: a study period's, the year's, the exam's and the final (итоговая) one.
+FINAL_KINDS = ("period", "year", "exam", "final")
 
 
 def weight_of(hundredths: int) -> Decimal:
@@ -47,6 +49,17 @@ class JournalSettings(Base):
     # Raised by every change of the rules (kinds of work, codes, scales, the form above): saving a
     # cell checks it to reuse the rules it has read before.
     rules_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Final marks open this many days before their period ends; earlier only if the school allows.
+    finals_open_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    finals_early: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Fewer marks than this in a period: «н/а» is proposed.
+    finals_min_marks: Mapped[int] = mapped_column(default=3, server_default="3")
+    # A final mark this far (or farther) from the average it was proposed from needs a comment.
+    finals_comment_gap_hundredths: Mapped[int] = mapped_column(default=100, server_default="100")
+    # Who may change the marks and attendance of a closed period (with a reason): writer roles,
+    # comma-separated; "" nobody.
+    amend_closed_roles: Mapped[str] = mapped_column(String(60), default="teacher,class_teacher",
+                                                    server_default="teacher,class_teacher")
 
 
 class JournalWorkKind(Base):
@@ -191,17 +204,22 @@ class JournalGrade(Base):
 
 class JournalHistory(Base):
     """One change of a journal record: who, when, the old and new value, why. Never updated or
-    deleted. ``lesson_id`` and ``record_id`` are plain keys, so the history outlives the rows."""
+    deleted. ``lesson_id``, ``subject_page_id`` and ``record_id`` are plain keys, so the history
+    outlives the rows. A final mark's change has no lesson: its page, and ``field`` says which
+    final it is («period:<study period id>», «year», «exam», «final»)."""
 
     __tablename__ = "journal_history"
     __table_args__ = (
         Index("ix_journal_history_lesson", "lesson_id", "student_id"),
-        CheckConstraint("record IN ('lesson', 'attendance', 'grade')", name="record"),
+        Index("ix_journal_history_page", "subject_page_id", "student_id"),
+        CheckConstraint("(record = 'final') = (lesson_id IS NULL)", name="lesson"),
+        CheckConstraint("record IN ('lesson', 'attendance', 'grade', 'final')", name="record"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
-    lesson_id: Mapped[int]
+    lesson_id: Mapped[int | None]
+    subject_page_id: Mapped[int | None]
     student_id: Mapped[int | None]
     record: Mapped[str] = mapped_column(String(12))
     record_id: Mapped[int | None]
@@ -211,6 +229,54 @@ class JournalHistory(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JournalFinalGrade(Base):
+    """A student's final mark on a page: for a study period, the year, the exam or the final
+    (итоговая) one. ``proposed`` is what the journal proposed when it was given; ``comment`` why
+    the teacher gave another mark far from it. Changes go to ``journal_history`` (record
+    ``final``, ``lesson_id`` 0, the page in ``record_id``'s row)."""
+
+    __tablename__ = "journal_final_grade"
+    __table_args__ = (
+        UniqueConstraint("subject_page_id", "student_id", "kind", "study_period_id"),
+        Index("ix_journal_final_grade_student", "student_id", "kind"),
+        CheckConstraint("kind IN ('period', 'year', 'exam', 'final')", name="kind"),
+        CheckConstraint("(kind = 'period') = (study_period_id IS NOT NULL)", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    subject_page_id: Mapped[int] = mapped_column(ForeignKey("subject_page.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    study_period_id: Mapped[int | None] = mapped_column(ForeignKey("study_period.id", ondelete="RESTRICT"))
+    mark: Mapped[str] = mapped_column(String(20))
+    proposed: Mapped[str] = mapped_column(String(20), default="")
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class JournalPeriodState(Base):
+    """The deputy's decisions on a study period (``study_period_id``) or on the year's own final
+    marks (year, exam, final: ``study_period_id`` NULL): the deadline for final marks and
+    whether the period is closed. No row: open, no deadline."""
+
+    __tablename__ = "journal_period_state"
+    __table_args__ = (UniqueConstraint("academic_year_id", "study_period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    study_period_id: Mapped[int | None] = mapped_column(ForeignKey("study_period.id", ondelete="CASCADE"))
+    finals_due: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class JournalSync(Base):
@@ -227,5 +293,5 @@ class JournalSync(Base):
 
 JOURNAL_MODELS: tuple[type, ...] = (
     JournalSettings, JournalWorkKind, JournalAttendanceCode, JournalSubjectScale, JournalLesson, JournalAttendance,
-    JournalGrade, JournalHistory, JournalSync,
+    JournalGrade, JournalHistory, JournalSync, JournalFinalGrade, JournalPeriodState,
 )

@@ -17,12 +17,14 @@ VIEW = "journal.view_journal"
 FILL = "journal.fill_lessons"
 REASONS = "journal.set_absence_reasons"
 SETTINGS = "journal.manage_settings"
+CLOSE = "journal.close_periods"
 
 PERMISSIONS = (
     Permission(VIEW, N_("Read class journals (own pages, own class; the administration: all)"), READERS),
     Permission(FILL, N_("Fill lessons of own subject pages: topics, homework, attendance, marks"),
                frozenset({"teacher", "class_teacher"})),
     Permission(REASONS, N_("Enter absence reasons for own class"), frozenset({"class_teacher"})),
+    Permission(CLOSE, N_("Set the deadlines for final marks and close study periods"), frozenset({"deputy"})),
     Permission(SETTINGS, N_("Set the journal's kinds of work, weights and attendance codes"),
                frozenset({"journal_admin"})),
 )
@@ -34,6 +36,8 @@ TEXT_FIELDS = (
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
+    UserTextField(form="journal:finals_save", field="comment", shown_on=("journal:finals",)),
+    UserTextField(form="journal:finals_save", field="reason", shown_on=("journal:finals",)),
     UserTextField(form="journal:work_kind_create", field="name",
                   shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",

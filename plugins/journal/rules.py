@@ -21,6 +21,31 @@ from plugins.journal.models import JournalAttendanceCode, JournalSettings, Journ
 BUILTIN_SCALES = {scale.code: scale for scale in (FIVE_POINT, PASS_FAIL)}
 
 
+AMENDING_ROLES = ("teacher", "class_teacher")  # the roles a school may let change a closed period
+
+
+@dataclass(frozen=True)
+class FinalsRules:
+    """The school's rules for final marks and closed periods."""
+
+    open_days: int = 7  # final marks open this many days before the period ends
+    early: bool = False  # ... or at any time
+    min_marks: int = 3  # fewer marks: «н/а» is proposed
+    comment_gap: Decimal = Decimal(1)  # this far from the average: a comment is needed
+    amend_roles: frozenset[str] = frozenset(AMENDING_ROLES)  # who may change a closed period, with a reason
+
+    @classmethod
+    def of(cls, settings: JournalSettings | None) -> "FinalsRules":
+        if settings is None:
+            return cls()
+        roles = frozenset(role for role in settings.amend_closed_roles.split(",") if role in AMENDING_ROLES)
+        return cls(settings.finals_open_days, settings.finals_early, settings.finals_min_marks,
+                   Decimal(settings.finals_comment_gap_hundredths) / 100, roles)
+
+    def may_amend(self, roles: frozenset[str]) -> bool:
+        return bool(roles & self.amend_roles)
+
+
 @dataclass
 class JournalRules:
     allow_double_marks: bool
@@ -28,6 +53,7 @@ class JournalRules:
     work_kinds: list[JournalWorkKind]  # active and archived, in order
     codes: list[JournalAttendanceCode]
     subject_scales: dict[int, str]  # subject id → scale code, where the school chose another scale
+    finals: FinalsRules = FinalsRules()
 
     @property
     def active_kinds(self) -> list[JournalWorkKind]:
@@ -77,6 +103,12 @@ async def rules_changed(session: AsyncSession, school_id: int) -> JournalSetting
     return settings
 
 
+async def finals_open_days(session: AsyncSession, school_id: int) -> int:
+    """How many days before a period ends its final marks open (the school's rule; 7 by default)."""
+    found = await session.scalar(select(JournalSettings.finals_open_days).where(JournalSettings.school_id == school_id))
+    return FinalsRules().open_days if found is None else int(found)
+
+
 def rules_version_of(school_id: Any) -> Any:
     """SQL: the school's rules version (0 before any change)."""
     return func.coalesce(select(JournalSettings.rules_version).where(JournalSettings.school_id == school_id)
@@ -116,7 +148,7 @@ async def load_rules(session: AsyncSession, school_id: int) -> JournalRules:
     return JournalRules(
         allow_double_marks=settings.allow_double_marks if settings else True,
         final_threshold=Decimal(settings.final_threshold_hundredths if settings else 50) / 100,
-        work_kinds=kinds, codes=codes, subject_scales=scales)
+        work_kinds=kinds, codes=codes, subject_scales=scales, finals=FinalsRules.of(settings))
 
 
 def scale_for(platform: Any, rules: JournalRules, school: School, subject: Subject, grade_level: int) -> GradeScale:

@@ -21,7 +21,7 @@ from core.i18n import gettext as _
 from core.structure.common import lock_school, owned
 from core.structure.models import Subject
 from plugins.journal.models import JournalAttendanceCode, JournalSettings, JournalSubjectScale, JournalWorkKind
-from plugins.journal.rules import BUILTIN_SCALES, JournalRules, ensure_defaults, load_rules, rules_changed
+from plugins.journal.rules import AMENDING_ROLES, BUILTIN_SCALES, JournalRules, ensure_defaults, load_rules, rules_changed
 
 NAME_MAX = 100
 CODE_PATTERN = re.compile(r"[^\W\d_]{1,4}")  # one to four letters: Н, Б, ОП
@@ -62,6 +62,37 @@ class CodeInput:
     excused: bool
     archived: bool = False
     shown: str = ""
+
+
+@dataclass(frozen=True)
+class FinalsInput:
+    """The final-mark rules as typed on the settings page."""
+
+    open_days: str
+    early: bool
+    min_marks: str
+    comment_gap: str
+    amend_roles: tuple[str, ...]
+
+
+def _whole(text: str, field: str, low: int, high: int) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 3 and low <= int(text) <= high):
+        raise SettingsRefused({field: _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)})
+    return int(text)
+
+
+def parse_finals(finals: FinalsInput) -> dict[str, object]:
+    """The columns of the final-mark rules; bad input refused with the field's message."""
+    gap = finals.comment_gap.strip()
+    if not _WEIGHT.fullmatch(gap) or not 10 <= int(Decimal(gap.replace(",", ".")) * 100) <= 400:
+        raise SettingsRefused({"finals_comment_gap": _("Enter a number of points from 0,1 to 4, e.g. 1 or 1,5.")})
+    roles = [role for role in AMENDING_ROLES if role in finals.amend_roles]
+    return {"finals_open_days": _whole(finals.open_days, "finals_open_days", 0, 60),
+            "finals_early": finals.early,
+            "finals_min_marks": _whole(finals.min_marks, "finals_min_marks", 0, 20),
+            "finals_comment_gap_hundredths": int(Decimal(gap.replace(",", ".")) * 100),
+            "amend_closed_roles": ",".join(roles)}
 
 
 @dataclass
@@ -131,10 +162,12 @@ class SettingsService:
             .order_by(Subject.sort_order, Subject.name, Subject.id))).scalars())
         return SettingsView(settings, await load_rules(self.session, self.school_id), subjects)
 
-    # ---- double marks and the rounding threshold ---------------------------------------------------
+    # ---- double marks, the rounding threshold, final marks and closed periods --------------------
 
-    async def save_rules(self, allow_double_marks: bool, threshold: str, version: str) -> JournalSettings:
+    async def save_rules(self, allow_double_marks: bool, threshold: str, version: str,
+                         finals: FinalsInput | None = None) -> JournalSettings:
         hundredths = parse_threshold(threshold)
+        finals_values = parse_finals(finals) if finals is not None else None
         await lock_school(self.session, self.school_id)
         settings = await self.session.scalar(select(JournalSettings).where(JournalSettings.school_id == self.school_id))
         stored = settings.version if settings else 0  # a school without the row has the defaults, version 0
@@ -147,8 +180,11 @@ class SettingsService:
         if settings is None:
             settings = JournalSettings(school_id=self.school_id, version=0)
             self.session.add(settings)
-        if (settings.allow_double_marks, settings.final_threshold_hundredths) != (allow_double_marks, hundredths):
-            settings.allow_double_marks, settings.final_threshold_hundredths = allow_double_marks, hundredths
+            await self.session.flush()  # the columns' defaults, to compare with
+        wanted = {"allow_double_marks": allow_double_marks, "final_threshold_hundredths": hundredths, **(finals_values or {})}
+        if any(getattr(settings, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(settings, name, value)
             settings.version = stored + 1
             settings.rules_version = (settings.rules_version or 0) + 1
         await self.session.flush()

@@ -1,5 +1,6 @@
 """The journal's routes (mounted under /journal/)."""
 
-from plugins.journal.web import absence_pages, grid_pages, lesson_pages, list_pages, settings_pages
+from plugins.journal.web import absence_pages, final_pages, grid_pages, lesson_pages, list_pages, settings_pages
 
-ROUTES: list = [*lesson_pages.ROUTES, *list_pages.ROUTES, *absence_pages.ROUTES, *settings_pages.ROUTES, *grid_pages.ROUTES]
+ROUTES: list = [*lesson_pages.ROUTES, *list_pages.ROUTES, *absence_pages.ROUTES, *settings_pages.ROUTES, *grid_pages.ROUTES,
+                    *final_pages.ROUTES]

@@ -14,12 +14,13 @@ from core.i18n import gettext as _
 from core.plugins.types import NavItem
 from core.structure.common import format_day
 from core.web.sessions import current_user
-from plugins.journal.permissions import FILL, REASONS, SETTINGS, VIEW
+from plugins.journal.permissions import CLOSE, FILL, REASONS, SETTINGS, VIEW
 
 VIEW_OPT = {"permission": VIEW}
 FILL_OPT = {"permission": FILL}
 REASONS_OPT = {"permission": REASONS}
 SETTINGS_OPT = {"permission": SETTINGS}
+CLOSE_OPT = {"permission": CLOSE}
 JOURNAL_CSS = "journal/journal.css"
 
 
@@ -41,6 +42,8 @@ def journal_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
     items = [NavItem(id="journal", label=_("Journal"), url="/journal/home", section=20, order=10)]
     if platform.permissions.allows(user.roles, REASONS):
         items.append(NavItem(id="journal-absences", label=_("Absences"), url="/journal/absences", section=20, order=20))
+    if platform.permissions.allows(user.roles, CLOSE):
+        items.append(NavItem(id="journal-periods", label=_("Study periods"), url="/journal/periods", section=20, order=30))
     if platform.permissions.allows(user.roles, SETTINGS):
         items.append(NavItem(id="journal-settings", label=_("Journal settings"), url="/journal/settings", section=90, order=40))
     return items

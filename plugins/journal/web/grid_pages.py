@@ -18,12 +18,15 @@ from core.web.pages import render
 from core.structure.common import school_today
 from core.web.structure.common import school_day
 from plugins.journal.cells import CellRefused, CellSaver
+from plugins.journal.closing import PeriodsService
 from plugins.journal.grid import WHOLE, GridReader, choose_period
 from plugins.journal.lessons import held_pages, teacher_week
+from plugins.journal.rules import finals_open_days
 from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
 from plugins.journal.sync import sync_through
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, VIEW_OPT, allows, user_of
+from plugins.journal.web.final_pages import term_name
 from plugins.journal.web.list_pages import page_choices
 
 GRID, CELL = "journal/grid.html", "journal/_grid_cell.html"
@@ -87,11 +90,11 @@ async def cell_save(request: Request, lesson_id: FromPath[int], student_id: From
     if not 1 <= lesson_id <= MAX_ID or not 1 <= student_id <= MAX_ID:
         raise NotFoundException()
     form = await request.form()
-    value, was = str(form.get("value", "")), str(form.get("was", ""))
+    value, was, reason = str(form.get("value", "")), str(form.get("was", "")), str(form.get("reason", ""))
     values: dict[str, Any] = {"lesson_id": lesson_id, "student_id": student_id}
     try:
         async with platform.db.writing() as session:
-            saved = await CellSaver(session, platform, user).save(lesson_id, student_id, value, was)
+            saved = await CellSaver(session, platform, user).save(lesson_id, student_id, value, was, reason)
     except CellRefused as refused:
         shown = refused.current if refused.current is not None else " ".join(was.split())
         values.update(text=shown, typed=value, error=refused.message, saved=None)
@@ -114,7 +117,10 @@ async def journal_home(request: Request, platform: NamedDependency[Platform]) ->
         lessons = await teacher_week(session, user, today, today) if teaches else []
         choices = await page_choices(session, user, today) \
             if reads_everything(user) or allows(request, REASONS) else []
-    values = {"held": held, "lessons": lessons, "choices": choices, "today": today, "teaches": teaches,
+        finals = await PeriodsService(session, user.school_id or 0, user.id).teacher_due(
+            today, await finals_open_days(session, user.school_id or 0), user.id) if teaches else []
+    values = {"held": held, "lessons": lessons, "choices": choices, "today": today, "teaches": teaches, "finals": finals,
+              "term_names": {line.term.key: term_name(line.term) for line in finals},
               "to_fill": sum(1 for line in lessons if line.state == "active" and not line.filled),
               "page_title": _("Journal"), "extra_css": JOURNAL_CSS}
     return await render(request, "journal/home.html", values)

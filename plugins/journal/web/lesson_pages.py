@@ -126,7 +126,7 @@ def _refused_form(typed: Mapping[str, str]) -> dict[str, str]:
     was shows its stored value: sending the stale one back would undo someone else's change."""
     shown = {key[:-5]: was for key, was in typed.items() if key.endswith("__was")}
     changed = {key: typed.get(key, "") for key, was in shown.items() if typed.get(key, "") != was}
-    typed_new = {key: value for key, value in typed.items() if key.startswith("new-") or key == "new_kind"}
+    typed_new = {key: value for key, value in typed.items() if key.startswith("new-") or key in ("new_kind", "reason")}
     return {**changed, **typed_new}
 
 

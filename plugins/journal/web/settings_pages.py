@@ -17,7 +17,7 @@ from core.plugins.types import FIVE_POINT, PASS_FAIL
 from core.structure.common import StructureError
 from core.web.pages import flash, redirect, render
 from core.web.structure.common import form_int
-from plugins.journal.settings import CodeInput, KindInput, SettingsRefused, SettingsService
+from plugins.journal.settings import CodeInput, FinalsInput, KindInput, SettingsRefused, SettingsService
 from plugins.journal.web.common import JOURNAL_CSS, SETTINGS_OPT, user_of
 
 PAGE = "journal/settings.html"
@@ -30,7 +30,19 @@ CHECKED = ("1", "on", "true")
 class RulesForm:
     allow_double_marks: str = ""
     final_threshold: str = ""
+    finals_open_days: str = "7"
+    finals_early: str = ""
+    finals_min_marks: str = "3"
+    finals_comment_gap: str = "1"
+    amend_teacher: str = ""
+    amend_class_teacher: str = ""
     version: str = ""
+
+    def finals(self) -> FinalsInput:
+        roles = tuple(role for role, ticked in (("teacher", self.amend_teacher), ("class_teacher", self.amend_class_teacher))
+                      if ticked in CHECKED)
+        return FinalsInput(self.finals_open_days, self.finals_early in CHECKED, self.finals_min_marks, self.finals_comment_gap,
+                           roles)
 
 
 @dataclass
@@ -120,10 +132,14 @@ async def settings_save(request: Request, platform: NamedDependency[Platform], d
     try:
         async with platform.db.writing() as session:
             settings = await SettingsService(session, school_id).save_rules(
-                data.allow_double_marks in CHECKED, data.final_threshold, data.version)
+                data.allow_double_marks in CHECKED, data.final_threshold, data.version, data.finals())
             record(session, "journal.settings_saved", connection=request, object_type="journal_settings", object_id=settings.id,
                    details={"allow_double_marks": settings.allow_double_marks,
-                            "final_threshold_hundredths": settings.final_threshold_hundredths})
+                            "final_threshold_hundredths": settings.final_threshold_hundredths,
+                            "finals_open_days": settings.finals_open_days, "finals_early": settings.finals_early,
+                            "finals_min_marks": settings.finals_min_marks,
+                            "finals_comment_gap_hundredths": settings.finals_comment_gap_hundredths,
+                            "amend_closed_roles": settings.amend_closed_roles})
     except SettingsRefused as error:
         return await refuse(request, platform, "rules", "rules", data, error)
     return saved(request, _("The journal's rules are saved."))

@@ -216,8 +216,9 @@ async def test_the_grid_reads_a_fixed_number_of_statements_whatever_its_size(mak
     assert empty == small == full == month, (empty, small, full, month)
     # the session; the page (with its school, year, rules version and how far its lessons exist);
     # its teachers and the reader's appointments; the periods; the lessons, the roster, the marks
-    # and absences, the year's hours and «без отметок» rules
-    assert full == 8
+    # and absences, the year's hours, «без отметок» rules and whether the period is closed; the
+    # period's final marks
+    assert full == 9
 
 
 async def test_saving_a_mark_takes_a_fixed_handful_of_statements(make_client, database_url):

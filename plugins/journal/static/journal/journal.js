@@ -127,9 +127,15 @@
       }
       current.classList.add("journal-cell--saving");
       return htmx.ajax("POST", cellUrl(current), { source: current.querySelector("input"), target: current,
-                                                  swap: "outerHTML", values: { value: value, was: was } })
+                                                  swap: "outerHTML", values: { value: value, was: was, reason: reason() } })
         .then(function () { failed(current, input); }, function () { failed(current, input); });
     }).then(function () { pending -= 1; });
+  }
+
+  // Why a closed period's cell is changed: typed once above the grid, sent with every save.
+  function reason() {
+    var field = document.getElementById("journal-grid-reason");
+    return field ? field.value : "";
   }
 
   // An answer that replaced nothing (no connection, a server error): the cell says it is not saved,
@@ -199,5 +205,22 @@
       event.preventDefault();
       input.setRangeText(RUSSIAN_KEYS[event.code], input.selectionStart, input.selectionEnd, "end");
     }
+  });
+})();
+
+// The final-marks sheet: Enter or ↓ goes to the next student's mark of the same kind, Shift+Enter
+// or ↑ to the previous one; Enter never sends the form by accident.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".journal-finals input.journal-final-mark")) { return; }
+    var key = event.key;
+    if (key !== "Enter" && key !== "ArrowDown" && key !== "ArrowUp") { return; }
+    event.preventDefault();
+    var marks = Array.prototype.slice.call(input.closest("table").querySelectorAll(
+      "input.journal-final-mark[data-kind='" + input.dataset.kind + "']"));
+    var next = marks[marks.indexOf(input) + (key === "ArrowUp" || (key === "Enter" && event.shiftKey) ? -1 : 1)];
+    if (next) { next.focus(); next.select(); }
   });
 })();
