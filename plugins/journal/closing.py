@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
@@ -61,12 +61,13 @@ def closed_at_day(year_id: Any, level: Any, day: Any) -> Any:
     """SQL: the study period holding ``day`` for the grade level ``level`` is closed. The
     arguments are values or SQL expressions (a cell's save checks it in the statement that reads
     the lesson)."""
-    kind = select(GradeLevelSettings.period_kind).where(
-        GradeLevelSettings.academic_year_id == year_id, GradeLevelSettings.grade_level == level) \
-        .correlate_except(GradeLevelSettings).scalar_subquery()
+    settings = (GradeLevelSettings.academic_year_id == year_id, GradeLevelSettings.grade_level == level)
+    kind = select(GradeLevelSettings.period_kind).where(*settings).correlate_except(GradeLevelSettings).scalar_subquery()
+    unset = ~select(GradeLevelSettings.id).where(*settings).correlate_except(GradeLevelSettings).exists()
     return select(JournalPeriodState.id).join(StudyPeriod, StudyPeriod.id == JournalPeriodState.study_period_id).where(
         JournalPeriodState.academic_year_id == year_id, JournalPeriodState.closed_at.is_not(None),
-        StudyPeriod.kind == kind, StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day) \
+        or_(StudyPeriod.kind == kind, unset),  # a level without settings studies by every period of the year
+        StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day) \
         .correlate_except(JournalPeriodState, StudyPeriod).exists()
 
 
@@ -161,7 +162,8 @@ class PeriodsService:
         counts = await missing_finals(self.session, self.school_id, year, terms, kinds, teacher_id=teacher_id)
         lines = []
         for term in terms:
-            levels = sorted(level for level, kind in kinds.items() if term.period_id is None or kind == term.kind)
+            levels = sorted(level for level, kind in kinds.items()  # the first grade gives no marks (regulation 3.10)
+                            if level > 1 and (term.period_id is None or kind == term.kind))
             pages = [page for page in counts.get(term.key, []) if page.missing or not missing_only]
             lines.append(TermLine(term, states.get(term.period_id), levels, pages))
         return lines
@@ -221,8 +223,12 @@ class PeriodsService:
         await self.session.flush()
         return term, state
 
-    async def close(self, year: AcademicYear, key: str, version: str, *, close: bool = True) -> tuple[Term, JournalPeriodState]:
+    async def close(self, year: AcademicYear, key: str, version: str, *, close: bool = True, today: date,
+                    open_days: int) -> tuple[Term, JournalPeriodState]:
         term = await self._term(year, key)
+        if close and today < term.opens_on(open_days):
+            raise ClosingRefused({"form": _("A period closes once its final marks are open, from %(day)s.",
+                                            day=term.opens_on(open_days).strftime("%d.%m.%Y"))})
         state = await self._locked_state(year, term, version)
         if close and state.closed_at is not None:
             raise ClosingRefused({"form": _("The period is closed already.")}, 409)

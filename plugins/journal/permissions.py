@@ -37,7 +37,9 @@ TEXT_FIELDS = (
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:finals_save", field="comment", shown_on=("journal:finals",)),
-    UserTextField(form="journal:finals_save", field="reason", shown_on=("journal:finals",)),
+    UserTextField(form="journal:finals_save", field="reason", shown_on=()),  # kept in the history, not shown yet
+    UserTextField(form="journal:cell_save", field="reason", shown_on=("journal:cell_history",)),
+    UserTextField(form="journal:lesson_save", field="reason", shown_on=("journal:cell_history",)),
     UserTextField(form="journal:work_kind_create", field="name",
                   shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",

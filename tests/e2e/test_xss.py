@@ -259,8 +259,46 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
     for number, (lesson, group) in enumerate(zip(lessons, groups)):
         await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind})
     history, absence_pages = await store_reasons(browser, base)
+    finals, closed_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     return {"jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
-            "jr_absences": absence_pages}
+            "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
+
+
+async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -> tuple[str, str]:
+    """As the demo deputy, close the first quarter; as the teacher, give 5А's mathematics final
+    marks of the quarter with the payloads packed as comments and the first payload as the reason,
+    and change a cell of the quarter with each payload in turn as the reason; then reopen the
+    quarter. Returns the sheet and that cell's history."""
+    context, deputy = await new_tab(browser, base, "deputy")
+    periods = await (await deputy.request.get(f"{base}/journal/periods")).text()
+    year, quarter = re.search(r'<th scope="row">1 четверть.*?name="year" value="(\d+)"><input type="hidden" name="term" '
+                              r'value="(\d+)"', periods, re.S).groups()
+    version = re.search(rf'id="journal-period-{quarter}-state">.*?name="version" value="(\d+)"', periods, re.S)[1]
+    await poster(deputy, base)("/journal/periods/close", {"year": year, "term": quarter, "version": version})
+    sheet_url = f"/journal/pages/{page_id}/finals?term={quarter}"
+    sheet = await (await teacher.request.get(f"{base}{sheet_url}")).text()
+    shown = re.findall(r'name="period-(\d+)__was" value="([^"]*)"', sheet)
+    groups = packed(PAYLOADS, 500)
+    assert len(shown) >= len(groups), "too few students on 5А's mathematics"
+    form = {"reason": PAYLOADS[0][:300]}
+    for (student, was), group in zip(shown, groups):
+        form.update({f"period-{student}": was or "5", f"period-{student}__was": was, f"period-{student}-comment": " ".join(group)})
+    answer = await teacher.request.post(f"{base}{sheet_url}", form={**form, "_csrf_token": teacher.csrf}, max_redirects=0)
+    assert answer.status == 303, (answer.status, (await answer.text())[:500])
+    TALLY["XSS payloads stored"] += len(PAYLOADS) + 1
+    grid = await (await teacher.request.get(f"{base}/journal/pages/{page_id}?period={quarter}")).text()
+    student, lesson = re.search(r'<input aria-labelledby="journal-student-(\d+) journal-col-(\d+)">', grid).groups()
+    for number, payload in enumerate(PAYLOADS):
+        value, was = ("Н", "") if number % 2 == 0 else ("", "Н")
+        answer = await teacher.request.post(f"{base}/journal/lessons/{lesson}/cells/{student}", form={
+            "value": value, "was": was, "reason": payload[:300], "_csrf_token": teacher.csrf})
+        assert answer.status == 200, (answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 1
+    version = re.search(rf'id="journal-period-{quarter}-state">.*?name="version" value="(\d+)"',
+                        await (await deputy.request.get(f"{base}/journal/periods")).text(), re.S)[1]
+    await poster(deputy, base)("/journal/periods/reopen", {"year": year, "term": quarter, "version": version})
+    await context.close()
+    return sheet_url, f"/journal/lessons/{lesson}/history?student={student}"
 
 
 async def fill_lesson(teacher, base: str, lesson: int, payloads: list[str], extra: dict[str, str]) -> None:
@@ -330,7 +368,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
     pages += [("journal:lesson_save", f"/journal/lessons/{first}"), ("journal:settings", "/journal/settings"),
               ("journal:cell_history", structure["jr_history"]), ("journal:cell_history", f"/journal/lessons/{first}/history")]
     pages += [("journal:absences", path) for path in structure["jr_absences"]]
-    pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}")]
+    pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}"), ("journal:finals", structure["jr_finals"]),
+              ("journal:cell_history", structure["jr_closed_history"])]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -29,6 +29,7 @@ CHANGE_WRITERS = frozenset({"dispatcher", "journal_admin", "operator"})
 JOURNAL_READERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin"})
 CLASS_TEACHERS = frozenset({"class_teacher"})
 JOURNAL_ADMIN = frozenset({"journal_admin"})
+DEPUTY = frozenset({"deputy"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -220,6 +221,18 @@ MATRIX: dict[str, Row] = {
         "code": "ДО", "name": "Дистанционное обучение", "is_absence": "", "excused": ""}),
     "journal:attendance_code_update": Row("POST", "/journal/settings/codes/{jr_code}", JOURNAL_ADMIN, (303,), form={
         "name": "Соревнования мира", "is_absence": "1", "excused": "1", "archived": ""}),
+    "journal:finals": Row("GET", "/journal/pages/{group_page}/finals?term={period}", JOURNAL_READERS,
+                          content='id="journal-finals-facts"'),
+    "journal:finals_save": Row("POST", "/journal/pages/{group_page}/finals?term={period}", TEACHERS, (303,), form={
+        "period-{jr_cell_student}": "5", "period-{jr_cell_student}__was": "",
+        "period-{jr_cell_student}-comment": "Итоговая от {role}"}),
+    "journal:periods": Row("GET", "/journal/periods", DEPUTY, content='id="journal-periods-table"'),
+    "journal:period_due": Row("POST", "/journal/periods/due", DEPUTY, (303,), form={
+        "year": "{year}", "term": "{period}", "finals_due": "2026-10-30", "version": "0"}),
+    "journal:period_close": Row("POST", "/journal/periods/close", DEPUTY, (303,), form={
+        "year": "{year}", "term": "year", "version": "0"}),
+    "journal:period_reopen": Row("POST", "/journal/periods/reopen", DEPUTY, (303,), form={
+        "year": "{year}", "term": "{jr_closed_term}", "version": "1"}),
     "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={
         "subject_id": "{english}", "scale": "pass_fail"}),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),

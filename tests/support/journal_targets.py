@@ -11,6 +11,7 @@ every day. Here, besides the lessons of the year up to SYNCED_TO:
   entry has a reason from the class teacher («Заявление мира»);
 - a 5А mathematics lesson of ``target`` with the student account absent: another class's entry;
 - a kind of work and an attendance code of the world's own, for the settings' update forms;
+- the first half-year, closed: the deputy reopens it;
 - per writer («teacher», «class_teacher»): a lesson of the group page to fill and a cancelled one
   (it held a topic when the dispatcher cancelled it) to decide about; a student of the group on
   both lessons (the student account, in the group in October–December), whose cell the writers type
@@ -19,7 +20,7 @@ every day. Here, besides the lessons of the year up to SYNCED_TO:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Iterable
 
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.scope import led_classes
 from core.db.session import Database
 from core.people.models import Enrollment
+from core.structure.calendar import CalendarService
 from core.structure.curriculum import CurriculumService, PageService
 from core.structure.models import AcademicYear, StudyGroup, SubjectPage
 from core.structure.organisation import OrganisationService
@@ -37,7 +39,7 @@ from core.timetable.lessons import load_timetable
 from plugins.journal.absences import AbsenceService
 from plugins.journal.filling import LessonFiller
 from plugins.journal.lessons import LessonService
-from plugins.journal.models import JournalAttendance, JournalLesson
+from plugins.journal.models import JournalAttendance, JournalLesson, JournalPeriodState
 from plugins.journal.roster import page_roster
 from plugins.journal.rules import ensure_defaults
 from plugins.journal.settings import CodeInput, KindInput, SettingsService
@@ -87,6 +89,7 @@ async def add_journal_targets(url: str, school_id: int, small: SmallSchool, acco
         await OrganisationService(session, school_id).add_member(group, student_id=accounts["student"],
                                                                  starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31))
         common["jr_cell_student"] = await _on_group_page(session, small.group_page)
+        common["jr_closed_term"] = await _closed_term(session, school_id, small.year)
         class_lessons = [(await LessonService(session, as_user(teacher, school_id), TODAY).add_extra(class_page, day, 3)).id
                          for day in CLASS_LESSONS]
     await _fill(url, school_id, teacher, common["jr_lesson"], topic=TOPIC, homework="Упражнение мира", note="Заметка мира")
@@ -113,6 +116,16 @@ async def sync_ahead(url: str, school_ids: Iterable[int]) -> None:
             await sync_through(SimpleNamespace(db=database), school_id, date.max - timedelta(days=1))
     finally:
         await database.dispose()
+
+
+async def _closed_term(session: AsyncSession, school_id: int, year_id: int) -> int:
+    """The first half-year, closed by the deputy (version 1): the one the deputy reopens."""
+    year = await session.get(AcademicYear, year_id)
+    assert year is not None
+    period = await CalendarService(session, school_id).add_period(year, "half_year", 1, date(2026, 9, 1), date(2026, 12, 25))
+    session.add(JournalPeriodState(school_id=school_id, academic_year_id=year_id, study_period_id=period.id,
+                                   closed_at=datetime(2026, 11, 1, tzinfo=timezone.utc), version=1))
+    return period.id
 
 
 async def _class_page(session: AsyncSession, school_id: int, small: SmallSchool, teacher: int,

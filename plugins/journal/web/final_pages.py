@@ -22,6 +22,7 @@ from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, Term
 from plugins.journal.final_marks import FinalsRefused, FinalsService
 from plugins.journal.grid import GridReader, choose_period
 from plugins.journal.permissions import FILL
+from plugins.journal.rules import finals_open_days
 from plugins.journal.web.common import CLOSE_OPT, FILL_OPT, JOURNAL_CSS, VIEW_OPT, allows, user_of
 
 SHEET, PERIODS = "journal/finals.html", "journal/periods.html"
@@ -105,8 +106,9 @@ async def _periods_page(request: Request, platform: Platform, year_id: int | Non
         year = await service.year_by_id(year_id) if year_id else await service.current_year(today)
         lines = await service.lines(year, today)
         school = await session.get(School, user.school_id)
+        open_days = await finals_open_days(session, user.school_id or 0)
     values = {"lines": lines, "year": year, "today": today, "shown": shown, "refused": refused,
-              "timezone": school.timezone if school else "UTC",
+              "timezone": school.timezone if school else "UTC", "open_days": open_days,
               "names": {line.term.key: term_name(line.term) for line in lines},
               "page_title": _("Study periods and final marks"), "extra_css": JOURNAL_CSS}
     return await render(request, PERIODS, values, status_code=refused[1].status if refused else 200)
@@ -134,7 +136,9 @@ async def _period_action(request: Request, platform: Platform, action: str) -> R
             if action == "due":
                 term, state = await service.set_due(year, key, form.get("finals_due", ""), form.get("version", ""))
             else:
-                term, state = await service.close(year, key, form.get("version", ""), close=action == "close")
+                term, state = await service.close(year, key, form.get("version", ""), close=action == "close",
+                                                  today=await school_day(session, user.school_id or 0),
+                                                  open_days=await finals_open_days(session, user.school_id or 0))
             record(session, f"journal.period_{action}", connection=request, object_type="journal_period_state",
                    object_id=state.id, details={"term": key, "finals_due": str(state.finals_due or ""),
                                                 "closed": state.closed_at is not None})

@@ -212,9 +212,13 @@
 // or ↑ to the previous one; Enter never sends the form by accident.
 (function () {
   "use strict";
+  var MARK = ".journal-finals input.journal-final-mark";
+  document.addEventListener("focusin", function (event) {  // typing replaces the mark, as in the grid
+    if (event.target.matches && event.target.matches(MARK)) { event.target.select(); }
+  });
   document.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches(".journal-finals input.journal-final-mark")) { return; }
+    if (!input.matches || !input.matches(MARK)) { return; }
     var key = event.key;
     if (key !== "Enter" && key !== "ArrowDown" && key !== "ArrowUp") { return; }
     event.preventDefault();
