@@ -27,9 +27,11 @@ from core.i18n import gettext as _
 from core.people.models import Enrollment, PersonProfile
 from core.structure.common import active_on, overlapping
 from core.structure.models import ClassGroup, ClassTeacherAppointment, Subject, SubjectPage
+from plugins.journal.closing import amend_refusal, closed_lessons, hold_against_closing
 from plugins.journal.filling import Conflict, FillRefused
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalAttendanceCode, JournalLesson
+from plugins.journal.rules import finals_rules
 
 REASON_MAX = 300
 
@@ -186,6 +188,8 @@ class AbsenceService:
         if row is not None and not _is_absence(codes.get(row.code)) and _is_absence(codes.get(code)):
             # Who was there is the subject teacher's to say: a late student is not made absent here.
             errors.setdefault("code", _("The student was at the lesson: the subject teacher marks absences."))
+        if row is not None and code != row.code:
+            errors.update(await self._closed_refusal({lesson.id}, reason))
         conflict = await self._stale(row, version, (code, reason))
         if errors or conflict:
             raise FillRefused(errors, {"entry": conflict} if conflict else None)
@@ -211,6 +215,9 @@ class AbsenceService:
         if not shown:
             raise FillRefused({"form": _("The student has no absences on these days: there is nothing to change.")})
         lessons = {lesson.id: lesson for lesson in await self._lock_all({row.lesson_id for row in shown})}
+        refusal = await self._closed_refusal({row.lesson_id for row in shown if row.code != code}, reason)
+        if refusal:
+            raise FillRefused(refusal)
         rows = (await self.session.execute(select(JournalAttendance).where(
             JournalAttendance.id.in_([row.id for row in shown])).execution_options(populate_existing=True))).scalars()
         history = HistoryWriter(self.session, self.school_id, self.user.id)
@@ -220,6 +227,13 @@ class AbsenceService:
                 changed += 1
         await self.session.flush()
         return changed
+
+    async def _closed_refusal(self, lesson_ids: set[int], reason: str) -> dict[str, str]:
+        """A code changed on a lesson of a closed period: the class teacher's reason is the change's
+        reason, and the school must let class teachers change closed periods."""
+        if not await closed_lessons(self.session, lesson_ids):
+            return {}
+        return amend_refusal(self.user.roles, (await finals_rules(self.session, self.school_id)).amend_roles, reason)
 
     def _check_input(self, code: str, reason: str, codes: dict[str, JournalAttendanceCode], stored: str) -> dict[str, str]:
         errors = {}
@@ -276,6 +290,7 @@ class AbsenceService:
         return locked[0]
 
     async def _lock_all(self, lesson_ids: set[int]) -> list[JournalLesson]:
+        await hold_against_closing(self.session, self.school_id)
         return list((await self.session.execute(select(JournalLesson).where(
             JournalLesson.id.in_(sorted(lesson_ids)), JournalLesson.school_id == self.school_id)
             .order_by(JournalLesson.id).with_for_update())).scalars())

@@ -34,7 +34,7 @@ from core.structure.models import (
     AcademicYear, ClassGroup, GradeLevelSettings, StudyGroup, StudyGroupClass, StudyGroupMember, StudyPeriod, Subject,
     SubjectPage, TeachingAssignment, UngradedRule,
 )
-from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day
+from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day, hold_against_closing
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, MarkError, WeightedMark, parse_mark
 from plugins.journal.grid import average_of, cell_text
 from plugins.journal.history import HistoryWriter
@@ -208,6 +208,7 @@ class CellSaver:
 
     async def save(self, lesson_id: int, student_id: int, value: str, was: str, reason: str = "") -> CellSaved:
         if self.session.bind.dialect.name != "sqlite":  # SQLite's writes are one at a time already
+            await hold_against_closing(self.session, self.user.school_id)
             await self.session.execute(select(JournalLesson.id).where(JournalLesson.id == lesson_id).with_for_update())
         rows = (await self.session.execute(_cell_read(), {
             "lesson": lesson_id, "student": student_id, "user": self.user.id, "school": self.user.school_id})).all()

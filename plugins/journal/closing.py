@@ -21,16 +21,18 @@ from core.auth.models import UserAccount
 from core.db.types import utcnow
 from core.i18n import gettext as _
 from core.people.models import Enrollment
+from core.school.models import School
 from core.structure.common import StructureError, lock_school, overlapping
 from core.structure.models import (
-    AcademicYear, ClassGroup, GradeLevelSettings, StudyGroup, StudyGroupClass, StudyGroupMember, StudyPeriod, Subject,
+    PERIOD_NAMES, AcademicYear, ClassGroup, GradeLevelSettings, StudyGroup, StudyGroupClass, StudyGroupMember, StudyPeriod, Subject,
     SubjectPage, TeachingAssignment, UngradedRule,
 )
 from core.web.structure.common import parse_date
 from plugins.journal.lessons import grade_level_of, holder_label
-from plugins.journal.models import JournalFinalGrade, JournalPeriodState
+from plugins.journal.models import JournalFinalGrade, JournalLesson, JournalPeriodState
 
 YEAR = "year"  # the key of the year's own final marks, beside the periods' ids
+CERTIFICATE_LEVELS = (9, 11)  # the grades whose final (итоговая) marks go to a certificate
 
 
 class ClosingRefused(ValueError):
@@ -57,6 +59,12 @@ class Term:
         return self.ends_on - timedelta(days=days)
 
 
+def term_name(term: Any) -> str:
+    """«1 четверть», «полугодие 2» (a term or a grid's period); «Учебный год» for the year's own marks."""
+    label = PERIOD_NAMES.get(term.kind)
+    return _(label, number=term.number) if label else _("School year")
+
+
 def closed_at_day(year_id: Any, level: Any, day: Any) -> Any:
     """SQL: the study period holding ``day`` for the grade level ``level`` is closed. The
     arguments are values or SQL expressions (a cell's save checks it in the statement that reads
@@ -69,6 +77,28 @@ def closed_at_day(year_id: Any, level: Any, day: Any) -> Any:
         or_(StudyPeriod.kind == kind, unset),  # a level without settings studies by every period of the year
         StudyPeriod.starts_on <= day, StudyPeriod.ends_on >= day) \
         .correlate_except(JournalPeriodState, StudyPeriod).exists()
+
+
+async def hold_against_closing(session: AsyncSession, school_id: int | None) -> None:
+    """PostgreSQL: a save of marks or attendance holds the school row (key share) until it
+    commits, so a period cannot close between the save's check and its write (closing takes the
+    row for update). Taken before any lesson lock, in the order every writer takes them. SQLite's
+    writes are one at a time already."""
+    if session.bind.dialect.name != "sqlite":
+        await session.execute(select(School.id).where(School.id == school_id).with_for_update(read=True, key_share=True))
+
+
+async def closed_lessons(session: AsyncSession, lesson_ids: set[int]) -> set[int]:
+    """Those of the lessons whose study period (for their page's grade level) is closed."""
+    if not lesson_ids:
+        return set()
+    level = grade_level_of()
+    return set((await session.execute(
+        select(JournalLesson.id).join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
+        .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
+        .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
+        .where(JournalLesson.id.in_(lesson_ids), closed_at_day(SubjectPage.academic_year_id, level, JournalLesson.day))
+    )).scalars())
 
 
 async def state_of(session: AsyncSession, year_id: int, period_id: int | None) -> JournalPeriodState | None:
@@ -182,7 +212,7 @@ class PeriodsService:
                and not (states.get(term.period_id) and states[term.period_id].closed_at)]
         if not due:
             return []
-        counts = await missing_finals(self.session, self.school_id, year, due, kinds, teacher_id=teacher_id)
+        counts = await missing_finals(self.session, self.school_id, year, due, kinds, teacher_id=teacher_id, today=today)
         lines = [TermLine(term, states.get(term.period_id), [], [page for page in counts[term.key] if page.missing])
                  for term in due]
         return [line for line in lines if line.pages]
@@ -243,11 +273,14 @@ class PeriodsService:
 
 
 async def missing_finals(session: AsyncSession, school_id: int, year: AcademicYear, terms: list[Term],
-                         kinds: dict[int, str], *, teacher_id: int | None = None) -> dict[str, list[MissingFinals]]:
+                         kinds: dict[int, str], *, teacher_id: int | None = None,
+                         today: date | None = None) -> dict[str, list[MissingFinals]]:
     """Per term key, each page that gives final marks for it (its grade level studies by the
-    period's kind; not «без отметок») with the students on it at the term's end and how many of
-    them lack the term's mark (for the year: the year mark). Six statements whatever the size of
-    the school; ``teacher_id`` keeps the pages the teacher holds in the term."""
+    period's kind; not «без отметок») with the students on it at the term's end and how many
+    marks are missing: the term's mark (for the year: the year mark, and in grades 9 and 11 the
+    final mark too). Six statements whatever the size of the school. ``teacher_id`` keeps the
+    pages the teacher holds on the term's last day (or ``today``, before it), as the sheet lets
+    them give marks."""
     pages = (await session.execute(
         select(SubjectPage.id, SubjectPage.subject_id, SubjectPage.class_group_id, SubjectPage.study_group_id,
                Subject.name, holder_label(), grade_level_of())
@@ -256,12 +289,14 @@ async def missing_finals(session: AsyncSession, school_id: int, year: AcademicYe
         .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
         .where(SubjectPage.school_id == school_id, SubjectPage.academic_year_id == year.id)
         .order_by(grade_level_of(), holder_label(), Subject.sort_order, Subject.name, SubjectPage.id))).all()
-    assignments = (await session.execute(
-        select(TeachingAssignment.subject_page_id, TeachingAssignment.teacher_id, UserAccount.full_name,
-               TeachingAssignment.starts_on, TeachingAssignment.ends_on)
-        .join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id)
-        .join(SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id)
-        .where(SubjectPage.academic_year_id == year.id, SubjectPage.school_id == school_id))).all()
+    assignments: dict[int, list[tuple[int, str, date, date | None]]] = defaultdict(list)
+    for page_id, *held in (await session.execute(
+            select(TeachingAssignment.subject_page_id, TeachingAssignment.teacher_id, UserAccount.full_name,
+                   TeachingAssignment.starts_on, TeachingAssignment.ends_on)
+            .join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id)
+            .join(SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id)
+            .where(SubjectPage.academic_year_id == year.id, SubjectPage.school_id == school_id))).all():
+        assignments[page_id].append(tuple(held))  # type: ignore[arg-type]
     group_classes: dict[int, list[int]] = defaultdict(list)
     for group_id, class_id in (await session.execute(
             select(StudyGroupClass.study_group_id, StudyGroupClass.class_group_id).join(
@@ -269,34 +304,50 @@ async def missing_finals(session: AsyncSession, school_id: int, year: AcademicYe
                 StudyGroup.academic_year_id == year.id))).all():
         group_classes[group_id].append(class_id)
     ungraded = (await session.execute(select(UngradedRule).where(UngradedRule.academic_year_id == year.id))).scalars().all()
-    given: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    given: dict[tuple[str, int], set[int]] = defaultdict(set)  # (term key or «final», page) → students with the mark
     for page_id, student_id, kind, period_id in (await session.execute(
             select(JournalFinalGrade.subject_page_id, JournalFinalGrade.student_id, JournalFinalGrade.kind,
                    JournalFinalGrade.study_period_id).join(SubjectPage, SubjectPage.id == JournalFinalGrade.subject_page_id)
             .where(SubjectPage.academic_year_id == year.id, SubjectPage.school_id == school_id,
-                   JournalFinalGrade.kind.in_(("period", "year"))))).all():
-        given[YEAR if kind == "year" else str(period_id)].add((page_id, student_id))
+                   JournalFinalGrade.kind.in_(("period", "year", "final"))))).all():
+        given[(str(period_id) if kind == "period" else kind, page_id)].add(student_id)
     stays = await _stays(session, school_id, year)
     result: dict[str, list[MissingFinals]] = {}
     for term in terms:
+        day = min(today, term.ends_on) if today else term.ends_on
         lines = []
         for page_id, subject_id, class_id, group_id, subject, holder, level in pages:
             if level == 1 or (term.period_id is not None and kinds and kinds.get(level) != term.kind):
                 continue
+            held = assignments.get(page_id, [])
+            if teacher_id is not None and not any(who == teacher_id and s <= day and (e is None or e >= day)
+                                                  for who, _n, s, e in held):
+                continue
             classes = [class_id] if class_id else group_classes.get(group_id, [])
             if any(_rule_matches(rule, subject_id, level, classes, term) for rule in ungraded):
                 continue
-            held = [(who, name) for page, who, name, s, e in assignments
-                    if page == page_id and s <= term.ends_on and (e is None or e >= term.starts_on)]
-            if teacher_id is not None and all(who != teacher_id for who, _n in held):
-                continue
             key = ("c", class_id) if class_id else ("g", group_id)
             on_page = {student for student, s, e in stays.get(key, []) if s <= term.ends_on <= e}
-            missing = len(on_page - {student for page, student in given[term.key] if page == page_id})
-            lines.append(MissingFinals(page_id, f"{subject}, {holder}", sorted({name for _w, name in held}),
-                                       len(on_page), missing))
+            missing = len(on_page - given[(term.key, page_id)])
+            if term.period_id is None and level in CERTIFICATE_LEVELS:
+                missing += len(on_page - given[("final", page_id)])
+            teachers = sorted({name for _w, name, s, e in held if s <= term.ends_on and (e is None or e >= term.starts_on)})
+            lines.append(MissingFinals(page_id, f"{subject}, {holder}", teachers, len(on_page), missing))
         result[term.key] = lines
     return result
+
+
+async def takes_no_finals(session: AsyncSession, page: SubjectPage, level: int, term: Term) -> bool:
+    """Whether a page takes no final marks for the term: the first grade, or a «без отметок» rule
+    of the term's period or of the whole year (the year's own marks: only a whole-year rule);
+    the same test as the deputy's count above."""
+    if level == 1:
+        return True
+    classes = [page.class_group_id] if page.class_group_id else list((await session.execute(
+        select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id))).scalars())
+    rules = (await session.execute(select(UngradedRule).where(UngradedRule.academic_year_id == page.academic_year_id,
+                                                              UngradedRule.school_id == page.school_id))).scalars()
+    return any(_rule_matches(rule, page.subject_id, level, classes, term) for rule in rules)
 
 
 def _rule_matches(rule: UngradedRule, subject_id: int, level: int, classes: list[int], term: Term) -> bool:

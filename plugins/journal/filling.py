@@ -28,7 +28,7 @@ from core.plugins.types import GradeScale
 from core.school.models import School
 from core.structure.common import StructureError
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
-from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day
+from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day, hold_against_closing
 from plugins.journal.grading import MarkError, parse_mark
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind
@@ -202,6 +202,7 @@ class LessonFiller:
         return await load_context(self.session, self.platform, lesson, page)
 
     async def save(self, lesson_id: int, raw: Mapping[str, str]) -> tuple[LessonContext, SaveSummary]:
+        await hold_against_closing(self.session, self.user.school_id)
         ctx = await self.context(lesson_id, write=True)
         form = parse_form(raw)
         plan = _Plan(ctx, form, self.today, self.user.roles, raw.get("reason", ""))

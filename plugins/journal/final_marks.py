@@ -27,9 +27,13 @@ from core.i18n import gettext as _
 from core.plugins.types import GradeScale
 from core.structure.common import school_today
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyPeriod, SubjectPage
-from plugins.journal.closing import REASON_MAX, YEAR, Term, amend_refusal, state_of
+from plugins.journal.closing import (
+    CERTIFICATE_LEVELS, REASON_MAX, YEAR, Term, amend_refusal, hold_against_closing, state_of, takes_no_finals,
+    term_name,
+)
+from plugins.journal.filling import FillRefused
 from plugins.journal.finals import (
-    NOTHING, Proposal, needs_comment, parse_final, propose_final, propose_period, propose_year,
+    NOT_ASSESSED, NOTHING, Proposal, needs_comment, parse_final, propose_final, propose_period, propose_year,
 )
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, MarkError, WeightedMark, average_text, formula, \
     weighted_average
@@ -42,20 +46,11 @@ from plugins.journal.rules import JournalRules, rules_at, scale_for
 from plugins.journal.scope import WRITERS
 
 COMMENT_MAX = 500
-CERTIFICATE_LEVELS = (9, 11)  # the grades whose final marks go to a certificate
 
 
-class FinalsRefused(Exception):
+class FinalsRefused(FillRefused):
     """Nothing was saved: ``errors`` (field → message) are bad input (422); ``conflicts`` (field →
     the mark stored now) are stale writes (409)."""
-
-    def __init__(self, errors: dict[str, str], conflicts: dict[str, str] | None = None) -> None:
-        super().__init__(next(iter(errors.values()), "conflict"))
-        self.errors, self.conflicts = errors, conflicts or {}
-
-    @property
-    def status(self) -> int:
-        return 409 if self.conflicts and not self.errors else 422
 
 
 @dataclass
@@ -76,6 +71,8 @@ class FinalLine:
     name: str
     needed: bool  # on the page at the term's end: a mark is due
     left: date | None  # left the page during the term
+    arrived: date | None = None  # came to the page during the term
+    stays: list[tuple[date, date]] = field(default_factory=list)
     marks: int = 0  # marks of the term (period sheets)
     average: str = ""
     formula: str = ""
@@ -122,8 +119,10 @@ class FinalsSheet:
 
     @property
     def missing(self) -> int:
-        main = self.kinds[0]
-        return sum(1 for line in self.lines if line.needed and not line.mark(main))
+        """Marks still due: the term's (the year's and, in grades 9 and 11, the final one; an exam
+        mark only where there is an exam)."""
+        due = [kind for kind in self.kinds if kind != "exam"]
+        return sum(1 for line in self.lines if line.needed for kind in due if not line.mark(kind))
 
     @property
     def title(self) -> str:
@@ -148,7 +147,7 @@ class FinalsService:
         today = school_today(head.school.timezone)
         rules = await rules_at(self.session, self.platform.db, head.page.school_id, head.rules_version)
         scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
-        _given, _planned, ungraded, _closed = await reader.facts(head, max(term.starts_on, min(term.ends_on, today)), today)
+        ungraded = await takes_no_finals(self.session, head.page, head.grade_level, term)
         roster = await page_roster(self.session, head.page, term.starts_on, term.ends_on)
         finals = await self._finals(head.page.id)
         kinds: tuple[str, ...] = ("period",) if term.period_id is not None else \
@@ -196,8 +195,12 @@ class FinalsService:
             line.marks = counts[line.student_id]
             if scale.numeric:
                 line.average, line.formula = average_text(weighted_average(weighted)), formula(weighted)
-            line.proposals["period"] = propose_period(weighted, line.marks, scale, threshold=rules.final_threshold,
-                                                      minimum=finals.min_marks, last_mark=last.get(line.student_id, ""))
+            proposal = propose_period(weighted, line.marks, scale, threshold=rules.final_threshold,
+                                      minimum=finals.min_marks, last_mark=last.get(line.student_id, ""))
+            if line.arrived and proposal.mark == NOT_ASSESSED:  # their marks of the term are on another page
+                proposal = Proposal("", None, _("arrived %(day)s: the marks from before are not on this page",
+                                                day=line.arrived.strftime("%d.%m")))
+            line.proposals["period"] = proposal
 
     async def _senior_marks(self, head: PageHead, students: list[int]) -> dict[int, list[str]]:
         """Grade 11: each student's half-year and year marks of the subject in grade 10 (earlier years)."""
@@ -222,6 +225,7 @@ class FinalsService:
     async def save(self, page_id: int, key: str, form: Mapping[str, str]) -> int:
         """Apply the sheet's changes (all or nothing); the number of marks given, changed or removed."""
         if self.session.bind.dialect.name != "sqlite":  # one save of a page's finals at a time
+            await hold_against_closing(self.session, self.user.school_id)
             await self.session.execute(select(SubjectPage.id).where(SubjectPage.id == page_id).with_for_update())
         sheet = await self.sheet(page_id, key, can_fill=True)
         if not sheet.writable:
@@ -235,17 +239,15 @@ class FinalsService:
     async def _apply(self, sheet: FinalsSheet, plan: "_Plan") -> int:
         page, term = sheet.head.page, sheet.term
         history = HistoryWriter(self.session, page.school_id, self.user.id)
+        added: list[tuple[Change, JournalFinalGrade]] = []
         for change in plan.changes:
             period_id = term.period_id if change.kind == "period" else None
             what, stored, student_id = _field(change.kind, period_id), change.stored, change.line.student_id
             if stored is None:
-                row = JournalFinalGrade(school_id=page.school_id, subject_page_id=page.id, student_id=student_id,
-                                        kind=change.kind, study_period_id=period_id, mark=change.mark,
-                                        proposed=change.proposal.mark, comment=change.comment, updated_by=self.user.id)
-                self.session.add(row)
-                await self.session.flush()
-                history.add_final(page.id, student_id, what, None, change.mark, record_id=row.id, reason=plan.reason,
-                                  comment=change.comment)
+                added.append((change, JournalFinalGrade(
+                    school_id=page.school_id, subject_page_id=page.id, student_id=student_id, kind=change.kind,
+                    study_period_id=period_id, mark=change.mark, proposed=change.proposal.mark, comment=change.comment,
+                    updated_by=self.user.id)))
                 continue
             found = await self.session.get(JournalFinalGrade, stored.id)
             assert found is not None
@@ -257,6 +259,11 @@ class FinalsService:
                               comment=change.comment if change.comment != stored.comment else "")
             found.mark, found.comment, found.proposed = change.mark, change.comment, change.proposal.mark
             found.updated_by, found.updated_at, found.version = self.user.id, utcnow(), found.version + 1
+        self.session.add_all(row for _change, row in added)
+        await self.session.flush()  # one round trip gives the new marks their ids, for the history
+        for change, row in added:
+            history.add_final(page.id, change.line.student_id, _field(change.kind, row.study_period_id), None, change.mark,
+                              record_id=row.id, reason=plan.reason, comment=change.comment)
         await self.session.flush()
         return len(plan.changes)
 
@@ -278,10 +285,13 @@ def _lines(roster: list[RosterLine], term: Term) -> list[FinalLine]:
     for stay in roster:
         line = lines.setdefault(stay.student_id, FinalLine(stay.student_id, stay.name, False, None))
         line.needed = line.needed or stay.on(term.ends_on)
+        line.stays.append((stay.starts_on, stay.ends_on))
         last_day[stay.student_id] = max(last_day.get(stay.student_id, stay.ends_on), stay.ends_on)
     for line in lines.values():
         if not line.needed:
             line.left = last_day[line.student_id]
+        first = min(starts for starts, _ends in line.stays)
+        line.arrived = first if first > term.starts_on else None
     return list(lines.values())
 
 
@@ -293,7 +303,11 @@ def _year_marks(lines: list[FinalLine], periods: list[Period], finals: dict[tupl
         marks = [finals.get((line.student_id, "period", period.id)) for period in real]
         line.period_marks = [stored.mark if stored else "" for stored in marks]
         line.senior_marks = senior.get(line.student_id, [])
-        line.proposals["year"] = propose_year(line.period_marks, scale, threshold=rules.final_threshold)
+        owed = [period for period, mark in zip(real, line.period_marks)
+                if not mark and any(s <= period.ends_on <= e for s, e in line.stays)]
+        line.proposals["year"] = Proposal("", None, _("first the marks of %(periods)s", periods=", ".join(
+            term_name(period) for period in owed))) if owed else \
+            propose_year(line.period_marks, scale, threshold=rules.final_threshold)
         year = finals.get((line.student_id, "year", None))
         exam = finals.get((line.student_id, "exam", None))
         line.proposals["final"] = _final_proposal(line, grade_level, year.mark if year else "", exam.mark if exam else "",
@@ -303,7 +317,8 @@ def _year_marks(lines: list[FinalLine], periods: list[Period], finals: dict[tupl
 def _final_proposal(line: FinalLine, grade_level: int, year: str, exam: str, scale: GradeScale,
                     real: list[Period]) -> Proposal:
     """Grade 11 counts the half-year marks of grades 10 and 11 and both year marks (with the year
-    mark: without it there is nothing to propose yet)."""
+    mark: without it there is nothing to propose yet). In grade 9 without an exam mark the year
+    mark is proposed, but not accepted wholesale: the exam may still come."""
     half_years = [mark for mark, period in zip(line.period_marks, real) if period.kind == "half_year" and mark]
     senior = [*line.senior_marks, *half_years, year] if year else []
     return propose_final(grade_level, year, exam, senior, scale)
@@ -349,26 +364,27 @@ class _Plan:
     def _check(self, line: FinalLine, kind: str, accept: bool) -> None:
         name = f"{kind}-{line.student_id}"
         stored = line.finals.get(kind)
-        shown = stored.mark if stored else ""
+        shown, shown_comment = (stored.mark, stored.comment) if stored else ("", "")
         proposal = self._proposal(line, kind)
         typed, was = self.form.get(name), self.form.get(f"{name}__was", "")
-        if accept and not shown and not (typed or "").strip() and kind != "exam" and proposal.mark:
-            typed, was = proposal.mark, ""  # «accept the proposals»: where nothing is given or typed
+        comment = " ".join(self.form.get(f"{name}-comment", "").split())
+        comment_was = " ".join(self.form.get(f"{name}-comment__was", "").split())
+        if accept and not shown and not (typed or "").strip() and self._accepts(line, kind, proposal):
+            typed, was, comment_was = proposal.mark, "", ""  # «accept the proposals»: where nothing is given or typed
         if typed is None:
             return
         try:
-            mark = parse_final(typed, self.sheet.scale)
+            mark, mark_was = parse_final(typed, self.sheet.scale), _normal(was, self.sheet.scale)
         except MarkError as error:
             self.errors[name] = error.message
             return
-        comment = " ".join(self.form.get(f"{name}-comment", stored.comment if stored else "").split())
+        if mark == mark_was and comment == comment_was:
+            return  # untouched: whatever is stored now stays, even if someone changed it meanwhile
         if len(comment) > COMMENT_MAX:
             self.errors[f"{name}-comment"] = _("Too long: at most %(count)d characters.", count=COMMENT_MAX)
             return
-        if mark == shown and (not mark or comment == (stored.comment if stored else "")):
-            return
-        if shown != _normal(was, self.sheet.scale):
-            if mark != shown:
+        if (shown, shown_comment) != (mark_was, comment_was):
+            if (mark, comment) != (shown, shown_comment):
                 self.conflicts[name] = shown
             return
         if mark and needs_comment(mark, proposal, self.sheet.scale, self.sheet.rules.finals.comment_gap) and not comment:
@@ -377,6 +393,13 @@ class _Plan:
                 proposed=proposal.mark, reason=proposal.reason, mark=mark)
             return
         self.changes.append(Change(line, kind, mark, comment if mark else "", proposal, stored))
+
+    def _accepts(self, line: FinalLine, kind: str, proposal: Proposal) -> bool:
+        """Whether «accept the proposals» gives this mark: not an exam mark (nothing is proposed),
+        not a grade-9 final while the exam mark is missing (it may still come)."""
+        if not proposal.mark or kind == "exam":
+            return False
+        return not (kind == "final" and self.sheet.head.grade_level == 9 and not self._planned(line, "exam"))
 
     def _proposal(self, line: FinalLine, kind: str) -> Proposal:
         """The proposal as this save leaves the sheet: the final mark follows a year or exam mark

@@ -175,6 +175,14 @@ class LessonService:
         HistoryWriter(self.session, page.school_id, self.user.id).add(lesson.id, "lesson", "decision", None, "extra")
         return lesson
 
+    async def _refuse_closed(self, lesson_ids: set[int]) -> None:
+        """Moving or discarding marks and attendance of a closed period waits until it is reopened."""
+        from plugins.journal.closing import closed_lessons  # closing reads the pages' labels from here
+
+        if await closed_lessons(self.session, lesson_ids):
+            raise LessonError("decision", _("The lesson's study period is closed: marks and attendance move or go only "
+                                            "after the deputy reopens it."))
+
     async def decide(self, lesson_id: int, decision: str, target_id: int | None) -> JournalLesson | None:
         """What becomes of a cancelled lesson's data: ``kept`` (it was given after all), ``transferred``
         to another lesson of the page, or ``discarded``. Recorded in the history either way."""
@@ -189,8 +197,10 @@ class LessonService:
             return lesson
         if decision == "transferred":
             target = await self._transfer_target(lesson, target_id)
+            await self._refuse_closed({lesson.id, target.id})
             await self._move_data(lesson, target, history)
         elif decision == "discarded":
+            await self._refuse_closed({lesson.id})
             await self._discard_data(lesson, history)
         else:
             raise LessonError("decision", _("Choose what to do with the lesson."))

@@ -103,10 +103,14 @@ async def rules_changed(session: AsyncSession, school_id: int) -> JournalSetting
     return settings
 
 
+async def finals_rules(session: AsyncSession, school_id: int) -> FinalsRules:
+    """The school's rules of final marks and closed periods (one statement)."""
+    return FinalsRules.of(await session.scalar(select(JournalSettings).where(JournalSettings.school_id == school_id)))
+
+
 async def finals_open_days(session: AsyncSession, school_id: int) -> int:
     """How many days before a period ends its final marks open (the school's rule; 7 by default)."""
-    found = await session.scalar(select(JournalSettings.finals_open_days).where(JournalSettings.school_id == school_id))
-    return FinalsRules().open_days if found is None else int(found)
+    return (await finals_rules(session, school_id)).open_days
 
 
 def rules_version_of(school_id: Any) -> Any:

@@ -19,6 +19,16 @@ async def deputy_sets_quarter(page, base: str, action: str) -> None:
     await page.wait_for_url(re.compile(r"/journal/periods\?year=\d+$"))
 
 
+async def retype_last_cell(page, text: str) -> int:
+    """Type ``text`` over the grid's last cell and leave it; the status of its save."""
+    await page.locator(".journal-cell input").last.focus()
+    async with page.expect_response(lambda r: r.request.method == "POST" and "/cells/" in r.url) as answer:
+        await page.keyboard.press("Backspace")
+        await page.keyboard.type(text)
+        await page.keyboard.press("Tab")
+    return (await answer.value).status
+
+
 @pytest.mark.console_errors_expected  # the refused saves are 422s, which Chromium logs
 async def test_a_teacher_confirms_the_quarter_the_deputy_closes_it_and_a_later_change_asks_for_a_reason(
         page, browser, live_server, request):
@@ -65,28 +75,16 @@ async def test_a_teacher_confirms_the_quarter_the_deputy_closes_it_and_a_later_c
     await page.get_by_role("link", name="К странице журнала").click()
     await page.wait_for_selector("#journal-grid")
     assert await page.locator("#journal-grid-closed").count() == 1
-    cell = page.locator(".journal-cell input").last
-    before = await cell.input_value()
+    before = await page.locator(".journal-cell input").last.input_value()
     changed = "Н" if "Н" not in before else ""
-    await cell.focus()
-    async with page.expect_response(lambda r: r.request.method == "POST" and "/cells/" in r.url) as answer:
-        await page.keyboard.press("Backspace")
-        await page.keyboard.type(changed)
-        await page.keyboard.press("Tab")
-    assert (await answer.value).status == 422
+    assert await retype_last_cell(page, changed) == 422
     alert = page.locator(".journal-cell--refused [role=alert]")
     await alert.wait_for()
     assert "укажите причину" in await alert.inner_text()
     await screenshots(page, request, "grid-closed-refused")
 
     await page.locator("#journal-grid-reason").fill("Справка о болезни принесена после закрытия четверти")
-    cell = page.locator(".journal-cell input").last
-    await cell.focus()
-    async with page.expect_response(lambda r: r.request.method == "POST" and "/cells/" in r.url) as answer:
-        await page.keyboard.press("Backspace")
-        await page.keyboard.type(changed)
-        await page.keyboard.press("Tab")
-    assert (await answer.value).status == 200
+    assert await retype_last_cell(page, changed) == 200
     await page.reload()
     assert await page.locator(".journal-cell input").last.input_value() == changed
 

@@ -228,9 +228,10 @@ MATRIX: dict[str, Row] = {
         "period-{jr_cell_student}-comment": "Итоговая от {role}"}),
     "journal:periods": Row("GET", "/journal/periods", DEPUTY, content='id="journal-periods-table"'),
     "journal:period_due": Row("POST", "/journal/periods/due", DEPUTY, (303,), form={
-        "year": "{year}", "term": "{period}", "finals_due": "2026-10-30", "version": "0"}),
+        "year": "{year}", "term": "year", "finals_due": "2027-06-20", "version": "0"}),
+    # the first quarter (its marks are open): rows are run by name, so the final marks above are in
     "journal:period_close": Row("POST", "/journal/periods/close", DEPUTY, (303,), form={
-        "year": "{year}", "term": "year", "version": "0"}),
+        "year": "{year}", "term": "{period}", "version": "0"}),
     "journal:period_reopen": Row("POST", "/journal/periods/reopen", DEPUTY, (303,), form={
         "year": "{year}", "term": "{jr_closed_term}", "version": "1"}),
     "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={

@@ -3,8 +3,6 @@ marks), and the deputy's page of deadlines and closed periods."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
@@ -14,11 +12,10 @@ from core.i18n import gettext as _, ngettext
 from core.platform import Platform
 from core.school.models import School
 from core.structure.common import school_today
-from core.structure.models import PERIOD_NAMES
 from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.structure.common import school_day
-from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, Term
+from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, term_name
 from plugins.journal.final_marks import FinalsRefused, FinalsService
 from plugins.journal.grid import GridReader, choose_period
 from plugins.journal.permissions import FILL
@@ -27,12 +24,6 @@ from plugins.journal.web.common import CLOSE_OPT, FILL_OPT, JOURNAL_CSS, VIEW_OP
 
 SHEET, PERIODS = "journal/finals.html", "journal/periods.html"
 TERM_KEY_LENGTH = 10
-
-
-def term_name(term: Term | Any) -> str:
-    """«1 четверть», «полугодие 2»; «Учебный год» for the year's own marks."""
-    label = PERIOD_NAMES.get(term.kind)
-    return _(label, number=term.number) if label else _("School year")
 
 
 def _key(text: str) -> str:
@@ -88,10 +79,18 @@ async def finals_save(request: Request, page_id: FromPath[int], platform: NamedD
     except FinalsRefused as refused:
         flash(request, _("Nothing was saved: someone else changed some marks meanwhile.") if refused.status == 409
               else _("Nothing was saved: correct the marked fields."), "error")
-        return await _sheet_page(request, platform, page_id, key, refused=refused, typed=form)
+        return await _sheet_page(request, platform, page_id, key, refused=refused, typed=_changed(form))
     flash(request, ngettext("%(num)d final mark saved.", "%(num)d final marks saved.", changed) if changed
           else _("Nothing changed."))
     return redirect(request, f"/journal/pages/{page_id}/finals?term={key}")
+
+
+def _changed(form: dict[str, str]) -> dict[str, str]:
+    """What the teacher changed, to show again over the marks stored now: a field left as it was
+    shows what is stored, so saving again never sends back a value someone else has replaced."""
+    changed = {name: value for name, value in form.items()
+               if f"{name}__was" in form and value.strip() != form[f"{name}__was"].strip()}
+    return {**changed, "reason": form.get("reason", "")}
 
 
 # ---- the deputy's periods ---------------------------------------------------------------------------

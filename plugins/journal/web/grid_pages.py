@@ -12,13 +12,12 @@ from litestar.exceptions import NotFoundException
 from core.di import FromPath, FromQuery, NamedDependency
 from core.i18n import format_date, gettext as _
 from core.platform import Platform
-from core.structure.models import PERIOD_NAMES
 from core.web.guards import MAX_ID
 from core.web.pages import render
 from core.structure.common import school_today
 from core.web.structure.common import school_day
 from plugins.journal.cells import CellRefused, CellSaver
-from plugins.journal.closing import PeriodsService
+from plugins.journal.closing import PeriodsService, term_name
 from plugins.journal.grid import WHOLE, GridReader, choose_period
 from plugins.journal.lessons import held_pages, teacher_week
 from plugins.journal.rules import finals_open_days
@@ -26,7 +25,6 @@ from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
 from plugins.journal.sync import sync_through
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, VIEW_OPT, allows, user_of
-from plugins.journal.web.final_pages import term_name
 from plugins.journal.web.list_pages import page_choices
 
 GRID, CELL = "journal/grid.html", "journal/_grid_cell.html"
@@ -65,16 +63,13 @@ async def grid_page(request: Request, page_id: FromPath[int], platform: NamedDep
             grid = await GridReader(session, platform, user).grid(head, access, periods, chosen, month_asked, today)
     values = {"grid": grid, "page_title": grid.title, "extra_css": JOURNAL_CSS, "period_names": _period_names(grid),
               "month_names": {month: _month_name(month) for month in grid.months},
-              "column_days": {lesson.id: lesson.day.strftime("%d.%m") for lesson in grid.lessons}}
+              "column_days": {lesson.id: lesson.day.strftime("%d.%m") for lesson in grid.lessons},
+              "may_amend": grid.rules.finals.may_amend(user.roles)}
     return await render(request, GRID, values)
 
 
 def _period_names(grid: Any) -> dict[int, str]:
-    names = {}
-    for period in grid.periods:
-        label = PERIOD_NAMES.get(period.kind)
-        names[period.id] = _(label, number=period.number) if label else _("School year")
-    return names
+    return {period.id: term_name(period) for period in grid.periods}
 
 
 def _month_name(month: str) -> str:

@@ -23,6 +23,7 @@ from plugins.journal.models import (
     JournalFinalGrade, JournalGrade, JournalHistory, JournalLesson, JournalPeriodState, JournalSettings, JournalWorkKind,
 )
 from plugins.journal.rules import rules_changed
+from tests.plugins.journal.test_absences import mark
 from tests.support.journal import TODAY, journal_world, lesson_id
 from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged
@@ -141,7 +142,7 @@ def expected_period_mark(given: list[tuple[int, int]]) -> str:
 
 def proposals_of(html: str) -> dict[int, str]:
     return {int(sid): mark for sid, mark in re.findall(
-        r'<tr id="journal-final-row-(\d+)">.*?<td><strong>([^<]+)</strong>', html, re.S)}
+        r'<tr id="journal-final-row-(\d+)">.*?<td class="journal-final-proposal"><strong>([^<]+)</strong>', html, re.S)}
 
 
 async def test_the_teacher_accepts_the_proposals_which_are_the_weighted_averages_half_up(make_client, database_url):
@@ -348,3 +349,63 @@ async def test_the_deputys_page_counts_the_marks_still_missing(make_client, data
     assert pages["Математика, 5А"] == "20 / 30"
     assert pages["Физика, 5А"] == "30 / 30"
     assert pages["Иностранный язык (английский), 5А, английский язык, гр. 1"] == "2 / 2"
+
+
+async def test_a_class_teachers_code_change_in_a_closed_period_needs_a_reason_and_the_schools_leave(make_client, database_url):
+    school, world = await journal_world(database_url)
+    period = await first_quarter(database_url, world)
+    student = world.roster[0]
+    absent = await mark(database_url, world, "5А математика", date(2026, 10, 20), student)
+    async with writing(database_url) as session:
+        session.add(JournalPeriodState(school_id=school, academic_year_id=world.tt.year, study_period_id=period,
+                                       closed_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    url = f"/journal/attendance/{absent}/reason"
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        async with database_unchanged(database_url):
+            bare = await client.post(url, data={"code": "Б", "reason": "", "version": "1"}, follow_redirects=False)
+        assert bare.status_code == 422
+        assert (await client.post(url, data={"code": "Б", "reason": "справка", "version": "1"},
+                                  follow_redirects=False)).status_code == 303
+        await set_rules(database_url, school, amend_closed_roles="")  # the school lets nobody
+        async with database_unchanged(database_url):
+            refused = await client.post(url, data={"code": "У", "reason": "заявление", "version": "2"}, follow_redirects=False)
+        assert refused.status_code == 422
+
+
+async def test_a_mark_left_untouched_is_never_sent_back_over_someone_elses(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    await q1_marks(database_url, page, world.roster)
+    period = await first_quarter(database_url, world)
+    given, typed = world.roster[0], world.roster[1]
+    url = f"/journal/pages/{page}/finals?term={period}"
+    async with writing(database_url) as session:  # another teacher gives a mark after the sheet was opened
+        session.add(JournalFinalGrade(school_id=school, subject_page_id=page, student_id=given, kind="period",
+                                      study_period_id=period, mark="4"))
+    stale_view = {f"period-{given}": "", f"period-{given}__was": "", f"period-{typed}": "н/а", f"period-{typed}__was": "",
+                  f"period-{typed}-comment": "болел весь октябрь"}
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        assert (await post(client, url, stale_view)).status_code == 303
+    async with writing(database_url) as session:
+        stored = dict((await session.execute(select(JournalFinalGrade.student_id, JournalFinalGrade.mark))).all())
+    assert stored == {given: "4", typed: "н/а"}
+
+
+async def test_the_year_mark_waits_for_every_period_mark(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    period = await first_quarter(database_url, world)
+    await set_rules(database_url, school, finals_early=True)
+    async with writing(database_url) as session:
+        for student in world.roster:
+            session.add(JournalFinalGrade(school_id=school, subject_page_id=page, student_id=student, kind="period",
+                                          study_period_id=period, mark="5"))
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        sheet = await client.get(f"/journal/pages/{page}/finals?term=year")
+        assert _("first the marks of %(periods)s", periods="2 четверть") in sheet.text
+        assert (await post(client, f"/journal/pages/{page}/finals?term=year", {"accept": "1"})).status_code == 303
+    async with writing(database_url) as session:
+        assert await session.scalar(select(JournalFinalGrade.id).where(JournalFinalGrade.kind == "year")) is None
