@@ -35,6 +35,7 @@ from core.structure.models import (
     SubjectPage, TeachingAssignment, UngradedRule,
 )
 from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day, hold_against_closing
+from plugins.journal.deadlines import note_progress
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, MarkError, WeightedMark, parse_mark
 from plugins.journal.grid import average_of, cell_text
 from plugins.journal.history import HistoryWriter
@@ -249,6 +250,7 @@ class CellSaver:
         if wanted.code != current.code:
             await self._attendance(lesson, student_id, head.attendance_id, current.code, wanted.code, rules, history)
         kept = await self._marks(lesson, student_id, mine, wanted.marks, rules, history)
+        note_progress(lesson, int(head.level), utcnow(), attendance_taken=True)  # typing into the lesson's column is taking it
         await self.session.flush()
         others = [grade for grade in grades if grade.lesson_id != lesson.id]
         saved = CellValue(wanted.code, tuple(grade.mark for grade in kept))  # in the order the marks are stored

@@ -164,6 +164,16 @@ async def year_terms(session: AsyncSession, year: AcademicYear) -> tuple[list[Te
     return terms + [Term(None, YEAR, 1, year.starts_on, min(last, year.ends_on))], kinds
 
 
+async def current_year(session: AsyncSession, school_id: int, today: date) -> AcademicYear:
+    """The school's year holding today; else the latest begun; else the first; 404 without any."""
+    years = list((await session.execute(select(AcademicYear).where(AcademicYear.school_id == school_id)
+                                        .order_by(AcademicYear.starts_on))).scalars())
+    if not years:
+        raise NotFoundException()
+    return next((y for y in years if y.starts_on <= today <= y.ends_on), None) or \
+        next((y for y in reversed(years) if y.starts_on <= today), years[0])
+
+
 class PeriodsService:
     """The deputy's deadlines and closings, with the counts of missing final marks."""
 
@@ -171,12 +181,7 @@ class PeriodsService:
         self.session, self.school_id, self.user_id = session, school_id, user_id
 
     async def current_year(self, today: date) -> AcademicYear:
-        years = list((await self.session.execute(select(AcademicYear).where(AcademicYear.school_id == self.school_id)
-                                                 .order_by(AcademicYear.starts_on))).scalars())
-        if not years:
-            raise NotFoundException()
-        return next((y for y in years if y.starts_on <= today <= y.ends_on), None) or \
-            next((y for y in reversed(years) if y.starts_on <= today), years[0])
+        return await current_year(self.session, self.school_id, today)
 
     async def year_by_id(self, year_id: int) -> AcademicYear:
         year = await self.session.get(AcademicYear, year_id)

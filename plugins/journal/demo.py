@@ -40,6 +40,7 @@ from plugins.journal.sync import ensure_synced
 MARKS_PER_YEAR = 200
 WORK_EVERY = 8  # lessons between two larger pieces of work (a контрольная, a dictation ...)
 FILLED_LATE = 0.05
+UNFINISHED_PERCENT, UNFINISHED_DAYS = 2, 14  # lessons of the last two weeks left without homework
 ILLNESS_START = 0.0125  # the chance a healthy student falls ill on a school day (before their frailty)
 ILLNESS_DAYS = (2, 5)
 FAMILY_DAY = 0.006  # a day away for a family reason («У»)
@@ -86,6 +87,7 @@ class LessonRow:
     homework_due: date | None = None
     no_homework: bool = False
     filled_at: datetime | None = None
+    unfinished: bool = False  # the homework was never entered: the lesson is not filled
 
     @property
     def work_kind(self) -> JournalWorkKind:
@@ -263,6 +265,13 @@ def _fill_lessons(rng: random.Random, pages: dict[int, PageFacts], rules: Journa
                 lesson.homework = _homework(rng, templates, position, taught)
                 lesson.homework_due = due[index]
             lesson.filled_at = _filled_at(rng, lesson.day, page.info.shift, today, zone)
+            if page.info.grade_level > 1 and _left_unfinished(lesson, today):  # the first grade sets no homework
+                lesson.homework, lesson.homework_due, lesson.no_homework, lesson.unfinished = "", None, False, True
+
+
+def _left_unfinished(lesson: LessonRow, today: date) -> bool:
+    """A few recent lessons a teacher forgot to finish (chosen by id: the other choices stay as they were)."""
+    return (today - lesson.day).days <= UNFINISHED_DAYS and (lesson.id * 2654435761) % 100 < UNFINISHED_PERCENT
 
 
 def _next_days(lessons: list[LessonRow], after: date | None) -> list[date | None]:
@@ -363,7 +372,8 @@ async def _write(session: AsyncSession, school_id: int, lessons: list[LessonRow]
         await session.execute(table.update().where(table.c.id == bindparam("lesson_id")), [
             {"lesson_id": lesson.id, "topic": lesson.topic, "homework": lesson.homework, "homework_due": lesson.homework_due,
              "no_homework": lesson.no_homework, "work_kind_id": lesson.work_kind.id,
-             "created_by": lesson.teacher_id, "filled_at": lesson.filled_at, "updated_at": lesson.filled_at}
+             "created_by": lesson.teacher_id, "filled_at": lesson.filled_at, "updated_at": lesson.filled_at,
+             "attendance_at": lesson.filled_at, "completed_at": None if lesson.unfinished else lesson.filled_at}
             for lesson in lessons])
     for row in list(session.identity_map.values()):  # rows the sync loaded no longer hold what the database does
         if isinstance(row, JournalLesson):

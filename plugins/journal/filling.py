@@ -29,6 +29,7 @@ from core.school.models import School
 from core.structure.common import StructureError
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
 from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day, hold_against_closing
+from plugins.journal.deadlines import note_progress
 from plugins.journal.grading import MarkError, parse_mark
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind
@@ -241,6 +242,8 @@ class LessonFiller:
         if summary.anything:
             lesson.updated_at = utcnow()
             lesson.version += 1
+        # Saving the form on or after the lesson's day is taking its attendance, even with everyone present.
+        note_progress(lesson, ctx.grade_level, utcnow(), attendance_taken=bool(plan.form.attendance) and lesson.day <= self.today)
         await self.session.flush()
         return summary
 

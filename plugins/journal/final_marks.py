@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
-from core.i18n import gettext as _
+from core.i18n import gettext as _, ngettext
 from core.plugins.types import GradeScale
 from core.structure.common import school_today
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyPeriod, SubjectPage
@@ -138,9 +138,11 @@ class FinalsService:
     def __init__(self, session: AsyncSession, platform: Any, user: CurrentUser) -> None:
         self.session, self.platform, self.user = session, platform, user
 
+    def reader(self) -> GridReader:
+        return GridReader(self.session, self.platform, self.user)
+
     async def sheet(self, page_id: int, key: str, can_fill: bool) -> FinalsSheet:
-        reader = GridReader(self.session, self.platform, self.user)
-        head, access, periods = await reader.periods(page_id, can_fill)
+        head, access, periods = await self.reader().periods(page_id, can_fill)
         term = _term_of(head, periods, key)
         if not access.reads(Period(term.period_id or 0, term.kind, term.number, term.starts_on, term.ends_on)):
             raise NotFoundException()
@@ -305,13 +307,19 @@ def _year_marks(lines: list[FinalLine], periods: list[Period], finals: dict[tupl
         line.senior_marks = senior.get(line.student_id, [])
         owed = [period for period, mark in zip(real, line.period_marks)
                 if not mark and any(s <= period.ends_on <= e for s, e in line.stays)]
-        line.proposals["year"] = Proposal("", None, _("first the marks of %(periods)s", periods=", ".join(
-            term_name(period) for period in owed))) if owed else \
+        line.proposals["year"] = _waiting(owed) if owed else \
             propose_year(line.period_marks, scale, threshold=rules.final_threshold)
         year = finals.get((line.student_id, "year", None))
         exam = finals.get((line.student_id, "exam", None))
         line.proposals["final"] = _final_proposal(line, grade_level, year.mark if year else "", exam.mark if exam else "",
                                                   scale, real)
+
+
+def _waiting(owed: list[Period]) -> Proposal:
+    """No year proposal yet: the periods whose marks it waits for."""
+    if len(owed) == 1:
+        return Proposal("", None, _("first the marks of %(periods)s", periods=term_name(owed[0])))
+    return Proposal("", None, ngettext("first the marks of %(num)d period", "first the marks of %(num)d periods", len(owed)))
 
 
 def _final_proposal(line: FinalLine, grade_level: int, year: str, exam: str, scale: GradeScale,

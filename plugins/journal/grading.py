@@ -35,6 +35,9 @@ DEFAULT_WORK_KINDS: tuple[tuple[str, str, Decimal], ...] = (
     ("final_test", "Итоговая контрольная работа", Decimal(3)),
 )
 
+# Kinds of work whose marks may come later than the lesson's filling deadline: days after the lesson.
+DEFAULT_MARKS_DAYS = {"test": 7, "final_test": 7, "essay": 7, "summary": 7}
+
 # Attendance codes a new school starts with: (code, name, is an absence, excused). «ОП» (late)
 # is not an absence.
 DEFAULT_ATTENDANCE_CODES: tuple[tuple[str, str, bool, bool], ...] = (

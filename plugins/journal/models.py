@@ -13,10 +13,10 @@ Rows that people edit carry a ``version``: a stale write is refused, never silen
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -60,6 +60,8 @@ class JournalSettings(Base):
     # comma-separated; "" nobody.
     amend_closed_roles: Mapped[str] = mapped_column(String(60), default="teacher,class_teacher",
                                                     server_default="teacher,class_teacher")
+    # Lessons are filled by this time of the lesson's day (regulation 4.5), in the school's zone.
+    fill_deadline: Mapped[time] = mapped_column(Time, default=time(17, 0), server_default="17:00:00")
 
 
 class JournalWorkKind(Base):
@@ -78,6 +80,7 @@ class JournalWorkKind(Base):
     weight_hundredths: Mapped[int] = mapped_column(default=100)
     sort_order: Mapped[int] = mapped_column(default=0)
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    marks_days: Mapped[int | None]  # its marks may come this many days after the lesson (a контрольная: 7)
 
     @property
     def weight(self) -> Decimal:
@@ -153,6 +156,10 @@ class JournalLesson(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the topic was first entered
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the attendance was first taken
+    # When the lesson first had its topic, attendance and homework (or «no homework»): what the
+    # filling deadline is measured against (plugins/journal/deadlines.py).
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
 
@@ -279,6 +286,44 @@ class JournalPeriodState(Base):
     version: Mapped[int] = mapped_column(default=1)
 
 
+class JournalCheck(Base):
+    """The deputy's check of a class's or a teacher's journal (regulation 5.3, 6.4): when, of what,
+    what was found and what is recommended. Its information note (информационная справка) reaches
+    the teachers concerned when sent (within three working days of the check)."""
+
+    __tablename__ = "journal_check"
+    __table_args__ = (
+        Index("ix_journal_check_school_day", "school_id", "checked_on"),
+        CheckConstraint("(class_group_id IS NULL) <> (teacher_id IS NULL)", name="scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    class_group_id: Mapped[int | None] = mapped_column(ForeignKey("class_group.id", ondelete="CASCADE"))
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    subject: Mapped[str] = mapped_column(String(200), default="")  # what was checked: «ведение КТП», «объективность отметок»
+    findings: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the note reached the teachers
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class JournalCheckRecipient(Base):
+    """A teacher the check's note is for, and when they read it (ознакомлен)."""
+
+    __tablename__ = "journal_check_recipient"
+    __table_args__ = (UniqueConstraint("check_id", "teacher_id"), Index("ix_journal_check_recipient_teacher", "teacher_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("journal_check.id", ondelete="CASCADE"))
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class JournalSync(Base):
     """How far a school year's lessons have been created from the timetable."""
 
@@ -293,5 +338,5 @@ class JournalSync(Base):
 
 JOURNAL_MODELS: tuple[type, ...] = (
     JournalSettings, JournalWorkKind, JournalAttendanceCode, JournalSubjectScale, JournalLesson, JournalAttendance,
-    JournalGrade, JournalHistory, JournalSync, JournalFinalGrade, JournalPeriodState,
+    JournalGrade, JournalHistory, JournalSync, JournalFinalGrade, JournalPeriodState, JournalCheck, JournalCheckRecipient,
 )

@@ -18,6 +18,9 @@ FILL = "journal.fill_lessons"
 REASONS = "journal.set_absence_reasons"
 SETTINGS = "journal.manage_settings"
 CLOSE = "journal.close_periods"
+REPORTS = "journal.view_reports"
+SUMMARIES = "journal.view_summaries"
+CHECKS = "journal.check_journals"
 
 PERMISSIONS = (
     Permission(VIEW, N_("Read class journals (own pages, own class; the administration: all)"), READERS),
@@ -25,6 +28,11 @@ PERMISSIONS = (
                frozenset({"teacher", "class_teacher"})),
     Permission(REASONS, N_("Enter absence reasons for own class"), frozenset({"class_teacher"})),
     Permission(CLOSE, N_("Set the deadlines for final marks and close study periods"), frozenset({"deputy"})),
+    Permission(REPORTS, N_("See the journal's reports: timeliness, substitutions, every class's summary sheets"),
+               frozenset({"deputy", "director"})),
+    Permission(SUMMARIES, N_("See a class's summary sheets of marks and attendance (a class teacher: of their own class)"),
+               frozenset({"class_teacher", "deputy", "director", "journal_admin"})),
+    Permission(CHECKS, N_("Record checks of the journal and send their information notes"), frozenset({"deputy", "director"})),
     Permission(SETTINGS, N_("Set the journal's kinds of work, weights and attendance codes"),
                frozenset({"journal_admin"})),
 )
@@ -40,6 +48,9 @@ TEXT_FIELDS = (
     UserTextField(form="journal:finals_save", field="reason", shown_on=()),  # kept in the history, not shown yet
     UserTextField(form="journal:cell_save", field="reason", shown_on=("journal:cell_history",)),
     UserTextField(form="journal:lesson_save", field="reason", shown_on=("journal:cell_history",)),
+    UserTextField(form="journal:check_create", field="subject", shown_on=("journal:checks", "journal:check")),
+    UserTextField(form="journal:check_create", field="findings", shown_on=("journal:check",)),
+    UserTextField(form="journal:check_create", field="recommendations", shown_on=("journal:check",)),
     UserTextField(form="journal:work_kind_create", field="name",
                   shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",

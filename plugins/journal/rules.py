@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.types import FIVE_POINT, PASS_FAIL, GradeScale
 from core.school.models import School
 from core.structure.models import StudyGroupClass, StudyPeriod, Subject, SubjectPage, UngradedRule
-from plugins.journal.grading import DEFAULT_ATTENDANCE_CODES, DEFAULT_WORK_KINDS
+from plugins.journal.grading import DEFAULT_ATTENDANCE_CODES, DEFAULT_MARKS_DAYS, DEFAULT_WORK_KINDS
 from plugins.journal.models import JournalAttendanceCode, JournalSettings, JournalSubjectScale, JournalWorkKind
 
 BUILTIN_SCALES = {scale.code: scale for scale in (FIVE_POINT, PASS_FAIL)}
@@ -79,7 +79,8 @@ async def ensure_defaults(session: AsyncSession, school_id: int) -> None:
     added = False
     if await session.scalar(select(JournalWorkKind.id).where(JournalWorkKind.school_id == school_id).limit(1)) is None:
         session.add_all(JournalWorkKind(school_id=school_id, code=code, name=name, weight_hundredths=int(weight * 100),
-                                        sort_order=order) for order, (code, name, weight) in enumerate(DEFAULT_WORK_KINDS))
+                                        sort_order=order, marks_days=DEFAULT_MARKS_DAYS.get(code))
+                        for order, (code, name, weight) in enumerate(DEFAULT_WORK_KINDS))
         added = True
     if await session.scalar(select(JournalAttendanceCode.id).where(JournalAttendanceCode.school_id == school_id).limit(1)) is None:
         session.add_all(JournalAttendanceCode(school_id=school_id, code=code, name=name, is_absence=absence, excused=excused,

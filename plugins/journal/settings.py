@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
@@ -21,6 +22,7 @@ from core.i18n import gettext as _
 from core.structure.common import lock_school, owned
 from core.structure.models import Subject
 from plugins.journal.models import JournalAttendanceCode, JournalSettings, JournalSubjectScale, JournalWorkKind
+from plugins.journal.deadlines import DEFAULT_DEADLINE
 from plugins.journal.rules import AMENDING_ROLES, BUILTIN_SCALES, JournalRules, ensure_defaults, load_rules, rules_changed
 
 NAME_MAX = 100
@@ -45,12 +47,13 @@ class KindInput:
     weight: str
     archived: bool = False
     shown: str = ""  # the row as the form showed it (``shown_as``): a stale form is refused
+    marks_days: str = ""  # its marks may come this many days after the lesson; "" on the lesson's day
 
 
 def shown_as(row: "JournalWorkKind | JournalAttendanceCode") -> str:
     """What an edit form showed of a kind or a code, to tell whether it changed since."""
     if isinstance(row, JournalWorkKind):
-        return f"{row.name}|{row.weight_hundredths}|{int(row.is_archived)}"
+        return f"{row.name}|{row.weight_hundredths}|{int(row.is_archived)}|{row.marks_days or ''}"
     return f"{row.name}|{int(row.is_absence)}|{int(row.excused)}|{int(row.is_archived)}"
 
 
@@ -73,6 +76,7 @@ class FinalsInput:
     min_marks: str
     comment_gap: str
     amend_roles: tuple[str, ...]
+    fill_deadline: str = "17:00"
 
 
 def _whole(text: str, field: str, low: int, high: int) -> int:
@@ -82,13 +86,24 @@ def _whole(text: str, field: str, low: int, high: int) -> int:
     return int(text)
 
 
+_TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
+
+
+def parse_time_of_day(text: str, field: str) -> time:
+    """«17:00» or «17.00» → 17:00; anything else is refused."""
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        raise SettingsRefused({field: _("Enter the time as hours and minutes, e.g. 17:00.")})
+    return time(int(match.group(1)), int(match.group(2)))
+
+
 def parse_finals(finals: FinalsInput) -> dict[str, object]:
     """The columns of the final-mark rules; bad input refused with the field's message."""
     gap = finals.comment_gap.strip()
     if not _WEIGHT.fullmatch(gap) or not 10 <= int(Decimal(gap.replace(",", ".")) * 100) <= 400:
         raise SettingsRefused({"finals_comment_gap": _("Enter a number of points from 0,1 to 4, e.g. 1 or 1,5.")})
     roles = [role for role in AMENDING_ROLES if role in finals.amend_roles]
-    return {"finals_open_days": _whole(finals.open_days, "finals_open_days", 0, 60),
+    return {"fill_deadline": parse_time_of_day(finals.fill_deadline, "fill_deadline"),"finals_open_days": _whole(finals.open_days, "finals_open_days", 0, 60),
             "finals_early": finals.early,
             "finals_min_marks": _whole(finals.min_marks, "finals_min_marks", 0, 20),
             "finals_comment_gap_hundredths": int(Decimal(gap.replace(",", ".")) * 100),
@@ -107,6 +122,10 @@ class SettingsView:
     def version(self) -> int:
         return self.settings.version if self.settings else 0
 
+    @property
+    def fill_deadline(self) -> time:
+        return self.settings.fill_deadline if self.settings else DEFAULT_DEADLINE
+
 
 def parse_weight(text: str) -> int:
     """«1,5» or «1.5» → 150 hundredths; from 0,01 to 10."""
@@ -117,6 +136,16 @@ def parse_weight(text: str) -> int:
     if not 1 <= hundredths <= 1000:
         raise SettingsRefused({"weight": _("The weight is from 0,01 to 10.")})
     return hundredths
+
+
+def parse_marks_days(text: str) -> int | None:
+    """How many days after the lesson a kind's marks may come: "" (on the lesson's day) or 1 to 30."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 30):
+        raise SettingsRefused({"marks_days": _("Enter a number of days from 1 to 30, or leave it empty.")})
+    return int(text)
 
 
 def parse_threshold(text: str) -> int:
@@ -193,12 +222,12 @@ class SettingsService:
     # ---- kinds of work ---------------------------------------------------------------------------
 
     async def create_kind(self, wanted: KindInput) -> JournalWorkKind:
-        name, hundredths = _name(wanted.name), parse_weight(wanted.weight)
+        name, hundredths, days = _name(wanted.name), parse_weight(wanted.weight), parse_marks_days(wanted.marks_days)
         await lock_school(self.session, self.school_id)
         await self._unique_kind(name, None)
         last = await self.session.scalar(select(func.max(JournalWorkKind.sort_order)).where(
             JournalWorkKind.school_id == self.school_id))
-        kind = JournalWorkKind(school_id=self.school_id, name=name, weight_hundredths=hundredths,
+        kind = JournalWorkKind(school_id=self.school_id, name=name, weight_hundredths=hundredths, marks_days=days,
                                sort_order=(last if last is not None else -1) + 1)
         self.session.add(kind)
         await self.session.flush()
@@ -209,14 +238,15 @@ class SettingsService:
         """Rename, reweigh (new marks only: posted marks keep their weight), archive or restore;
         the changes made, field → (old, new)."""
         kind = await owned(self.session, JournalWorkKind, kind_id, self.school_id)
-        name, hundredths = _name(wanted.name), parse_weight(wanted.weight)
+        name, hundredths, days = _name(wanted.name), parse_weight(wanted.weight), parse_marks_days(wanted.marks_days)
         await lock_school(self.session, self.school_id)
         await self.session.refresh(kind)
         _refuse_stale(kind, wanted.shown)
         await self._unique_kind(name, kind.id)
         if wanted.archived and not kind.is_archived and await self._active_count(JournalWorkKind) <= 1:
             raise SettingsRefused({"archived": _("At least one kind of work must stay in use.")})
-        return await self._change(kind, name=name, weight_hundredths=hundredths, is_archived=wanted.archived)
+        return await self._change(kind, name=name, weight_hundredths=hundredths, is_archived=wanted.archived,
+                                  marks_days=days)
 
     async def _unique_kind(self, name: str, own_id: int | None) -> None:
         names = (await self.session.execute(select(JournalWorkKind.id, JournalWorkKind.name).where(

@@ -278,11 +278,13 @@ async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -
     sheet_url = f"/journal/pages/{page_id}/finals?term={quarter}"
     sheet = await (await teacher.request.get(f"{base}{sheet_url}")).text()
     shown = re.findall(r'name="period-(\d+)__was" value="([^"]*)"', sheet)
+    comments = {student: html.unescape(was) for student, was in re.findall(r'name="period-(\d+)-comment__was" value="([^"]*)"', sheet)}
     groups = packed(PAYLOADS, 500)
     assert len(shown) >= len(groups), "too few students on 5А's mathematics"
     form = {"reason": PAYLOADS[0][:300]}
-    for (student, was), group in zip(shown, groups):
-        form.update({f"period-{student}": was or "5", f"period-{student}__was": was, f"period-{student}-comment": " ".join(group)})
+    for (student, was), group in zip(shown, groups):  # each value with the one shown, as the page sends it
+        form.update({f"period-{student}": was or "5", f"period-{student}__was": was, f"period-{student}-comment": " ".join(group),
+                     f"period-{student}-comment__was": comments.get(student, "")})
     answer = await teacher.request.post(f"{base}{sheet_url}", form={**form, "_csrf_token": teacher.csrf}, max_redirects=0)
     assert answer.status == 303, (answer.status, (await answer.text())[:500])
     TALLY["XSS payloads stored"] += len(PAYLOADS) + 1

@@ -30,6 +30,8 @@ JOURNAL_READERS = frozenset({"teacher", "class_teacher", "deputy", "director", "
 CLASS_TEACHERS = frozenset({"class_teacher"})
 JOURNAL_ADMIN = frozenset({"journal_admin"})
 DEPUTY = frozenset({"deputy"})
+REPORTERS = frozenset({"deputy", "director"})
+SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -234,6 +236,29 @@ MATRIX: dict[str, Row] = {
         "year": "{year}", "term": "{period}", "version": "0"}),
     "journal:period_reopen": Row("POST", "/journal/periods/reopen", DEPUTY, (303,), form={
         "year": "{year}", "term": "{jr_closed_term}", "version": "1"}),
+    "journal:reports": Row("GET", "/journal/reports", REPORTERS, content='id="journal-reports-classes"'),
+    "journal:timeliness": Row("GET", "/journal/reports/timeliness?from=2026-11-01&to=2026-11-28", REPORTERS,
+                              content='id="journal-timeliness-table"'),
+    "journal:timeliness_export": Row("GET", "/journal/reports/timeliness.xlsx?from=2026-11-01&to=2026-11-28", REPORTERS),
+    "journal:substitutions": Row("GET", "/journal/reports/substitutions?month=2026-11", REPORTERS,
+                                 content='id="journal-substitutions-table"'),
+    "journal:substitutions_export": Row("GET", "/journal/reports/substitutions.xlsx?month=2026-11", REPORTERS),
+    "journal:grades_summary": Row("GET", "/journal/classes/{ct_class}/summary", SUMMARY_READERS,
+                                  content='id="journal-summary-table"'),
+    "journal:grades_summary_export": Row("GET", "/journal/classes/{ct_class}/summary.xlsx", SUMMARY_READERS),
+    "journal:attendance_summary": Row("GET", "/journal/classes/{ct_class}/attendance?from=2026-11-01&to=2026-11-28",
+                                      SUMMARY_READERS, content="Руководимый Ученик Классович"),
+    "journal:attendance_summary_export": Row("GET", "/journal/classes/{ct_class}/attendance.xlsx", SUMMARY_READERS),
+    "journal:page_results": Row("GET", "/journal/pages/{group_page}/results?term={period}", JOURNAL_READERS,
+                                content='id="journal-results"'),
+    "journal:page_results_export": Row("GET", "/journal/pages/{group_page}/results.xlsx?term={period}", JOURNAL_READERS),
+    "journal:checks": Row("GET", "/journal/checks", REPORTERS, content="Проверка мира 1"),
+    "journal:check_create": Row("POST", "/journal/checks", REPORTERS, (303,), form={
+        "checked_on": "2026-11-20", "scope": "class-{ct_class}", "subject": "Проверка от {role}", "findings": "Выявлено",
+        "recommendations": ""}),
+    "journal:check": Row("GET", "/journal/checks/{jr_check}", JOURNAL_READERS, content="Темы уроков заполнены"),
+    "journal:check_send": Row("POST", "/journal/checks/{jr_unsent_check}/send", REPORTERS, (303,), form={"version": "1"}),
+    "journal:check_read": Row("POST", "/journal/checks/{jr_check}/read", TEACHERS, (303,), form={}),
     "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={
         "subject_id": "{english}", "scale": "pass_fail"}),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),

@@ -12,6 +12,7 @@ every day. Here, besides the lessons of the year up to SYNCED_TO:
 - a 5А mathematics lesson of ``target`` with the student account absent: another class's entry;
 - a kind of work and an attendance code of the world's own, for the settings' update forms;
 - the first half-year, closed: the deputy reopens it;
+- two checks of the class teacher's class by the deputy: one with its note sent, one to send;
 - per writer («teacher», «class_teacher»): a lesson of the group page to fill and a cancelled one
   (it held a topic when the dispatcher cancelled it) to decide about; a student of the group on
   both lessons (the student account, in the group in October–December), whose cell the writers type
@@ -37,6 +38,7 @@ from core.structure.organisation import OrganisationService
 from core.timetable.changes import ChangeInput, ChangeService
 from core.timetable.lessons import load_timetable
 from plugins.journal.absences import AbsenceService
+from plugins.journal.checks import CheckInput, CheckService
 from plugins.journal.filling import LessonFiller
 from plugins.journal.lessons import LessonService
 from plugins.journal.models import JournalAttendance, JournalLesson, JournalPeriodState
@@ -90,6 +92,7 @@ async def add_journal_targets(url: str, school_id: int, small: SmallSchool, acco
                                                                  starts_on=date(2026, 10, 1), ends_on=date(2026, 12, 31))
         common["jr_cell_student"] = await _on_group_page(session, small.group_page)
         common["jr_closed_term"] = await _closed_term(session, school_id, small.year)
+        common["jr_check"], common["jr_unsent_check"] = await _checks(session, school_id, accounts["deputy"], class_page)
         class_lessons = [(await LessonService(session, as_user(teacher, school_id), TODAY).add_extra(class_page, day, 3)).id
                          for day in CLASS_LESSONS]
     await _fill(url, school_id, teacher, common["jr_lesson"], topic=TOPIC, homework="Упражнение мира", note="Заметка мира")
@@ -116,6 +119,21 @@ async def sync_ahead(url: str, school_ids: Iterable[int]) -> None:
             await sync_through(SimpleNamespace(db=database), school_id, date.max - timedelta(days=1))
     finally:
         await database.dispose()
+
+
+async def _checks(session: AsyncSession, school_id: int, deputy: int, class_page: int) -> tuple[int, int]:
+    """Two checks of the class teacher's class (its class teacher and the «teacher» account, who
+    holds its mathematics, are concerned): one whose note is sent, one still to send."""
+    page = await session.get(SubjectPage, class_page)
+    assert page is not None and page.class_group_id is not None
+    service = CheckService(session, as_user(deputy, school_id, "deputy"))
+    found = []
+    for number in (1, 2):
+        check = await service.create(CheckInput(WEEK.isoformat(), f"class-{page.class_group_id}", f"Проверка мира {number}",
+                                                "Темы уроков заполнены", "Заполнять вовремя"), TODAY)
+        found.append(check.id)
+    await service.send(found[0], "1")
+    return found[0], found[1]
 
 
 async def _closed_term(session: AsyncSession, school_id: int, year_id: int) -> int:

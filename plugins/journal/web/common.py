@@ -14,13 +14,16 @@ from core.i18n import gettext as _
 from core.plugins.types import NavItem
 from core.structure.common import format_day
 from core.web.sessions import current_user
-from plugins.journal.permissions import CLOSE, FILL, REASONS, SETTINGS, VIEW
+from plugins.journal.permissions import CHECKS, CLOSE, FILL, REASONS, REPORTS, SETTINGS, SUMMARIES, VIEW
 
 VIEW_OPT = {"permission": VIEW}
 FILL_OPT = {"permission": FILL}
 REASONS_OPT = {"permission": REASONS}
 SETTINGS_OPT = {"permission": SETTINGS}
 CLOSE_OPT = {"permission": CLOSE}
+REPORTS_OPT = {"permission": REPORTS}
+CHECKS_OPT = {"permission": CHECKS}
+SUMMARIES_OPT = {"permission": SUMMARIES}
 JOURNAL_CSS = "journal/journal.css"
 
 
@@ -44,6 +47,8 @@ def journal_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
         items.append(NavItem(id="journal-absences", label=_("Absences"), url="/journal/absences", section=20, order=20))
     if platform.permissions.allows(user.roles, CLOSE):
         items.append(NavItem(id="journal-periods", label=_("Study periods"), url="/journal/periods", section=20, order=30))
+    if platform.permissions.allows(user.roles, REPORTS):
+        items.append(NavItem(id="journal-reports", label=_("Reports"), url="/journal/reports", section=20, order=40))
     if platform.permissions.allows(user.roles, SETTINGS):
         items.append(NavItem(id="journal-settings", label=_("Journal settings"), url="/journal/settings", section=90, order=40))
     return items

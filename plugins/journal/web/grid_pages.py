@@ -9,7 +9,11 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 
+from sqlalchemy import select
+
+from core.access.scope import led_classes
 from core.di import FromPath, FromQuery, NamedDependency
+from core.structure.models import ClassGroup
 from core.i18n import format_date, gettext as _
 from core.platform import Platform
 from core.web.guards import MAX_ID
@@ -17,6 +21,7 @@ from core.web.pages import render
 from core.structure.common import school_today
 from core.web.structure.common import school_day
 from plugins.journal.cells import CellRefused, CellSaver
+from plugins.journal.checks import CheckService
 from plugins.journal.closing import PeriodsService, term_name
 from plugins.journal.grid import WHOLE, GridReader, choose_period
 from plugins.journal.lessons import held_pages, teacher_week
@@ -24,6 +29,7 @@ from plugins.journal.rules import finals_open_days
 from plugins.journal.permissions import FILL, REASONS
 from plugins.journal.scope import reads_everything
 from plugins.journal.sync import sync_through
+from plugins.journal.timeliness import overdue_lessons
 from plugins.journal.web.common import FILL_OPT, JOURNAL_CSS, VIEW_OPT, allows, user_of
 from plugins.journal.web.list_pages import page_choices
 
@@ -114,11 +120,23 @@ async def journal_home(request: Request, platform: NamedDependency[Platform]) ->
             if reads_everything(user) or allows(request, REASONS) else []
         finals = await PeriodsService(session, user.school_id or 0, user.id).teacher_due(
             today, await finals_open_days(session, user.school_id or 0), user.id) if teaches else []
+        overdue = await overdue_lessons(session, user.school_id or 0, user.id, today) if teaches else []
+        notes = await CheckService(session, user).unread_notes()
+        led = await led_class_labels(session, user, today) if allows(request, REASONS) else []
     values = {"held": held, "lessons": lessons, "choices": choices, "today": today, "teaches": teaches, "finals": finals,
+              "overdue": overdue, "notes": notes, "led": led,
               "term_names": {line.term.key: term_name(line.term) for line in finals},
               "to_fill": sum(1 for line in lessons if line.state == "active" and not line.filled),
               "page_title": _("Journal"), "extra_css": JOURNAL_CSS}
     return await render(request, "journal/home.html", values)
+
+
+async def led_class_labels(session: Any, user: Any, today: date) -> list[tuple[int, str]]:
+    """(class id, «5А») of the classes the person leads today: their summary sheets' way in."""
+    classes = await led_classes(session, user.id, user.school_id or 0, today)
+    rows = (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
+        ClassGroup.id.in_(classes or [0])).order_by(ClassGroup.grade_level, ClassGroup.letter))).all()
+    return [(row[0], f"{row[1]}{row[2]}") for row in rows]
 
 
 ROUTES = [grid_page, cell_save, journal_home]

@@ -36,13 +36,14 @@ class RulesForm:
     finals_comment_gap: str = "1"
     amend_teacher: str = ""
     amend_class_teacher: str = ""
+    fill_deadline: str = "17:00"
     version: str = ""
 
     def finals(self) -> FinalsInput:
         roles = tuple(role for role, ticked in (("teacher", self.amend_teacher), ("class_teacher", self.amend_class_teacher))
                       if ticked in CHECKED)
         return FinalsInput(self.finals_open_days, self.finals_early in CHECKED, self.finals_min_marks, self.finals_comment_gap,
-                           roles)
+                           roles, self.fill_deadline)
 
 
 @dataclass
@@ -51,6 +52,7 @@ class KindForm:
     weight: str = ""
     archived: str = ""
     shown: str = ""
+    marks_days: str = ""
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Refused:
 
 
 def kind_input(form: KindForm) -> KindInput:
-    return KindInput(form.name, form.weight, form.archived in CHECKED, form.shown)
+    return KindInput(form.name, form.weight, form.archived in CHECKED, form.shown, form.marks_days)
 
 
 def code_input(form: CodeForm) -> CodeInput:
@@ -139,7 +141,8 @@ async def settings_save(request: Request, platform: NamedDependency[Platform], d
                             "finals_open_days": settings.finals_open_days, "finals_early": settings.finals_early,
                             "finals_min_marks": settings.finals_min_marks,
                             "finals_comment_gap_hundredths": settings.finals_comment_gap_hundredths,
-                            "amend_closed_roles": settings.amend_closed_roles})
+                            "amend_closed_roles": settings.amend_closed_roles,
+                            "fill_deadline": settings.fill_deadline.strftime("%H:%M")})
     except SettingsRefused as error:
         return await refuse(request, platform, "rules", "rules", data, error)
     return saved(request, _("The journal's rules are saved."))
@@ -153,7 +156,7 @@ async def work_kind_create(request: Request, platform: NamedDependency[Platform]
             kind = await SettingsService(session, school_id).create_kind(kind_input(data))
             name = kind.name
             record(session, "journal.work_kind_created", connection=request, object_type="journal_work_kind", object_id=kind.id,
-                   details={"name": kind.name, "weight_hundredths": kind.weight_hundredths})
+                   details={"name": kind.name, "weight_hundredths": kind.weight_hundredths, "marks_days": kind.marks_days})
     except SettingsRefused as error:
         return await refuse(request, platform, "kinds", "kind-new", data, error)
     return saved(request, _("The kind of work «%(name)s» is added.", name=name))

@@ -405,7 +405,7 @@ async def test_the_year_mark_waits_for_every_period_mark(make_client, database_u
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
         sheet = await client.get(f"/journal/pages/{page}/finals?term=year")
-        assert _("first the marks of %(periods)s", periods="2 четверть") in sheet.text
+        assert _("first the marks of %(periods)s", periods="2 четверть") in sheet.text  # the second quarter has ended
         assert (await post(client, f"/journal/pages/{page}/finals?term=year", {"accept": "1"})).status_code == 303
     async with writing(database_url) as session:
         assert await session.scalar(select(JournalFinalGrade.id).where(JournalFinalGrade.kind == "year")) is None
