@@ -260,8 +260,25 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
         await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind})
     history, absence_pages = await store_reasons(browser, base)
     finals, closed_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
-    return {"jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+    check = await store_in_a_check(browser, base)
+    return {"jr_check": check, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
             "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
+
+
+async def store_in_a_check(browser, base: str) -> int:
+    """As the demo deputy, a check of 5А (the demo teacher's and class teacher's class) with the
+    payloads as what was checked, the findings and the recommendations; its note sent."""
+    context, deputy = await new_tab(browser, base, "deputy")
+    post = poster(deputy, base)
+    form = await (await deputy.request.get(f"{base}/journal/checks")).text()
+    scope = re.search(r'<option value="(class-\d+)">5А</option>', form)[1]
+    text = " ".join(PAYLOADS)[:5000]
+    location = await post("/journal/checks", {"checked_on": date.today().isoformat(), "scope": scope,
+                                              "subject": PAYLOADS[0][:200], "findings": text, "recommendations": text})
+    check = int(location.rsplit("/", 1)[1])
+    await post(f"/journal/checks/{check}/send", {"version": "1"})
+    await context.close()
+    return check
 
 
 async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -> tuple[str, str]:
@@ -371,7 +388,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("journal:cell_history", structure["jr_history"]), ("journal:cell_history", f"/journal/lessons/{first}/history")]
     pages += [("journal:absences", path) for path in structure["jr_absences"]]
     pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}"), ("journal:finals", structure["jr_finals"]),
-              ("journal:cell_history", structure["jr_closed_history"])]
+              ("journal:cell_history", structure["jr_closed_history"]), ("journal:checks", "/journal/checks"),
+              ("journal:check", f"/journal/checks/{structure['jr_check']}")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

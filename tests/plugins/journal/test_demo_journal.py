@@ -29,7 +29,7 @@ from core.school.models import School
 from core.settings import normalize_database_url
 from core.structure.models import AcademicYear, SubjectPage
 from core.timetable.lessons import PageInfo, load_timetable
-from plugins.journal.demo import Seeded, seed_journal
+from plugins.journal.demo import UNFINISHED_DAYS, Seeded, seed_journal
 from plugins.journal.demo_programmes import family_of, programme
 from plugins.journal.grading import WeightedMark, parse_mark, weighted_average
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
@@ -164,11 +164,17 @@ def local_day(moment: Any) -> date:
 def test_every_lesson_before_today_is_filled(demo: Demo, facts: Facts):
     active = facts.active()
     assert len(active) > 7000 and demo.seeded.lessons == len(active)
+    unfinished = [lesson for lesson in active if lesson.completed_at is None]
     for lesson in active:
         assert lesson.topic and lesson.work_kind_id in facts.kinds, lesson.id
-        assert bool(lesson.homework) != lesson.no_homework and (lesson.homework_due is None or lesson.homework), lesson.id
-        assert lesson.created_by == lesson.teacher_id and lesson.filled_at == lesson.updated_at
+        assert lesson.created_by == lesson.teacher_id and lesson.filled_at == lesson.updated_at == lesson.attendance_at
         assert lesson.filled_at is not None and local_day(lesson.filled_at) >= lesson.day
+        if lesson.completed_at is None:  # a few recent lessons were left without homework, for the overdue lists
+            assert not lesson.homework and not lesson.no_homework and (TODAY - lesson.day).days <= 1 + UNFINISHED_DAYS, lesson.id
+        else:
+            assert bool(lesson.homework) != lesson.no_homework and (lesson.homework_due is None or lesson.homework), lesson.id
+            assert lesson.completed_at == lesson.filled_at
+    assert 0 < len(unfinished) < len(active) / 100, len(unfinished)
     assert not [lesson.id for lesson in facts.lessons if lesson.day >= TODAY and (lesson.topic or lesson.filled_at)]  # today's wait for their teachers
     without_homework = sum(lesson.no_homework for lesson in active) / len(active)
     late = sum(local_day(lesson.filled_at) > lesson.day for lesson in active) / len(active)
