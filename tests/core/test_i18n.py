@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -27,6 +28,28 @@ def owners() -> list[tuple[str, Path, Path]]:
 def test_every_message_has_a_russian_translation(owner, package, folder):
     problems = catalogs.check(package, folder)
     assert not problems, f"{owner}: run `zhurnal i18n update {owner}` and translate:\n" + "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(("owner", "package", "folder"), owners(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_translation_formats_like_its_message(owner, package, folder):
+    """Pages format every message with ``%`` (newstyle gettext): a translation with a stray «%» or
+    a placeholder its message lacks breaks the page that shows it."""
+    from babel.messages.pofile import read_po
+
+    problems = []
+    for path in folder.glob("*/LC_MESSAGES/*.po"):
+        for message in read_po(path.open("rb")):
+            if not message.id:
+                continue  # the catalog's header
+            ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+            strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+            names = {name: 1 for text in ids for name in re.findall(r"%\((\w+)\)", text or "")}
+            for text in strings:
+                try:
+                    text % names if names else text % {}
+                except (ValueError, KeyError, TypeError) as error:
+                    problems.append(f"{path.parent.parent.name}: {text!r}: {error}")
+    assert not problems, f"{owner}:\n" + "\n".join(problems)
 
 
 def test_the_check_notices_a_missing_translation(tmp_path):
