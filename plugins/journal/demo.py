@@ -34,6 +34,7 @@ from plugins.journal.demo_programmes import (
 )
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
 from plugins.journal.roster import on_day, page_roster
+from plugins.journal.demo_finals import seed_finals
 from plugins.journal.rules import JournalRules, ensure_defaults, is_ungraded, load_rules, scale_for
 from plugins.journal.sync import ensure_synced
 
@@ -131,7 +132,9 @@ async def seed_journal(platform: Any, session: AsyncSession, school: School, rng
     _fill_lessons(rng, pages, rules, _next_lesson_days(data, today), shares, today, ZoneInfo(school.timezone))
     absent = {seat for seat, code in codes.items() if _is_absence(rules, code)}
     marks = _marks(rng, pages, rules, levels, absent, shares)
-    return await _write(session, school.id, lessons, codes, marks)
+    seeded = await _write(session, school.id, lessons, codes, marks)
+    await seed_finals(session, school.id, year, pages, marks, rules, today, random.Random(f"{rng.random()}-finals"))
+    return seeded
 
 
 # ---- what the demo needs to know ---------------------------------------------------------------

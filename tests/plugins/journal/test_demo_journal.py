@@ -12,8 +12,8 @@ import asyncio
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -27,14 +27,19 @@ from core.platform import Platform
 from core.plugins.types import FIVE_POINT
 from core.school.models import School
 from core.settings import normalize_database_url
-from core.structure.models import AcademicYear, SubjectPage
+from core.structure.models import AcademicYear, ClassGroup, SubjectPage
 from core.timetable.lessons import PageInfo, load_timetable
 from plugins.journal.demo import UNFINISHED_DAYS, Seeded, seed_journal
 from plugins.journal.demo_programmes import family_of, programme
 from plugins.journal.grading import WeightedMark, parse_mark, weighted_average
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
+from plugins.journal.closing import year_terms
+from plugins.journal.models import (
+    JournalAttendance, JournalFinalGrade, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind,
+)
 from plugins.journal.roster import on_day, page_roster
 from plugins.journal.rules import JournalRules, load_rules
+from plugins.journal.summaries import grades_summary, page_results
+from plugins.journal.timeliness import timeliness
 from tests.conftest import _migrate, backends, create_pg_database, drop_pg_database, settings_for
 from tests.core.timetable.test_demo_timetable import seeded as seed_core
 from tests.support.snapshot import fetch
@@ -344,3 +349,90 @@ def test_the_same_seed_gives_the_same_journal(demo: Demo, tmp_path: Path):
 
 def fetch_now(url: str, sql: str) -> list[tuple[Any, ...]]:
     return asyncio.run(fetch(url, sql))
+
+
+# ---- the reports on the demo's data --------------------------------------------------------------
+
+
+def test_the_timeliness_report_on_the_demo_counts_what_the_lessons_say(demo: Demo, facts: Facts):
+    """A week of the demo (lessons filled late and left unfinished on purpose), each lesson's state
+    computed here from its page's shift and the bells: 17:00, or a second-shift lesson's end + 1 h."""
+    week = (date(2026, 11, 16), date(2026, 11, 21))
+    ends = {(shift, number): ends for shift, number, ends in (
+        (row[0], row[1], row[2]) for row in asyncio.run(fetch(
+            demo.url, "SELECT s.shift, b.number, b.ends_at FROM bell b JOIN bell_schedule s ON s.id = b.bell_schedule_id "
+                      "WHERE s.kind = 'regular' AND s.grade_level IS NULL")))}
+    expected: dict[str, int] = Counter()
+    for lesson in facts.active():
+        if not week[0] <= lesson.day <= week[1]:
+            continue
+        due = datetime.combine(lesson.day, time(17), tzinfo=ZONE)
+        end = ends.get((facts.pages[lesson.subject_page_id].shift, lesson.number))
+        if facts.pages[lesson.subject_page_id].shift == 2 and end is not None:
+            end = end if isinstance(end, time) else time.fromisoformat(str(end))
+            due = max(due, datetime.combine(lesson.day, end, tzinfo=ZONE) + timedelta(hours=1))
+        expected["due"] += 1
+        state = "missing" if lesson.completed_at is None else "on_time" if lesson.completed_at <= due else "late"
+        expected[state] += 1
+
+    async def report():
+        database = Database(demo.url, pooled=False)
+        try:
+            async with database.reading() as session:
+                return await timeliness(session, demo.school_id, *week)
+        finally:
+            await database.dispose()
+
+    total = asyncio.run(report()).total
+    assert (total.due, total.on_time, total.late, total.missing) == \
+        (expected["due"], expected["on_time"], expected["late"], expected["missing"])
+    assert expected["late"] > 0 and expected["missing"] > 0  # the demo's late and unfinished lessons are in it
+
+
+def test_the_summary_sheet_and_a_pages_results_on_the_demo_match_its_final_marks(demo: Demo, facts: Facts):
+    """5А's first quarter: success and quality counted here from the final marks of the students in
+    the class at the quarter's end, and one page's distribution and average."""
+    async def read():
+        database = Database(demo.url, pooled=False)
+        try:
+            async with database.reading() as session:
+                class_group = await session.scalar(select(ClassGroup).where(
+                    ClassGroup.school_id == demo.school_id, ClassGroup.grade_level == 5, ClassGroup.letter == "А"))
+                year = await session.get(AcademicYear, class_group.academic_year_id)
+                terms, _kinds = await year_terms(session, year)
+                term = next(term for term in terms if term.kind == "quarter" and term.number == 1)
+                summary = await grades_summary(session, class_group, term)
+                finals = (await session.execute(select(JournalFinalGrade).where(
+                    JournalFinalGrade.study_period_id == term.period_id))).scalars().all()
+                return class_group, term, summary, finals
+        finally:
+            await database.dispose()
+
+    class_group, term, summary, finals = asyncio.run(read())
+    students = {student.id for student in summary.students if student.left is None}
+    pages = {page.id: page for page in facts.pages.values() if class_group.id in page.class_ids}
+    marks: dict[int, list[str]] = {student: [] for student in students}
+    by_page: dict[int, list[str]] = {}
+    for row in finals:
+        if row.subject_page_id in pages and row.student_id in students:
+            marks[row.student_id].append(row.mark)
+            by_page.setdefault(row.subject_page_id, []).append(row.mark)
+    counted = {student: [m for m in found if m != "осв"] for student, found in marks.items()}
+    listed = [student for student, found in counted.items() if found]
+    succeeding = [s for s in listed if not {"1", "2", "н/а", "незач"} & set(counted[s])]
+    good = [s for s in succeeding if all(m in ("4", "5", "зач") for m in counted[s])]
+    assert (summary.rates.listed, summary.rates.succeeding, summary.rates.good) == (len(listed), len(succeeding), len(good))
+    assert 0 <= len(good) <= len(succeeding) <= len(listed) and succeeding
+    page_id, given = max(by_page.items(), key=lambda item: len(item[1]))
+    numbers = [int(mark) for mark in given if mark.isdigit()]
+    results = page_results(given, len(given))
+    assert dict(results.counts) == dict(Counter(given))
+    average = (Decimal(sum(numbers)) / len(numbers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert results.average == f"{average}".replace(".", ",")
+
+
+def test_the_demo_gives_the_proposed_final_marks_but_the_teachers_own(demo: Demo, facts: Facts):
+    rows = asyncio.run(fetch(demo.url, "SELECT f.mark, f.proposed, f.comment, f.updated_by FROM journal_final_grade f"))
+    teacher = asyncio.run(fetch(demo.url, "SELECT id FROM user_account WHERE login = 'teacher'"))[0][0]
+    assert len(rows) > 3000 and all(row[3] != teacher for row in rows)
+    assert all(row[0] == row[1] or row[2] for row in rows)  # a mark other than the proposal has a comment
