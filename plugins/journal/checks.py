@@ -28,7 +28,6 @@ from core.structure.models import (
 from core.web.structure.common import parse_date
 from plugins.journal.closing import Term, year_terms
 from plugins.journal.models import JournalCheck, JournalCheckRecipient
-from plugins.journal.scope import reads_everything
 
 NOTE_WORKING_DAYS = 3
 SUBJECT_MAX, TEXT_MAX = 200, 5000
@@ -57,10 +56,15 @@ class CheckLine:
     term: Term | None
     note_due: date  # the note reaches the teachers by this day
     recipients: list[tuple[int, str, datetime | None]]  # teacher, name, read
+    read_due: date | None = None  # the teachers have read it by this day (three working days after it was sent)
 
     @property
     def late(self) -> bool:
         return self.check.sent_at is None
+
+    @property
+    def sent_late(self) -> bool:
+        return self.check.sent_at is not None and self.check.sent_at.date() > self.note_due
 
     @property
     def unread(self) -> int:
@@ -68,7 +72,8 @@ class CheckLine:
 
 
 def add_working_days(day: date, count: int, days_off: set[date]) -> date:
-    """The day ``count`` working days after ``day`` (Monday to Friday, not a holiday or vacation)."""
+    """The day ``count`` working days after ``day``: Monday to Friday, not a public holiday (the
+    pupils' vacations are working days for the staff)."""
     while count:
         day += timedelta(days=1)
         if day.weekday() < 5 and day not in days_off:
@@ -79,7 +84,7 @@ def add_working_days(day: date, count: int, days_off: set[date]) -> date:
 async def days_off(session: AsyncSession, year_id: int) -> set[date]:
     found: set[date] = set()
     for starts, ends in (await session.execute(select(CalendarDays.starts_on, CalendarDays.ends_on).where(
-            CalendarDays.academic_year_id == year_id, CalendarDays.kind.in_(("holiday", "vacation"))))).all():
+            CalendarDays.academic_year_id == year_id, CalendarDays.kind == "holiday"))).all():
         day = starts
         while day <= (ends or starts):
             found.add(day)
@@ -111,7 +116,8 @@ class CheckService:
         scopes = await self._scopes(checks)
         return [CheckLine(check, scopes.get(check.id, ""), _term_of(terms, check.checked_on),
                           add_working_days(check.checked_on, NOTE_WORKING_DAYS, off),
-                          [(teacher, name, read) for check_id, teacher, name, read in readers if check_id == check.id])
+                          [(teacher, name, read) for check_id, teacher, name, read in readers if check_id == check.id],
+                          add_working_days(check.sent_at.date(), NOTE_WORKING_DAYS, off) if check.sent_at else None)
                 for check in checks]
 
     async def _scopes(self, checks: list[JournalCheck]) -> dict[int, str]:
@@ -145,7 +151,7 @@ class CheckService:
         assert year is not None
         line = (await self._lines([check], year))[0]
         reader = any(teacher == self.user.id for teacher, _name, _read in line.recipients) and check.sent_at is not None
-        if not (reads_everything(self.user) or reader):  # the administration reads every check (4.1, 4.2)
+        if not (self.user.roles & CHECKERS or reader):  # the deputy and the director read every check
             raise NotFoundException()
         return line
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from core.structure.common import StructureError
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, Subject, SubjectPage
 from plugins.journal.closing import REASON_MAX, amend_refusal, closed_at_day, hold_against_closing
 from plugins.journal.deadlines import note_progress
+from plugins.journal.diary import load_clock
 from plugins.journal.grading import MarkError, parse_mark
 from plugins.journal.history import HistoryWriter
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind
@@ -242,8 +244,9 @@ class LessonFiller:
         if summary.anything:
             lesson.updated_at = utcnow()
             lesson.version += 1
-        # Saving the form on or after the lesson's day is taking its attendance, even with everyone present.
-        note_progress(lesson, ctx.grade_level, utcnow(), attendance_taken=bool(plan.form.attendance) and lesson.day <= self.today)
+        # Saving the form once the lesson has begun is taking its attendance, even with everyone present.
+        taken = bool(plan.form.attendance) and lesson.attendance_at is None and await self._begun(ctx)
+        note_progress(lesson, ctx.grade_level, utcnow(), attendance_taken=taken)
         await self.session.flush()
         return summary
 
@@ -270,6 +273,16 @@ class LessonFiller:
             emit(self.session, HomeworkSet(school_id=lesson.school_id, lesson_id=lesson.id,
                                            subject_page_id=lesson.subject_page_id, day=lesson.day, due=lesson.homework_due,
                                            text=lesson.homework, none=lesson.no_homework))
+
+    async def _begun(self, ctx: LessonContext) -> bool:
+        """Whether the lesson has begun: an earlier day, or today from its bell (today, when the bells
+        do not say)."""
+        lesson = ctx.lesson
+        if lesson.day != self.today:
+            return lesson.day < self.today
+        clock = await load_clock(self.session, lesson.school_id, lesson.day, lesson.day)
+        starts, _ends = clock.times(lesson.subject_page_id, lesson.day, lesson.number)
+        return starts is None or datetime.now(ZoneInfo(ctx.timezone)).time() >= starts
 
     async def _set_attendance(self, ctx: LessonContext, student_id: int, code: str) -> tuple[JournalAttendance, str]:
         """The student's entry as ``code`` says ("" present: no entry); the row and the old code."""

@@ -51,6 +51,7 @@ class LessonLine:
     absences: int  # students absent (codes that are absences: not the late)
     entries: int  # attendance entries of any code
     filled_at: datetime | None
+    completed_at: datetime | None = None
 
     @property
     def is_replacement(self) -> bool:
@@ -58,7 +59,8 @@ class LessonLine:
 
     @property
     def filled(self) -> bool:
-        return bool(self.topic)
+        """Filled as the deadline counts it: topic, attendance and homework (or «no homework»)."""
+        return self.completed_at is not None
 
     @property
     def is_empty(self) -> bool:
@@ -101,7 +103,7 @@ async def lesson_lines(session: AsyncSession, *conditions: object) -> list[Lesso
         holder=str(holder), teacher=teacher_name or "", replaced_teacher=replaced_name or "", change_kind=lesson.change_kind,
         state=lesson.state, origin=lesson.origin, topic=lesson.topic, has_homework=bool(lesson.homework or lesson.no_homework),
         marks=marks.get(lesson.id, 0), absences=entries.get(lesson.id, (0, 0))[1], entries=entries.get(lesson.id, (0, 0))[0],
-        filled_at=lesson.filled_at)
+        filled_at=lesson.filled_at, completed_at=lesson.completed_at)
         for lesson, subject, holder, teacher_name, replaced_name in rows]
 
 
@@ -236,6 +238,8 @@ class LessonService:
                 history.add(target.id, "lesson", "work_kind" if name == "work_kind_id" else name, None, value,
                             reason=moved_from)
         target.filled_at = target.filled_at or lesson.filled_at
+        target.attendance_at = target.attendance_at or lesson.attendance_at
+        target.completed_at = target.completed_at or lesson.completed_at
         target.version += 1
         for model in (JournalAttendance, JournalGrade):
             record = "attendance" if model is JournalAttendance else "grade"

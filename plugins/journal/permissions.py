@@ -21,6 +21,7 @@ CLOSE = "journal.close_periods"
 REPORTS = "journal.view_reports"
 SUMMARIES = "journal.view_summaries"
 CHECKS = "journal.check_journals"
+NOTES = "journal.read_check_notes"
 
 PERMISSIONS = (
     Permission(VIEW, N_("Read class journals (own pages, own class; the administration: all)"), READERS),
@@ -33,6 +34,8 @@ PERMISSIONS = (
     Permission(SUMMARIES, N_("See a class's summary sheets of marks and attendance (a class teacher: of their own class)"),
                frozenset({"class_teacher", "deputy", "director", "journal_admin"})),
     Permission(CHECKS, N_("Record checks of the journal and send their information notes"), frozenset({"deputy", "director"})),
+    Permission(NOTES, N_("Read the information notes of journal checks (a teacher: those sent to them)"),
+               frozenset({"teacher", "class_teacher", "deputy", "director"})),
     Permission(SETTINGS, N_("Set the journal's kinds of work, weights and attendance codes"),
                frozenset({"journal_admin"})),
 )

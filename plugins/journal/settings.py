@@ -89,12 +89,18 @@ def _whole(text: str, field: str, low: int, high: int) -> int:
 _TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 
 
+EARLIEST_DEADLINE = time(12, 0)  # earlier, every lesson of the afternoon would be late before it is given
+
+
 def parse_time_of_day(text: str, field: str) -> time:
-    """«17:00» or «17.00» → 17:00; anything else is refused."""
+    """«17:00» or «17.00» → 17:00, from 12:00 to 23:59; anything else is refused."""
     match = _TIME.fullmatch(text.strip())
     if match is None:
         raise SettingsRefused({field: _("Enter the time as hours and minutes, e.g. 17:00.")})
-    return time(int(match.group(1)), int(match.group(2)))
+    found = time(int(match.group(1)), int(match.group(2)))
+    if found < EARLIEST_DEADLINE:
+        raise SettingsRefused({field: _("Lessons are filled by a time from 12:00 to 23:59.")})
+    return found
 
 
 def parse_finals(finals: FinalsInput) -> dict[str, object]:

@@ -22,7 +22,7 @@ from core.i18n import gettext as _
 from core.people.spreadsheets import Sheet
 from core.structure.models import ClassGroup, StudyGroup, Subject, SubjectPage
 from plugins.journal.deadlines import DeadlineRules, deadline_rules, delay_text, is_filled
-from plugins.journal.lessons import grade_level_of, holder_label
+from plugins.journal.lessons import REPLACEMENT_KINDS, grade_level_of, holder_label
 from plugins.journal.models import JournalGrade, JournalLesson, JournalWorkKind
 
 ON_TIME, LATE, MISSING = "on_time", "late", "missing"
@@ -163,7 +163,7 @@ def _due(rows: list, rules: DeadlineRules, now: datetime,  # type: ignore[type-a
         found.append(DueLesson(id=row.id, day=row.day, number=row.number, page_id=row.subject_page_id,
                                page=f"{row.name}, {row[10]}", teacher_id=row.teacher_id, teacher=row.full_name or "",
                                topic=row.topic, deadline=deadline, completed_at=row.completed_at,
-                               substitution=row.change_kind is not None, late_marks=late_marks))
+                               substitution=row.change_kind in REPLACEMENT_KINDS, late_marks=late_marks))
     return found
 
 
@@ -205,8 +205,9 @@ async def overdue_lessons(session: AsyncSession, school_id: int, teacher_id: int
     filled yet, newest first."""
     now = now or utcnow()
     start = today - timedelta(days=days)
-    rows = [row for row in (await session.execute(_lessons_query(school_id, start, today, teacher_id))).all()
-            if row.completed_at is None and not is_filled(row.topic, row.attendance_at, row.homework, row.no_homework, row[14])]
+    query = _lessons_query(school_id, start, today, teacher_id).where(JournalLesson.completed_at.is_(None))
+    rows = [row for row in (await session.execute(query)).all()
+            if not is_filled(row.topic, row.attendance_at, row.homework, row.no_homework, row[14])]
     if not rows:
         return []
     rules = await deadline_rules(session, school_id, start, today)

@@ -31,6 +31,7 @@ CLASS_TEACHERS = frozenset({"class_teacher"})
 JOURNAL_ADMIN = frozenset({"journal_admin"})
 DEPUTY = frozenset({"deputy"})
 REPORTERS = frozenset({"deputy", "director"})
+NOTE_READERS = frozenset({"teacher", "class_teacher", "deputy", "director"})
 SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
@@ -256,7 +257,7 @@ MATRIX: dict[str, Row] = {
     "journal:check_create": Row("POST", "/journal/checks", REPORTERS, (303,), form={
         "checked_on": "2026-11-20", "scope": "class-{ct_class}", "subject": "Проверка от {role}", "findings": "Выявлено",
         "recommendations": ""}),
-    "journal:check": Row("GET", "/journal/checks/{jr_check}", JOURNAL_READERS, content="Темы уроков заполнены"),
+    "journal:check": Row("GET", "/journal/checks/{jr_check}", NOTE_READERS, content="Темы уроков заполнены"),
     "journal:check_send": Row("POST", "/journal/checks/{jr_unsent_check}/send", REPORTERS, (303,), form={"version": "1"}),
     "journal:check_read": Row("POST", "/journal/checks/{jr_check}/read", TEACHERS, (303,), form={}),
     "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={

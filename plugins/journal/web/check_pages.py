@@ -16,7 +16,7 @@ from core.web.pages import flash, redirect, render
 from core.web.structure.common import school_day
 from plugins.journal.checks import CHECKERS, CheckInput, CheckRefused, CheckService
 from plugins.journal.closing import current_year, term_name
-from plugins.journal.web.common import CHECKS_OPT, FILL_OPT, JOURNAL_CSS, VIEW_OPT, user_of
+from plugins.journal.web.common import CHECKS_OPT, FILL_OPT, JOURNAL_CSS, NOTES_OPT, user_of
 
 TEMPLATES = "journal/"
 
@@ -69,7 +69,7 @@ async def check_create(request: Request, platform: NamedDependency[Platform], da
     return redirect(request, f"/journal/checks/{check_id}")
 
 
-@get("/checks/{check_id:int}", name="journal:check", opt=VIEW_OPT)
+@get("/checks/{check_id:int}", name="journal:check", opt=NOTES_OPT)
 async def check_page(request: Request, check_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     """The check's information note: for the deputy and the director, and for the teachers it was sent to."""
     user = user_of(request)

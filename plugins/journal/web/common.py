@@ -14,7 +14,7 @@ from core.i18n import gettext as _
 from core.plugins.types import NavItem
 from core.structure.common import format_day
 from core.web.sessions import current_user
-from plugins.journal.permissions import CHECKS, CLOSE, FILL, REASONS, REPORTS, SETTINGS, SUMMARIES, VIEW
+from plugins.journal.permissions import CHECKS, CLOSE, FILL, NOTES, REASONS, REPORTS, SETTINGS, SUMMARIES, VIEW
 
 VIEW_OPT = {"permission": VIEW}
 FILL_OPT = {"permission": FILL}
@@ -24,6 +24,7 @@ CLOSE_OPT = {"permission": CLOSE}
 REPORTS_OPT = {"permission": REPORTS}
 CHECKS_OPT = {"permission": CHECKS}
 SUMMARIES_OPT = {"permission": SUMMARIES}
+NOTES_OPT = {"permission": NOTES}
 JOURNAL_CSS = "journal/journal.css"
 
 

@@ -26,11 +26,12 @@ from core.web.people.reports_pages import RangeEnd, RangeStart, asked_range, att
 from core.web.structure.common import school_day
 from plugins.journal.closing import YEAR, Term, current_year, term_name, year_terms
 from plugins.journal.final_marks import FinalsService
+from plugins.journal.grid import choose_period
 from plugins.journal.scope import reads_everything
 from plugins.journal.substitutions import substitutions
 from plugins.journal.summaries import attendance_summary, grades_summary, page_results
 from plugins.journal.timeliness import state_name, timeliness, timeliness_sheets
-from plugins.journal.permissions import FILL
+from plugins.journal.permissions import CLOSE, FILL
 from plugins.journal.web.common import JOURNAL_CSS, REPORTS_OPT, SUMMARIES_OPT, VIEW_OPT, allows, user_of
 
 TEMPLATES = "journal/"
@@ -49,7 +50,8 @@ async def reports_home(request: Request, platform: NamedDependency[Platform]) ->
         classes = list((await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id == year.id)
                                                .order_by(ClassGroup.grade_level, ClassGroup.letter))).scalars())
     return await render(request, TEMPLATES + "reports.html", {
-        "classes": classes, "year": year, "today": today, "page_title": _("Journal reports"), "extra_css": JOURNAL_CSS})
+        "classes": classes, "year": year, "today": today, "may_close": allows(request, CLOSE),
+        "page_title": _("Journal reports"), "extra_css": JOURNAL_CSS})
 
 
 # ---- timeliness ----------------------------------------------------------------------------------
@@ -112,6 +114,7 @@ async def _substitutions_context(request: Request, platform: Platform, month: st
         first, errors = _month(month, today)
         report = await substitutions(session, user.school_id or 0, first)
     return {"report": report, "errors": errors, "month": first.strftime("%Y-%m"), "change_kind_labels": CHANGE_KIND_LABELS,
+            "today": today,
             "page_title": _("Substitutions"), "extra_css": JOURNAL_CSS}
 
 
@@ -255,10 +258,8 @@ async def _results_context(request: Request, platform: Platform, page_id: int, t
         service = FinalsService(session, platform, user)
         if not key:
             head, _access, periods = await service.reader().periods(page_id, allows(request, FILL))
-            today = await school_day(session, user.school_id or 0)
-            real = [period for period in periods if period.id]
-            ended = [period for period in real if period.ends_on <= today] or real
-            key = str(ended[-1].id) if ended else YEAR
+            chosen = choose_period(periods, None, await school_day(session, user.school_id or 0))
+            key = str(chosen.id) if chosen.id else YEAR
         sheet = await service.sheet(page_id, key, allows(request, FILL))
     main = sheet.kinds[0]
     needed = [line for line in sheet.lines if line.needed]

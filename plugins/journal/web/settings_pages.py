@@ -37,9 +37,12 @@ class RulesForm:
     amend_teacher: str = ""
     amend_class_teacher: str = ""
     fill_deadline: str = "17:00"
+    finals_form: str = ""  # "1": the form has the fields below (a form without them changes none of them)
     version: str = ""
 
-    def finals(self) -> FinalsInput:
+    def finals(self) -> FinalsInput | None:
+        if self.finals_form != "1":
+            return None
         roles = tuple(role for role, ticked in (("teacher", self.amend_teacher), ("class_teacher", self.amend_class_teacher))
                       if ticked in CHECKED)
         return FinalsInput(self.finals_open_days, self.finals_early in CHECKED, self.finals_min_marks, self.finals_comment_gap,

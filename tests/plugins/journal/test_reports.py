@@ -69,7 +69,8 @@ async def test_a_lesson_is_due_at_the_schools_time_and_a_late_second_shift_lesso
 
 async def test_the_first_moment_a_lesson_is_filled_is_kept(make_client, database_url):
     school, world = await journal_world(database_url)
-    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], TODAY)
+    yesterday = TODAY - timedelta(days=1)  # begun, whatever the time of day the test runs at
+    lesson = await lesson_id(database_url, world.tt.pages["5А математика"], yesterday)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"tt-math-{school}")
         stored = {"topic": "", "homework": "", "no_homework": ""}
@@ -156,7 +157,8 @@ async def test_a_non_time_deadline_setting_is_refused(make_client, database_url)
         async with writing(database_url) as session:
             version = await session.scalar(select(JournalSettings.version).where(JournalSettings.school_id == school))
         form = {"allow_double_marks": "1", "final_threshold": "0,5", "finals_open_days": "7", "finals_min_marks": "3",
-                "finals_comment_gap": "1", "amend_teacher": "1", "amend_class_teacher": "1", "version": str(version or 0)}
+                "finals_comment_gap": "1", "amend_teacher": "1", "amend_class_teacher": "1", "version": str(version or 0),
+                "finals_form": "1"}
         async with database_unchanged(database_url):
             bad = await client.post("/journal/settings", data={**form, "fill_deadline": "25:70"}, follow_redirects=False)
         assert bad.status_code == 422 and _("Enter the time as hours and minutes, e.g. 17:00.") in bad.text
