@@ -1,6 +1,6 @@
 """The dashboard's «today's lessons» (the ``dashboard_widgets`` hook): the lessons a teacher gives
-today or whose page they hold today, in the day's order, each with its time and whether its topic
-is entered yet, linked to the lesson's page. A lesson someone else gives (a substitute) is shown
+today or whose page they hold today, in the day's order, each with its time and whether it is
+filled yet (topic, attendance, homework), linked to the lesson's page. A lesson someone else gives (a substitute) is shown
 with their name and is theirs to fill."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class TodayLesson:
     times: str  # «08:00–08:40»; "" when the bells do not say
     subject: str
     holder: str
-    filled: bool  # the topic is entered
+    filled: bool  # topic, attendance and homework (or «no homework»): as the filling deadline counts it
     replaced: bool  # «замена»
     given_by: str  # the substitute's short name, when someone else gives the lesson; else ""
 
@@ -67,7 +67,7 @@ async def todays_lessons(session: AsyncSession, user: CurrentUser, today: date) 
         TeachingAssignment.teacher_id == user.id, active_on(TeachingAssignment.starts_on, TeachingAssignment.ends_on, today))
     rows = (await session.execute(
         select(JournalLesson.id, JournalLesson.number, JournalLesson.subject_page_id, JournalLesson.teacher_id,
-               JournalLesson.change_kind, JournalLesson.topic, UserAccount.full_name)
+               JournalLesson.change_kind, JournalLesson.completed_at, UserAccount.full_name)
         .outerjoin(UserAccount, UserAccount.id == JournalLesson.teacher_id)
         .where(JournalLesson.school_id == user.school_id, JournalLesson.day == today, JournalLesson.state == "active",
                or_(JournalLesson.teacher_id == user.id, JournalLesson.subject_page_id.in_(held)))
@@ -83,5 +83,5 @@ def _today_lesson(row: Any, clock: LessonClock, today: date, user_id: int) -> To
     times = f"{starts_at:%H:%M}–{ends_at:%H:%M}" if starts_at and ends_at else ""
     given_by = short_name(row.full_name or "") if row.teacher_id not in (None, user_id) else ""
     return TodayLesson(id=row.id, number=row.number, times=times, subject=page.subject if page else "",
-                       holder=page.holder if page else "", filled=bool(row.topic),
+                       holder=page.holder if page else "", filled=row.completed_at is not None,
                        replaced=row.change_kind in REPLACEMENT_KINDS, given_by=given_by)

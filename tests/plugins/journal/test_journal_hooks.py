@@ -5,7 +5,7 @@ see it, the recipient groups a teacher and a class teacher are offered, and the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -131,8 +131,9 @@ async def _fill_the_week(url: str, world: World) -> None:
             topic="Сложение дробей", homework="№ 212, https://example.org/drobi", homework_due=thursday))
         await session.execute(update(JournalLesson).where(JournalLesson.id == world.lessons[(math, tuesday)])
                               .values(topic="Дроби", homework="забытое задание", no_homework=True))
+        filled = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # topic, attendance and «no homework»: filled
         await session.execute(update(JournalLesson).where(JournalLesson.id == world.lessons[("5Б математика", TODAY)])
-                              .values(topic="Проценты"))
+                              .values(topic="Проценты", no_homework=True, attendance_at=filled, completed_at=filled))
 
 
 def viewer(school_id: int, user_id: int, *roles: str) -> CurrentUser:
