@@ -203,6 +203,11 @@ async def test_the_summary_of_marks_and_the_pages_results_compute_success_and_qu
         assert figures["«4»"] == str(len(roster) - 5) and figures["«2»"] == "1" and figures["«н/а»"] == "1"
         assert figures[_("Success rate")] == "93 %" and figures[_("Quality rate")] == "90 %"  # 26 of 29
         assert figures[_("Average")] == "3,93"  # (5 + 4·25 + 3 + 2)/28 = 3,928…
+        sheet = await xlsx(await client.get(f"/journal/pages/{math}/results.xlsx?term={period}"))
+        assert [row[2] for row in sheet[1:31]] == math_marks  # each student's mark, as on the sheet
+        footer = {row[1]: row[2:] for row in sheet[31:]}
+        assert footer[_("Success rate")][0] == "93 %" and footer[_("Quality rate")][0] == "90 %"
+        assert footer[_("Average")][0] == "3,93" and "«4»: 25" in footer[_("Marks")]
         await sign_in(client, f"tt-physics-{school}")
         assert (await client.get(f"/journal/classes/{world.tt.classes['5А']}/summary")).status_code == 403
 
