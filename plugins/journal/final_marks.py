@@ -142,10 +142,13 @@ class FinalsService:
         return GridReader(self.session, self.platform, self.user)
 
     async def sheet(self, page_id: int, key: str, can_fill: bool) -> FinalsSheet:
-        head, access, periods = await self.reader().periods(page_id, can_fill)
+        reader = self.reader()
+        head, access, periods = await reader.periods(page_id, can_fill)
         term = _term_of(head, periods, key)
-        if not access.reads(Period(term.period_id or 0, term.kind, term.number, term.starts_on, term.ends_on)):
+        as_period = Period(term.period_id or 0, term.kind, term.number, term.starts_on, term.ends_on)
+        if not access.reads(as_period):
             raise NotFoundException()
+        visible = await reader.visible(access, head, as_period)  # a class teacher: their class's students only
         today = school_today(head.school.timezone)
         rules = await rules_at(self.session, self.platform.db, head.page.school_id, head.rules_version)
         scale = scale_for(self.platform, rules, head.school, head.subject, head.grade_level)
@@ -154,7 +157,7 @@ class FinalsService:
         finals = await self._finals(head.page.id)
         kinds: tuple[str, ...] = ("period",) if term.period_id is not None else \
             ("year", "exam", "final") if head.grade_level in CERTIFICATE_LEVELS else ("year",)
-        lines = _lines(roster, term)
+        lines = [line for line in _lines(roster, term) if visible is None or line.student_id in visible]
         if term.period_id is not None:
             await self._period_marks(head, term, lines, rules, scale)
         else:

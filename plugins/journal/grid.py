@@ -346,7 +346,7 @@ class GridReader:
         in_period = {"page": page.id, "starts": period.starts_on, "ends": period.ends_on}
         lessons = (await session.execute(_lessons_statement(), in_period)).all()
         roster = await page_roster(session, page, period.starts_on, period.ends_on)
-        visible = await self._visible(access, head, period)
+        visible = await self.visible(access, head, period)
         rows = (await session.execute(_entries_statement(), in_period)).all()
         grades, attendance = [row for row in rows if row[3] >= 0], [row for row in rows if row[3] < 0]
         day = max(period.starts_on, min(period.ends_on, today))
@@ -376,7 +376,7 @@ class GridReader:
         return GridLesson(id=row.id, day=row.day, number=row.number, state=row.state, topic=row.topic,
                           kind=kind.name if kind else "", weight=shown_weight, writable=writable)
 
-    async def _visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
+    async def visible(self, access: Access, head: PageHead, period: Period) -> set[int] | None:
         """A class teacher reading a group that mixes classes sees only their own class's students."""
         if access.administration or access.held or head.page.class_group_id is not None:
             return None

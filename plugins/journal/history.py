@@ -67,6 +67,18 @@ class HistoryLine:
     reason: str
 
 
+async def final_history_of(session: AsyncSession, page_id: int, student_id: int) -> list[HistoryLine]:
+    """A student's final marks on a page (every period, the year, the exam, the final); newest first.
+    ``field`` says which mark: «period:<id>», «year», «exam», «final»."""
+    rows = (await session.execute(
+        select(JournalHistory, UserAccount.full_name).outerjoin(UserAccount, UserAccount.id == JournalHistory.changed_by)
+        .where(JournalHistory.subject_page_id == page_id, JournalHistory.student_id == student_id,
+               JournalHistory.record == "final")
+        .order_by(JournalHistory.changed_at.desc(), JournalHistory.id.desc()))).all()
+    return [HistoryLine(row.changed_at, name or "", row.field, row.old_value or "", row.new_value or "", row.reason)
+            for row, name in rows]
+
+
 async def history_of(session: AsyncSession, lesson_id: int, student_id: int | None) -> list[HistoryLine]:
     """A student's cell of a lesson (attendance and marks), or the lesson's own fields; newest first."""
     student = JournalHistory.student_id.is_(None) if student_id is None else JournalHistory.student_id == student_id

@@ -47,8 +47,8 @@ TEXT_FIELDS = (
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
-    UserTextField(form="journal:finals_save", field="comment", shown_on=("journal:finals",)),
-    UserTextField(form="journal:finals_save", field="reason", shown_on=()),  # kept in the history, not shown yet
+    UserTextField(form="journal:finals_save", field="comment", shown_on=("journal:finals", "journal:finals_history")),
+    UserTextField(form="journal:finals_save", field="reason", shown_on=("journal:finals_history",)),
     UserTextField(form="journal:cell_save", field="reason", shown_on=("journal:cell_history",)),
     UserTextField(form="journal:lesson_save", field="reason", shown_on=("journal:cell_history",)),
     UserTextField(form="journal:check_create", field="subject", shown_on=("journal:checks", "journal:check")),

@@ -259,9 +259,9 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
     for number, (lesson, group) in enumerate(zip(lessons, groups)):
         await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind})
     history, absence_pages = await store_reasons(browser, base)
-    finals, closed_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
+    finals, closed_history, finals_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     check = await store_in_a_check(browser, base)
-    return {"jr_check": check, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+    return {"jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
             "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
 
 
@@ -281,11 +281,11 @@ async def store_in_a_check(browser, base: str) -> int:
     return check
 
 
-async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -> tuple[str, str]:
+async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -> tuple[str, str, str]:
     """As the demo deputy, close the first quarter; as the teacher, give 5А's mathematics final
     marks of the quarter with the payloads packed as comments and the first payload as the reason,
     and change a cell of the quarter with each payload in turn as the reason; then reopen the
-    quarter. Returns the sheet and that cell's history."""
+    quarter. Returns the sheet, that cell's history and the first student's history of final marks."""
     context, deputy = await new_tab(browser, base, "deputy")
     periods = await (await deputy.request.get(f"{base}/journal/periods")).text()
     year, quarter = re.search(r'<th scope="row">1 четверть.*?name="year" value="(\d+)"><input type="hidden" name="term" '
@@ -317,7 +317,8 @@ async def store_in_a_closed_quarter(browser, teacher, base: str, page_id: str) -
                         await (await deputy.request.get(f"{base}/journal/periods")).text(), re.S)[1]
     await poster(deputy, base)("/journal/periods/reopen", {"year": year, "term": quarter, "version": version})
     await context.close()
-    return sheet_url, f"/journal/lessons/{lesson}/history?student={student}"
+    return (sheet_url, f"/journal/lessons/{lesson}/history?student={student}",
+            f"/journal/pages/{page_id}/finals/history?student={shown[0][0]}&term={quarter}")
 
 
 async def fill_lesson(teacher, base: str, lesson: int, payloads: list[str], extra: dict[str, str]) -> None:
@@ -389,7 +390,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
     pages += [("journal:absences", path) for path in structure["jr_absences"]]
     pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}"), ("journal:finals", structure["jr_finals"]),
               ("journal:cell_history", structure["jr_closed_history"]), ("journal:checks", "/journal/checks"),
-              ("journal:check", f"/journal/checks/{structure['jr_check']}")]
+              ("journal:check", f"/journal/checks/{structure['jr_check']}"),
+              ("journal:finals_history", structure["jr_finals_history"])]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

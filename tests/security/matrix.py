@@ -229,6 +229,8 @@ MATRIX: dict[str, Row] = {
     "journal:finals_save": Row("POST", "/journal/pages/{group_page}/finals?term={period}", TEACHERS, (303,), form={
         "period-{jr_cell_student}": "5", "period-{jr_cell_student}__was": "",
         "period-{jr_cell_student}-comment": "Итоговая от {role}"}),
+    "journal:finals_history": Row("GET", "/journal/pages/{group_page}/finals/history?student={jr_cell_student}&term={period}",
+                                  JOURNAL_READERS, content='id="journal-finals-history"'),
     "journal:periods": Row("GET", "/journal/periods", DEPUTY, content='id="journal-periods-table"'),
     "journal:period_due": Row("POST", "/journal/periods/due", DEPUTY, (303,), form={
         "year": "{year}", "term": "year", "finals_due": "2027-06-20", "version": "0"}),

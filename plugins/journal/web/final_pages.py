@@ -18,6 +18,7 @@ from core.web.structure.common import school_day
 from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, term_name
 from plugins.journal.final_marks import FinalsRefused, FinalsService
 from plugins.journal.grid import GridReader, choose_period
+from plugins.journal.history import final_history_of
 from plugins.journal.permissions import FILL
 from plugins.journal.rules import finals_open_days
 from plugins.journal.web.common import CLOSE_OPT, FILL_OPT, JOURNAL_CSS, VIEW_OPT, allows, user_of
@@ -93,6 +94,28 @@ def _changed(form: dict[str, str]) -> dict[str, str]:
     return {**changed, "reason": form.get("reason", "")}
 
 
+@get("/pages/{page_id:int}/finals/history", name="journal:finals_history", opt=VIEW_OPT)
+async def finals_history(request: Request, page_id: FromPath[int], platform: NamedDependency[Platform],
+                         student: FromQuery[int], term: FromQuery[str] = "") -> Response[str]:
+    """Every change of a student's final marks on the page: who, when, the old and new mark and
+    comment, and the reason of a change in a closed period."""
+    user = user_of(request)
+    if not 1 <= page_id <= MAX_ID or not 1 <= student <= MAX_ID:
+        raise NotFoundException()
+    key = _key(term) or YEAR
+    async with platform.db.reading() as session:
+        sheet = await FinalsService(session, platform, user).sheet(page_id, key, allows(request, FILL))
+        line = next((line for line in sheet.lines if line.student_id == student), None)
+        if line is None:
+            raise NotFoundException()  # not on the page in the term
+        lines = await final_history_of(session, page_id, student)
+    names = {f"period:{period.id}": term_name(period) for period in sheet.periods if period.id}
+    names.update({"year": _("Year mark"), "exam": _("Exam"), "final": _("Final mark")})
+    return await render(request, "journal/finals_history.html", {
+        "sheet": sheet, "line": line, "lines": lines, "names": names, "timezone": sheet.head.school.timezone,
+        "page_title": _("History: %(name)s", name=line.name), "extra_css": JOURNAL_CSS})
+
+
 # ---- the deputy's periods ---------------------------------------------------------------------------
 
 
@@ -165,4 +188,4 @@ async def period_reopen(request: Request, platform: NamedDependency[Platform]) -
     return await _period_action(request, platform, "reopen")
 
 
-ROUTES = [finals_sheet, finals_save, periods_view, period_due, period_close, period_reopen]
+ROUTES = [finals_sheet, finals_save, finals_history, periods_view, period_due, period_close, period_reopen]

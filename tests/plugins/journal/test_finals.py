@@ -304,6 +304,32 @@ async def test_the_deputy_closes_the_quarter_and_a_later_change_needs_a_reason_a
     assert reasons == ["Справка пришла поздно", ""]
 
 
+async def test_a_closed_periods_final_mark_changes_with_a_reason_that_its_history_shows(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    await q1_marks(database_url, page, world.roster)
+    period = await first_quarter(database_url, world)
+    student = world.roster[4]
+    async with writing(database_url) as session:
+        session.add(JournalPeriodState(school_id=school, academic_year_id=world.tt.year, study_period_id=period,
+                                       closed_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    url = f"/journal/pages/{page}/finals?term={period}"
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        saved = await post(client, url, {f"period-{student}": "н/а", f"period-{student}__was": "",
+                                         f"period-{student}-comment": "не аттестован: болел", "reason": "Приказ № 15 от 02.11"})
+        assert saved.status_code == 303
+        history = f"/journal/pages/{page}/finals/history?student={student}&term={period}"
+        shown = await client.get(history)
+        assert shown.status_code == 200 and "Приказ № 15 от 02.11" in shown.text and "н/а (не аттестован: болел)" in shown.text
+        await sign_in(client, f"jr-ct-{school}")
+        assert (await client.get(history)).status_code == 200  # the class teacher reads their class's history
+        await sign_in(client, f"tt-physics-{school}")
+        assert (await client.get(history)).status_code == 404
+        await sign_in(client, f"tt-math-{school}")
+        assert (await client.get(f"/journal/pages/{page}/finals/history?student=999999&term={period}")).status_code == 404
+
+
 async def test_the_lesson_form_asks_for_a_reason_in_a_closed_period(make_client, database_url):
     school, world = await journal_world(database_url)
     page = world.tt.pages["5А математика"]
