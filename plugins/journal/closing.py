@@ -180,9 +180,6 @@ class PeriodsService:
     def __init__(self, session: AsyncSession, school_id: int, user_id: int) -> None:
         self.session, self.school_id, self.user_id = session, school_id, user_id
 
-    async def current_year(self, today: date) -> AcademicYear:
-        return await current_year(self.session, self.school_id, today)
-
     async def year_by_id(self, year_id: int) -> AcademicYear:
         year = await self.session.get(AcademicYear, year_id)
         if year is None or year.school_id != self.school_id:
@@ -207,7 +204,7 @@ class PeriodsService:
         """The terms whose final marks are open (by the calendar) and not closed, each with the
         teacher's pages still lacking marks; nothing to read outside those weeks."""
         try:
-            year = await self.current_year(today)
+            year = await current_year(self.session, self.school_id, today)
         except NotFoundException:
             return []
         terms, kinds = await year_terms(self.session, year)

@@ -313,8 +313,13 @@ def choose_period(periods: list[Period], asked: int | None, today: date) -> Peri
 
 
 def months_of(period: Period) -> list[str]:
-    months, day = [], period.starts_on.replace(day=1)
-    while day <= period.ends_on:
+    return months_between(period.starts_on, period.ends_on)
+
+
+def months_between(starts_on: date, ends_on: date) -> list[str]:
+    """"YYYY-MM" of every month from ``starts_on`` to ``ends_on``, in order."""
+    months, day = [], starts_on.replace(day=1)
+    while day <= ends_on:
         months.append(day.strftime("%Y-%m"))
         day = day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
     return months

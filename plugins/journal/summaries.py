@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
@@ -33,6 +33,7 @@ from core.structure.models import ClassGroup, StudyGroupClass, StudyGroupMember,
 from plugins.journal.closing import Term
 from plugins.journal.finals import EXEMPT, FAILED, NOT_ASSESSED, PASSED
 from plugins.journal.grading import average_text
+from plugins.journal.grid import months_between
 from plugins.journal.models import JournalAttendance, JournalAttendanceCode, JournalFinalGrade, JournalLesson
 
 FAILING = frozenset({"1", "2", NOT_ASSESSED, FAILED})
@@ -226,14 +227,6 @@ class AttendanceSummary:
 
 def _figures(missed: Missed) -> list[int]:
     return [missed.lessons, missed.illness, missed.excused, missed.unexcused, missed.days]
-
-
-def months_between(starts_on: date, ends_on: date) -> list[str]:
-    months, day = [], starts_on.replace(day=1)
-    while day <= ends_on:
-        months.append(day.strftime("%Y-%m"))
-        day = (day + timedelta(days=32)).replace(day=1)
-    return months
 
 
 async def attendance_summary(session: AsyncSession, class_group: ClassGroup, starts_on: date,

@@ -15,7 +15,7 @@ from core.structure.common import school_today
 from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.structure.common import school_day
-from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, term_name
+from plugins.journal.closing import YEAR, ClosingRefused, PeriodsService, current_year, term_name
 from plugins.journal.final_marks import FinalsRefused, FinalsService
 from plugins.journal.grid import GridReader, choose_period
 from plugins.journal.history import final_history_of
@@ -27,7 +27,8 @@ SHEET, PERIODS = "journal/finals.html", "journal/periods.html"
 TERM_KEY_LENGTH = 10
 
 
-def _key(text: str) -> str:
+def term_key(text: str) -> str:
+    """A term's key from the address: "" (not chosen), «year» or a study period's id; else 404."""
     text = text.strip()
     if text == YEAR or text == "":
         return text
@@ -62,7 +63,7 @@ async def finals_sheet(request: Request, page_id: FromPath[int], platform: Named
     the page's teacher fills them, everyone else who may read the page reads them."""
     if not 1 <= page_id <= MAX_ID:
         raise NotFoundException()
-    return await _sheet_page(request, platform, page_id, _key(term))
+    return await _sheet_page(request, platform, page_id, term_key(term))
 
 
 @post("/pages/{page_id:int}/finals", name="journal:finals_save", opt=FILL_OPT)
@@ -70,7 +71,7 @@ async def finals_save(request: Request, page_id: FromPath[int], platform: NamedD
                       term: FromQuery[str] = "") -> Response[str]:
     """Save the sheet (all or nothing); a refused one comes back with what was typed and why."""
     user = user_of(request)
-    key = _key(term)
+    key = term_key(term)
     if not 1 <= page_id <= MAX_ID or not key:
         raise NotFoundException()
     form = {name: str(value) for name, value in (await request.form()).items()}
@@ -102,7 +103,7 @@ async def finals_history(request: Request, page_id: FromPath[int], platform: Nam
     user = user_of(request)
     if not 1 <= page_id <= MAX_ID or not 1 <= student <= MAX_ID:
         raise NotFoundException()
-    key = _key(term) or YEAR
+    key = term_key(term) or YEAR
     async with platform.db.reading() as session:
         sheet = await FinalsService(session, platform, user).sheet(page_id, key, allows(request, FILL))
         line = next((line for line in sheet.lines if line.student_id == student), None)
@@ -125,7 +126,7 @@ async def _periods_page(request: Request, platform: Platform, year_id: int | Non
     async with platform.db.reading() as session:
         service = PeriodsService(session, user.school_id or 0, user.id)
         today = await school_day(session, user.school_id or 0)
-        year = await service.year_by_id(year_id) if year_id else await service.current_year(today)
+        year = await service.year_by_id(year_id) if year_id else await current_year(session, user.school_id or 0, today)
         lines = await service.lines(year, today)
         school = await session.get(School, user.school_id)
         open_days = await finals_open_days(session, user.school_id or 0)
@@ -142,13 +143,13 @@ async def periods_view(request: Request, platform: NamedDependency[Platform], ye
     """The year's periods: the deadline for final marks, which pages still lack them, closing."""
     if year is not None and not 1 <= year <= MAX_ID:
         raise NotFoundException()
-    return await _periods_page(request, platform, year, shown=_key(term))
+    return await _periods_page(request, platform, year, shown=term_key(term))
 
 
 async def _period_action(request: Request, platform: Platform, action: str) -> Response[str]:
     user = user_of(request)
     form = {name: str(value) for name, value in (await request.form()).items()}
-    year_text, key = form.get("year", "").strip(), _key(form.get("term", ""))
+    year_text, key = form.get("year", "").strip(), term_key(form.get("term", ""))
     if not (year_text.isascii() and year_text.isdigit() and len(year_text) <= 10 and 1 <= int(year_text) <= MAX_ID) or not key:
         raise NotFoundException()
     try:

@@ -26,6 +26,7 @@ from core.web.people.reports_pages import RangeEnd, RangeStart, asked_range, att
 from core.web.structure.common import school_day
 from plugins.journal.closing import YEAR, Term, current_year, term_name, year_terms
 from plugins.journal.final_marks import FinalsService
+from plugins.journal.web.final_pages import term_key
 from plugins.journal.grid import choose_period
 from plugins.journal.scope import reads_everything
 from plugins.journal.substitutions import substitutions
@@ -174,24 +175,17 @@ def _chosen_term(terms: list[Term], key: str, today: date) -> Term:
     return (current or ended or terms)[-1]
 
 
-async def _grades_context(request: Request, platform: Platform, class_id: int, term_key: str) -> dict[str, Any]:
+async def _grades_context(request: Request, platform: Platform, class_id: int, term: str) -> dict[str, Any]:
     user = user_of(request)
     async with platform.db.reading() as session:
         class_group = await readable_class(session, user, class_id)
         today = await school_day(session, user.school_id or 0)
         terms = await _class_terms(session, class_group)
-        term = _chosen_term(terms, _key(term_key), today)
-        summary = await grades_summary(session, class_group, term)
+        chosen = _chosen_term(terms, term_key(term), today)
+        summary = await grades_summary(session, class_group, chosen)
     holder = f"{class_group.grade_level}{class_group.letter}"
-    return {"summary": summary, "terms": terms, "term": term, "term_names": {t.key: term_name(t) for t in terms},
+    return {"summary": summary, "terms": terms, "term": chosen, "term_names": {t.key: term_name(t) for t in terms},
             "holder": holder, "page_title": _("Summary of marks: %(holder)s", holder=holder), "extra_css": JOURNAL_CSS}
-
-
-def _key(text: str) -> str:
-    text = text.strip()
-    if text and text != YEAR and not (text.isascii() and text.isdigit() and len(text) <= 9):
-        raise NotFoundException()
-    return text
 
 
 @get("/classes/{class_id:int}/summary", name="journal:grades_summary", opt=SUMMARIES_OPT)
@@ -253,7 +247,7 @@ async def _results_context(request: Request, platform: Platform, page_id: int, t
     user = user_of(request)
     if not 1 <= page_id <= MAX_ID:
         raise NotFoundException()
-    key = _key(term)
+    key = term_key(term)
     async with platform.db.reading() as session:
         service = FinalsService(session, platform, user)
         if not key:
