@@ -172,6 +172,12 @@ def _open(data: bytes, filename: str) -> Generator[Sequence[Any], None, None]:
     raise Refused(_("Only .xlsx and .csv files are accepted: save the list in one of these formats."))
 
 
+def open_rows(data: bytes, filename: str) -> Generator[Sequence[Any], None, None]:
+    """For other importers: an upload's rows of raw cell values (formulas as "=..."), with the same
+    checks; raises ``Refused``, also while iterating. Close the generator when stopping early."""
+    return _open(data, filename)
+
+
 # ---- XLSX ----------------------------------------------------------------------------------------
 
 

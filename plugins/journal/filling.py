@@ -259,6 +259,8 @@ class LessonFiller:
             if old == value:
                 continue
             setattr(lesson, column, value)
+            if name in ("topic", "homework"):  # typed by the teacher: the plan no longer changes it
+                setattr(lesson, f"plan_{name}", False)
             shown_old, shown_new = (ctx.rules.kind(old).name if ctx.rules.kind(old) else None,
                                     ctx.rules.kind(value).name if ctx.rules.kind(value) else None) \
                 if name == "work_kind" else (old, value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -162,6 +162,13 @@ class JournalLesson(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1)
+    # The plan item (and which of its hours) the lesson covers (plugins/journal/plan_feed.py), and
+    # whether its topic and homework are the plan's text, so they follow the plan until typed over.
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("journal_lesson_plan_item.id", ondelete="SET NULL"),
+                                                     index=True)
+    plan_hour: Mapped[int | None]
+    plan_topic: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    plan_homework: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class JournalAttendance(Base):
@@ -324,6 +331,83 @@ class JournalCheckRecipient(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class JournalLessonPlan(Base):
+    """A calendar-thematic plan (КТП) of a subject for a grade level in a school year, shared by
+    that level's subject pages; or a page's own variant (``subject_page_id``), which that page uses
+    instead. Its items are ``journal_lesson_plan_item`` rows in order."""
+
+    __tablename__ = "journal_lesson_plan"
+    __table_args__ = (
+        CheckConstraint("grade_level BETWEEN 1 AND 11", name="grade_level"),
+        UniqueConstraint("subject_page_id"),
+        # One shared plan per year, subject and level (a page's variant is unique by its page).
+        Index("ux_journal_lesson_plan_shared", "academic_year_id", "subject_id", "grade_level", unique=True,
+              sqlite_where=text("subject_page_id IS NULL"), postgresql_where=text("subject_page_id IS NULL")),
+        Index("ix_journal_lesson_plan_school_year", "school_id", "academic_year_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    academic_year_id: Mapped[int] = mapped_column(ForeignKey("academic_year.id", ondelete="CASCADE"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id", ondelete="RESTRICT"))
+    grade_level: Mapped[int]
+    subject_page_id: Mapped[int | None] = mapped_column(ForeignKey("subject_page.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # raised by every change of the plan or its items
+
+
+class JournalLessonPlanItem(Base):
+    """One line of a plan: a topic of ``hours`` lessons, in ``position`` order."""
+
+    __tablename__ = "journal_lesson_plan_item"
+    __table_args__ = (
+        Index("ix_journal_lesson_plan_item_plan", "plan_id", "position"),
+        CheckConstraint("hours BETWEEN 1 AND 20", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("journal_lesson_plan.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    section: Mapped[str] = mapped_column(String(300), default="")
+    topic: Mapped[str] = mapped_column(String(500))
+    hours: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="lesson")  # plugins/journal/plan_kinds.py
+    homework: Mapped[str] = mapped_column(Text, default="")
+    planned_on: Mapped[date | None] = mapped_column(Date)
+
+
+class JournalPlanAdjustment(Base):
+    """A page's own number of lessons for a plan item: 0 skips it there, more repeats it."""
+
+    __tablename__ = "journal_plan_adjustment"
+    __table_args__ = (
+        UniqueConstraint("subject_page_id", "item_id"),
+        CheckConstraint("hours BETWEEN 0 AND 40", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_page_id: Mapped[int] = mapped_column(ForeignKey("subject_page.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("journal_lesson_plan_item.id", ondelete="CASCADE"), index=True)
+    hours: Mapped[int]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class JournalPlanPage(Base):
+    """A page's choices about its plan: whether lessons take their homework from it too."""
+
+    __tablename__ = "journal_plan_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_page_id: Mapped[int] = mapped_column(ForeignKey("subject_page.id", ondelete="CASCADE"), unique=True)
+    homework_from_plan: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class JournalSync(Base):
     """How far a school year's lessons have been created from the timetable."""
 
@@ -339,4 +423,5 @@ class JournalSync(Base):
 JOURNAL_MODELS: tuple[type, ...] = (
     JournalSettings, JournalWorkKind, JournalAttendanceCode, JournalSubjectScale, JournalLesson, JournalAttendance,
     JournalGrade, JournalHistory, JournalSync, JournalFinalGrade, JournalPeriodState, JournalCheck, JournalCheckRecipient,
+    JournalLessonPlan, JournalLessonPlanItem, JournalPlanAdjustment, JournalPlanPage,
 )

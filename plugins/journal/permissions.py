@@ -22,6 +22,9 @@ REPORTS = "journal.view_reports"
 SUMMARIES = "journal.view_summaries"
 CHECKS = "journal.check_journals"
 NOTES = "journal.read_check_notes"
+PLANS = "journal.view_plans"
+EDIT_PLANS = "journal.edit_plans"
+CHECK_PLANS = "journal.check_plans"
 
 PERMISSIONS = (
     Permission(VIEW, N_("Read class journals (own pages, own class; the administration: all)"), READERS),
@@ -36,11 +39,17 @@ PERMISSIONS = (
     Permission(CHECKS, N_("Record checks of the journal and send their information notes"), frozenset({"deputy", "director"})),
     Permission(NOTES, N_("Read the information notes of journal checks (a teacher: those sent to them)"),
                frozenset({"teacher", "class_teacher", "deputy", "director"})),
+    Permission(PLANS, N_("Read the school's calendar-thematic plans (КТП)"), READERS),
+    Permission(EDIT_PLANS, N_("Make and edit the calendar-thematic plans of own subjects and pages"),
+               frozenset({"teacher", "class_teacher"})),
+    Permission(CHECK_PLANS, N_("Check every page's calendar-thematic plan before the year"),
+               frozenset({"deputy", "director"})),
     Permission(SETTINGS, N_("Set the journal's kinds of work, weights and attendance codes"),
                frozenset({"journal_admin"})),
 )
 
 _LESSON = ("journal:lesson", "journal:lesson_save", "journal:cell_history")  # the history shows old and new values
+_PLAN = ("journal:plan", "journal:page_plan")
 TEXT_FIELDS = (
     UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons", "journal:grid")),
     UserTextField(form="journal:lesson_save", field="homework", shown_on=_LESSON),
@@ -54,6 +63,7 @@ TEXT_FIELDS = (
     UserTextField(form="journal:check_create", field="subject", shown_on=("journal:checks", "journal:check")),
     UserTextField(form="journal:check_create", field="findings", shown_on=("journal:check",)),
     UserTextField(form="journal:check_create", field="recommendations", shown_on=("journal:check",)),
+    *(UserTextField(form="journal:plan_item", field=name, shown_on=_PLAN) for name in ("section", "topic", "homework")),
     UserTextField(form="journal:work_kind_create", field="name",
                   shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",

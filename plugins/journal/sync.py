@@ -26,6 +26,7 @@ from core.structure.common import lock_school
 from core.structure.models import AcademicYear
 from core.timetable.lessons import CANCELLED, MOVED_AWAY, MOVED_IN, Lesson, TimetableData, load_timetable
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalSync
+from plugins.journal.plan_feed import feed_pages, has_plans
 
 Key = tuple[int, int, date]  # page, weekly slot, the date the timetable planned the lesson for
 SYNCED_FIELDS = ("academic_year_id", "day", "number", "teacher_id", "replaced_teacher_id", "change_kind", "change_id")
@@ -107,6 +108,9 @@ async def sync_lessons(session: AsyncSession, school_id: int, start: date, end: 
              "version": 1, **vars(want)} for key, want in new])
         report.created = len(new)
     await session.flush()
+    # New and moved lessons take their topics from the plans (a fixed number of reads when no page has one).
+    if await has_plans(session, school_id):
+        await feed_pages(session, school_id, {key[0] for key, _want in new} | {row.subject_page_id for row in rows})
     return report
 
 
@@ -150,7 +154,7 @@ async def _retire(session: AsyncSession, rows: list[JournalLesson], report: Sync
         JournalGrade.lesson_id.in_(ids)).distinct())).scalars())
     empty = []
     for row in rows:
-        if row.id in with_data or row.topic or row.homework or row.no_homework or row.note:
+        if row.id in with_data or _own_text(row) or row.no_homework or row.note:
             if row.state == "active" and row.decision is None:
                 row.state = "cancelled"
                 report.cancelled += 1
@@ -161,7 +165,8 @@ async def _retire(session: AsyncSession, rows: list[JournalLesson], report: Sync
         # Empty when read, and still empty now: a teacher's save that committed meanwhile keeps its
         # lesson (the conditions are checked on the row again once the save's lock is released).
         deleted = await session.execute(delete(JournalLesson).where(
-            JournalLesson.id.in_(empty), JournalLesson.topic == "", JournalLesson.homework == "",
+            JournalLesson.id.in_(empty), or_(JournalLesson.topic == "", JournalLesson.plan_topic),
+            or_(JournalLesson.homework == "", JournalLesson.plan_homework),
             JournalLesson.note == "", JournalLesson.no_homework.is_(False),
             ~select(JournalAttendance.id).where(JournalAttendance.lesson_id == JournalLesson.id).exists(),
             ~select(JournalGrade.id).where(JournalGrade.lesson_id == JournalLesson.id).exists()))
@@ -170,6 +175,12 @@ async def _retire(session: AsyncSession, rows: list[JournalLesson], report: Sync
             await session.execute(update(JournalLesson).where(JournalLesson.id.in_(empty), JournalLesson.state == "active")
                                   .values(state="cancelled"))
             report.cancelled += len(empty) - report.deleted
+
+
+def _own_text(row: JournalLesson) -> bool:
+    """Whether the lesson holds a topic or homework a teacher typed (the plan's text is not data:
+    the plan gives it to the next lesson)."""
+    return bool(row.topic and not row.plan_topic or row.homework and not row.plan_homework)
 
 
 # ---- how far lessons exist -----------------------------------------------------------------------

@@ -36,6 +36,11 @@ def install(env: Any) -> None:
     from plugins.journal.grid_cells import row_cells
     from plugins.journal.settings import shown_as
 
+    from core.structure.rules import hours_text
+    from plugins.journal.plan_kinds import LESSON_KINDS
+
     env.filters["journal_linkify"] = linkify
+    env.filters["journal_hours"] = hours_text
+    env.globals["journal_lesson_kind"] = lambda code: _(LESSON_KINDS[code]) if code in LESSON_KINDS else code
     env.globals.update(journal_day=format_day, journal_weight=weight_text, journal_change_kind=change_kind_label,
                        journal_decision=decision_label, journal_shown=shown_as, journal_grid_cells=row_cells)

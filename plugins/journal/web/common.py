@@ -14,7 +14,9 @@ from core.i18n import gettext as _
 from core.plugins.types import NavItem
 from core.structure.common import format_day
 from core.web.sessions import current_user
-from plugins.journal.permissions import CHECKS, CLOSE, FILL, NOTES, REASONS, REPORTS, SETTINGS, SUMMARIES, VIEW
+from plugins.journal.permissions import (
+    CHECK_PLANS, CHECKS, CLOSE, EDIT_PLANS, FILL, NOTES, PLANS, REASONS, REPORTS, SETTINGS, SUMMARIES, VIEW,
+)
 
 VIEW_OPT = {"permission": VIEW}
 FILL_OPT = {"permission": FILL}
@@ -25,6 +27,9 @@ REPORTS_OPT = {"permission": REPORTS}
 CHECKS_OPT = {"permission": CHECKS}
 SUMMARIES_OPT = {"permission": SUMMARIES}
 NOTES_OPT = {"permission": NOTES}
+PLANS_OPT = {"permission": PLANS}
+EDIT_PLANS_OPT = {"permission": EDIT_PLANS}
+CHECK_PLANS_OPT = {"permission": CHECK_PLANS}
 JOURNAL_CSS = "journal/journal.css"
 
 
@@ -48,6 +53,8 @@ def journal_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
         items.append(NavItem(id="journal-absences", label=_("Absences"), url="/journal/absences", section=20, order=20))
     if platform.permissions.allows(user.roles, CLOSE):
         items.append(NavItem(id="journal-periods", label=_("Study periods"), url="/journal/periods", section=20, order=30))
+    if platform.permissions.allows(user.roles, PLANS):
+        items.append(NavItem(id="journal-plans", label=_("Lesson plans"), url="/journal/plans", section=20, order=35))
     if platform.permissions.allows(user.roles, REPORTS):
         items.append(NavItem(id="journal-reports", label=_("Reports"), url="/journal/reports", section=20, order=40))
     if platform.permissions.allows(user.roles, SETTINGS):

@@ -1,0 +1,358 @@
+"""Calendar-thematic plans: the feeding rules (pure, then on a page's lessons), the plan's editing
+and hours check, import through the pages with nothing saved from a bad file, copying, a page's
+skips and repeats, the deputy's check before the year."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from core.i18n import gettext as _
+from core.structure.models import AcademicYear, Subject, SubjectPage
+from plugins.journal.models import JournalHistory, JournalLesson, JournalLessonPlan, JournalLessonPlanItem
+from plugins.journal.plan_feed import LessonState, Slot, adjust_page, feed_plan, page_progress, walk
+from plugins.journal.plan_import import PlanRow
+from plugins.journal.plans import PlanRefused, PlanService
+from tests.support.journal import TODAY, as_user, journal_world, lesson_form, lesson_id
+from tests.support.people import add_user, sign_in
+from tests.support.snapshot import database_unchanged
+from tests.support.structure import writing
+
+PLUGINS = ("journal",)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    import core.web.structure.common
+    import plugins.journal.plan_feed
+
+    for module in (core.web.structure.common, plugins.journal.plan_feed):
+        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
+
+
+# ---- the walk, pure --------------------------------------------------------------------------------
+
+
+def slots(*hours: int) -> list[Slot]:
+    found = []
+    for item, count in enumerate(hours, start=1):
+        found += [Slot(item, hour, hour == count, f"Тема {item}", f"Д/з {item}", None) for hour in range(1, count + 1)]
+    return found
+
+
+def lesson(number: int, day: date, *, topic: str = "", item: int | None = None, hour: int | None = None,
+           fed: bool = False, taken: bool = False) -> LessonState:
+    return LessonState(number, day, taken, topic, "", item, hour, fed, False)
+
+
+def test_lessons_still_to_come_take_the_next_slots_and_an_item_of_two_hours_covers_two_lessons():
+    past, today = TODAY - timedelta(days=1), TODAY
+    lessons = [lesson(1, past, topic="Тема 1", item=1, hour=1, fed=True, taken=True), lesson(2, today), lesson(3, today),
+               lesson(4, today + timedelta(days=1))]
+    taken, cursors = walk(slots(1, 2, 1), lessons, today)
+    assert [(slot.item_id, slot.hour) for slot in taken.values()] == [(2, 1), (2, 2), (3, 1)]
+    assert cursors == [1, 2, 3, 4]
+
+
+def test_a_typed_topic_and_a_given_lesson_are_never_taken_and_the_plan_ends_with_empty_topics():
+    today = TODAY
+    lessons = [lesson(1, today - timedelta(days=2), topic="Своя тема"),  # given, typed: covers nothing
+               lesson(2, today, topic="Экскурсия в музей"),  # typed ahead: kept, covers nothing
+               lesson(3, today + timedelta(days=1), topic="Тема 1", item=1, hour=1, fed=True),
+               lesson(4, today + timedelta(days=2), topic="Тема 2", item=2, hour=1, fed=True)]
+    taken, _cursors = walk(slots(1), lessons, today)
+    assert set(taken) == {3, 4}
+    assert taken[3].item_id == 1 and taken[4] is None  # past the plan's end
+
+
+def test_a_lesson_typed_over_still_covers_its_item_so_the_walk_goes_on_after_it():
+    today = TODAY
+    lessons = [lesson(1, today, topic="Тема 1, с. 12", item=1, hour=1), lesson(2, today + timedelta(days=1))]
+    taken, _cursors = walk(slots(1, 1), lessons, today)
+    assert taken[2].item_id == 2
+
+
+# ---- on a page -------------------------------------------------------------------------------------
+
+
+ROWS = [PlanRow("Натуральные числа", "Обозначение натуральных чисел", 1, "lesson", "§1, № 1–5"),
+        PlanRow("Натуральные числа", "Отрезок. Длина отрезка", 2, "lesson", "§2"),
+        PlanRow("Натуральные числа", "Контрольная работа № 1", 1, "test"),
+        PlanRow("Сложение и вычитание", "Сложение натуральных чисел", 2, "lesson", "§5")]
+
+
+async def world_plan(url: str, rows=ROWS):
+    school, world = await journal_world(url)
+    page_id = world.tt.pages["5А математика"]
+    teacher = world.teacher("math")
+    async with writing(url) as session:
+        page = await session.get(SubjectPage, page_id)
+        service = PlanService(session, as_user(teacher, school))
+        plan = await service.create(page.academic_year_id, page.subject_id, 5, None)
+        await service.replace_rows(plan.id, "1", rows)
+        await feed_plan(session, plan, teacher)
+        plan_id = plan.id
+    return school, world, page_id, plan_id
+
+
+async def page_topics(url: str, page_id: int, since: date) -> list[tuple[date, str, bool]]:
+    async with writing(url) as session:
+        rows = (await session.execute(select(JournalLesson.day, JournalLesson.topic, JournalLesson.plan_topic).where(
+            JournalLesson.subject_page_id == page_id, JournalLesson.day >= since, JournalLesson.state == "active")
+            .order_by(JournalLesson.day, JournalLesson.number))).all()
+    return [tuple(row) for row in rows]
+
+
+async def test_a_pages_lessons_from_today_take_the_plans_topics_in_order_and_given_lessons_keep_theirs(database_url):
+    school, world, page_id, _plan = await world_plan(database_url)
+    before = await page_topics(database_url, page_id, TODAY - timedelta(days=7))
+    assert all(topic == "" for day, topic, _fed in before if day < TODAY)  # the world's past lessons: untouched
+    coming = [topic for day, topic, _fed in before if day >= TODAY]
+    assert coming[:7] == ["Обозначение натуральных чисел", "Отрезок. Длина отрезка", "Отрезок. Длина отрезка",
+                          "Контрольная работа № 1", "Сложение натуральных чисел", "Сложение натуральных чисел", ""]
+    async with writing(database_url) as session:
+        reasons = set((await session.execute(select(JournalHistory.reason).where(
+            JournalHistory.school_id == school, JournalHistory.field == "topic"))).scalars())
+    assert reasons == {_("from the lesson plan")}
+
+
+async def test_skipping_an_item_moves_only_the_plan_fed_topics_and_a_typed_topic_stays(database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    teacher = world.teacher("math")
+    days = [day for day, _topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    typed = await lesson_id(database_url, page_id, days[2])
+    async with writing(database_url) as session:
+        row = await session.get(JournalLesson, typed)
+        row.topic, row.plan_topic = "Решение задач на отрезки (своя тема)", False
+    async with writing(database_url) as session:
+        items = list((await session.execute(select(JournalLessonPlanItem).where(
+            JournalLessonPlanItem.plan_id == plan_id).order_by(JournalLessonPlanItem.position))).scalars())
+        await adjust_page(session, page_id, teacher, "skip", items[0].id)
+    topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    assert topics[:5] == ["Отрезок. Длина отрезка", "Отрезок. Длина отрезка", "Решение задач на отрезки (своя тема)",
+                          "Контрольная работа № 1", "Сложение натуральных чисел"]
+    async with writing(database_url) as session:
+        await adjust_page(session, page_id, teacher, "reset", items[0].id)
+        await adjust_page(session, page_id, teacher, "repeat", items[2].id)  # the контрольная gets a second lesson
+    topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    # the typed-over lesson still covers the second hour of «Отрезок», so the walk goes on after it
+    assert topics[:6] == ["Обозначение натуральных чисел", "Отрезок. Длина отрезка", "Решение задач на отрезки (своя тема)",
+                          "Контрольная работа № 1", "Контрольная работа № 1", "Сложение натуральных чисел"]
+
+
+async def test_changing_an_item_changes_the_lessons_that_took_it_and_homework_follows_when_chosen(database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    teacher = world.teacher("math")
+    async with writing(database_url) as session:
+        await adjust_page(session, page_id, teacher, "homework_on", None)
+        plan = await session.get(JournalLessonPlan, plan_id)
+        items = list((await session.execute(select(JournalLessonPlanItem).where(
+            JournalLessonPlanItem.plan_id == plan_id).order_by(JournalLessonPlanItem.position))).scalars())
+        from plugins.journal.plans import ItemInput
+
+        await PlanService(session, as_user(teacher, school)).act(
+            plan_id, str(plan.version), items[1].id, "save",
+            ItemInput("Натуральные числа", "Отрезок и его длина", "2", "lesson", "§2, № 40", ""))
+        await feed_plan(session, plan, teacher)
+    async with writing(database_url) as session:
+        rows = (await session.execute(select(JournalLesson.topic, JournalLesson.homework).where(
+            JournalLesson.subject_page_id == page_id, JournalLesson.day >= TODAY, JournalLesson.state == "active")
+            .order_by(JournalLesson.day, JournalLesson.number).limit(4))).all()
+    # the item's homework goes to its last lesson
+    assert [tuple(row) for row in rows] == [("Обозначение натуральных чисел", "§1, № 1–5"), ("Отрезок и его длина", ""),
+                                            ("Отрезок и его длина", "§2, № 40"), ("Контрольная работа № 1", "")]
+
+
+async def test_a_teacher_typing_over_a_plan_topic_keeps_it_through_later_plan_changes(make_client, database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    days = [day for day, _topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    lesson_at = await lesson_id(database_url, page_id, days[0])
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        from tests.plugins.journal.test_lesson_pages import shown_form
+
+        form = shown_form((await client.get(f"/journal/lessons/{lesson_at}")).text)
+        assert form["topic"] == "Обозначение натуральных чисел"
+        form["topic"] = "Натуральные числа на практике"
+        saved = await client.post(f"/journal/lessons/{lesson_at}", data=form,
+                                  headers={"hx-request": "true", "hx-target": "journal-lesson"})
+        assert saved.status_code == 200, saved.text
+        page = await client.get(f"/journal/plans/{plan_id}")
+        version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+        moved = await client.post(f"/journal/plans/{plan_id}/items", data={
+            "version": version, "action": "down", "item_id": str(await first_item(database_url, plan_id))},
+            follow_redirects=False)
+        assert moved.status_code == 303
+    topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    assert topics[:3] == ["Натуральные числа на практике", "Обозначение натуральных чисел", "Контрольная работа № 1"] or \
+        topics[0] == "Натуральные числа на практике"
+
+
+async def first_item(url: str, plan_id: int) -> int:
+    async with writing(url) as session:
+        return await session.scalar(select(JournalLessonPlanItem.id).where(
+            JournalLessonPlanItem.plan_id == plan_id).order_by(JournalLessonPlanItem.position).limit(1))
+
+
+async def test_the_lag_counts_lessons_given_against_plan_lessons_covered(database_url):
+    school, world, page_id, _plan = await world_plan(database_url)
+    async with writing(database_url) as session:
+        progress = await page_progress(session, page_id, TODAY + timedelta(days=3))
+    # three days on (Monday), Friday's lesson was given and covered the first slot: on schedule, though the
+    # page gave fifty lessons before the plan came
+    assert (progress.total, progress.covered, progress.lag) == (6, 1, 0) and progress.given > 40
+    async with writing(database_url) as session:
+        friday = await session.get(JournalLesson, await lesson_id(database_url, page_id, TODAY))
+        monday = await session.scalar(select(JournalLesson).where(JournalLesson.subject_page_id == page_id,
+                                                                  JournalLesson.day == TODAY + timedelta(days=3)))
+        monday.topic, monday.plan_topic, monday.plan_item_id, monday.plan_hour = "Экскурсия", False, None, None
+        monday.attendance_at = friday.filled_at or monday.updated_at or friday.updated_at
+    async with writing(database_url) as session:
+        progress = await page_progress(session, page_id, TODAY + timedelta(days=4))
+    # Monday's lesson went on an excursion: the plan is a lesson behind
+    assert (progress.covered, progress.lag) == (1, 1)
+
+
+# ---- editing rules ---------------------------------------------------------------------------------
+
+
+async def test_a_stale_version_is_refused_and_a_teacher_of_another_subject_may_not_edit(database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    async with writing(database_url) as session:
+        with pytest.raises(PlanRefused) as refused:
+            await PlanService(session, as_user(world.teacher("math"), school)).act(plan_id, "1", None, "split")
+        assert refused.value.status == 409
+    from litestar.exceptions import NotFoundException
+
+    async with writing(database_url) as session:
+        with pytest.raises(NotFoundException):
+            await PlanService(session, as_user(world.teacher("english1"), school)).act(plan_id, "2", None, "delete")
+
+
+# ---- import and export through the pages -----------------------------------------------------------
+
+
+def ktp_xlsx(rows: list[tuple], title: str = "Календарно-тематическое планирование по математике, 5 класс") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append([title])
+    sheet.append(["№", "Тема урока", "Кол-во часов", "Дата (план)", "Д/з", "Примечание"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def sixty_eight() -> list[tuple]:
+    rows, number = [], 1
+    for index in range(34):
+        rows.append((f"{number}-{number + 1}", f"Тема {index + 1}", 2, None, f"§{index + 1}", ""))
+        number += 2
+    return rows
+
+
+async def test_a_teacher_imports_a_68_hour_plan_that_matches_the_curriculum_and_the_lessons_take_it(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page_id = world.tt.pages["5А физика"]  # 2 h. a week × 34 weeks = 68 h. in the world's curriculum
+    async with writing(database_url) as session:
+        page = await session.get(SubjectPage, page_id)
+        year_id, subject_id = page.academic_year_id, page.subject_id
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-physics-{school}")
+        made = await client.post("/journal/plans", data={"year_id": year_id, "subject_id": subject_id, "grade_level": 5},
+                                 follow_redirects=False)
+        assert made.status_code == 303
+        plan_url = made.headers["location"]
+        page = await client.get(plan_url)
+        version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+        preview = await client.post(f"{plan_url}/import", data={"version": version},
+                                    files={"file": ("ktp.xlsx", ktp_xlsx(sixty_eight(), "КТП по физике, 5 класс"))})
+        assert preview.status_code == 200, preview.text
+        assert "Примечание" in preview.text and 'id="journal-plan-import-apply"' in preview.text
+        rows = re.search(r'name="rows" value="([^"]*)"', preview.text)[1]
+        import html
+
+        applied = await client.post(f"{plan_url}/import/apply", data={"version": version, "rows": html.unescape(rows)},
+                                    follow_redirects=False)
+        assert applied.status_code == 303
+        shown = await client.get(plan_url)
+        assert _("matches the curriculum: %(hours)s h. a year", hours="68") in shown.text
+        exported = await client.get(f"{plan_url}/xlsx")
+        book = load_workbook(io.BytesIO(exported.content))
+        topics = [row[2] for row in book.active.iter_rows(values_only=True) if row[2] and str(row[2]).startswith("Тема")]
+        assert topics == [f"Тема {index}" for index in range(1, 35)]
+        progress = await client.get(f"/journal/pages/{page_id}/plan")
+        assert progress.status_code == 200 and "Тема 1" in progress.text
+    topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    assert topics == ["Тема 1", "Тема 1"]  # the two Monday lessons created so far: the first item of 2 hours
+
+
+@pytest.mark.parametrize("rows, filename, content, problem", [
+    ([("1", "", 1, None, "", "")], "ktp.xlsx", None, "row"),
+    ([("1", "Тема", "два", None, "", "")], "ktp.xlsx", None, "row"),
+    ([("1", "Тема", 1, None, "", ""), ("1", "Другая", 1, None, "", "")], "ktp.xlsx", None, "row"),
+    ([], "ktp.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "file"),
+    ([], "ktp.csv", "№;Тема урока\n1;Тема\n".encode("utf-16"), "file"),
+])
+async def test_a_bad_file_is_refused_with_its_problems_listed_and_nothing_saved(make_client, database_url, rows, filename,
+                                                                                 content, problem):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        page = await client.get(f"/journal/plans/{plan_id}")
+        version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+        async with database_unchanged(database_url):
+            preview = await client.post(f"/journal/plans/{plan_id}/import", data={"version": version},
+                                        files={"file": (filename, content or ktp_xlsx(rows))})
+        assert preview.status_code == 422
+        assert 'id="journal-plan-import-refused"' in preview.text and 'id="journal-plan-import-apply"' not in preview.text
+        if problem == "row":
+            assert 'class="journal-overdue"' in preview.text
+
+
+async def test_a_file_of_another_subject_is_refused(make_client, database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        page = await client.get(f"/journal/plans/{plan_id}")
+        version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+        preview = await client.post(f"/journal/plans/{plan_id}/import", data={"version": version}, files={
+            "file": ("ktp.xlsx", ktp_xlsx([("1", "Тема", 1, None, "", "")], "КТП по физике, 5 класс"))})
+        assert preview.status_code == 422 and "Физика" in preview.text
+
+
+# ---- reuse and the deputy's check ------------------------------------------------------------------
+
+
+async def test_a_plan_is_copied_from_another_level_and_the_deputy_sees_every_page_with_its_state(make_client, database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    deputy = await add_user(database_url, f"pl-deputy-{school}", [("deputy", school)])
+    async with writing(database_url) as session:
+        page = await session.get(SubjectPage, page_id)
+        six = await session.scalar(select(SubjectPage.id).where(SubjectPage.id == world.tt.pages["6А математика"]))
+        service = PlanService(session, as_user(world.teacher("math"), school))
+        other = await service.create(page.academic_year_id, page.subject_id, 6, None)
+        await service.copy_from(other.id, "1", plan_id)
+        copied = [item.topic for item in await service.items(other.id)]
+    assert copied == [row.topic for row in ROWS] and six
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"pl-deputy-{school}")
+        check = await client.get(f"/journal/plan-check?year={page.academic_year_id}")
+        assert check.status_code == 200
+        row = re.search(rf'<tr id="journal-plan-check-{page_id}">.*?</tr>', check.text, re.S)[0]
+        assert _("hours differ from the curriculum") in row  # 6 hours against 170
+        physics = re.search(rf'<tr id="journal-plan-check-{world.tt.pages["5А физика"]}">.*?</tr>', check.text, re.S)[0]
+        assert _("no plan") in physics
+        sheet = await client.get(f"/journal/plan-check.xlsx?year={page.academic_year_id}")
+        states = [row[-1] for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(min_row=2, values_only=True)]
+        assert _("no plan") in states and _("hours differ from the curriculum") in states
+        refused = await client.post(f"/journal/plans/{plan_id}/items", data={"version": "2", "action": "delete",
+                                                                             "item_id": "1"})
+        assert refused.status_code == 403
+    assert deputy
