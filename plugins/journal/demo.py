@@ -35,6 +35,7 @@ from plugins.journal.demo_programmes import (
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalHistory, JournalLesson, JournalWorkKind
 from plugins.journal.roster import on_day, page_roster
 from plugins.journal.demo_finals import seed_finals
+from plugins.journal.demo_plans import seed_plans
 from plugins.journal.rules import JournalRules, ensure_defaults, is_ungraded, load_rules, scale_for
 from plugins.journal.sync import ensure_synced
 
@@ -134,6 +135,7 @@ async def seed_journal(platform: Any, session: AsyncSession, school: School, rng
     marks = _marks(rng, pages, rules, levels, absent, shares)
     seeded = await _write(session, school.id, lessons, codes, marks)
     await seed_finals(session, school.id, year, pages, marks, rules, today, random.Random(f"{rng.random()}-finals"))
+    await seed_plans(session, school.id, year, pages, min(in_year_today, year.ends_on))
     return seeded
 
 

@@ -251,6 +251,7 @@ class Progress:
     # the first lesson that covered the plan
     by_dates: bool
     items: list[ItemProgress]
+    next_item_id: int | None = None  # the item the next lesson takes
 
     @property
     def lag(self) -> int:
@@ -284,7 +285,8 @@ def progress_of(page_plan: PagePlan, lessons: Sequence[LessonState], today: date
             days[lesson.plan_item_id][0 if lesson.day < today else 1].append(lesson.day)
     items = [ItemProgress(item, page_plan.adjustments.get(item.id, item.hours), item.id in page_plan.adjustments,
                           *days[item.id]) for item in page_plan.items]
-    return Progress(page_plan, len(slots), covered, len(before), min(expected, len(slots)), by_dates, items)
+    following = slots[covered].item_id if covered < len(slots) else None
+    return Progress(page_plan, len(slots), covered, len(before), min(expected, len(slots)), by_dates, items, following)
 
 
 async def page_lags(session: AsyncSession, page_ids: Sequence[int], today: date) -> dict[int, Progress]:
@@ -300,7 +302,12 @@ async def page_lags(session: AsyncSession, page_ids: Sequence[int], today: date)
 PAGE_ACTIONS = ("skip", "repeat", "reset", "homework_on", "homework_off")
 
 
-async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action: str, item_id: int | None) -> PagePlan:
+class AdjustRefused(ValueError):
+    """A page's choice that cannot be made; carries the translated message."""
+
+
+async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action: str, item_id: int | None,
+                      today: date | None = None) -> PagePlan:
     """A page skips or repeats an item of its plan (or goes back to the plan's hours), or chooses
     whether its lessons take homework from the plan; then its lessons follow. The caller has
     checked that the person holds the page and has locked it."""
@@ -317,6 +324,10 @@ async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action:
         item = next((item for item in page_plan.items if item.id == item_id), None)
         if item is None:
             raise LookupError(item_id)
+        if action == "skip" and today is not None and any(
+                lesson.plan_item_id == item.id and lesson.day < today
+                for lesson in (await lesson_states(session, [page_id], JournalLesson.plan_item_id == item.id)).get(page_id, [])):
+            raise AdjustRefused(_("Lessons of this item have been given: it cannot be skipped any more."))
         row = await session.scalar(select(JournalPlanAdjustment).where(
             JournalPlanAdjustment.subject_page_id == page_id, JournalPlanAdjustment.item_id == item.id))
         hours = {"skip": 0, "repeat": min(40, page_plan.adjustments.get(item.id, item.hours) + 1)}.get(action)
@@ -329,5 +340,5 @@ async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action:
             row.hours, row.updated_by, row.updated_at = hours, user_id, utcnow()
     await session.flush()
     school_id = await session.scalar(select(SubjectPage.school_id).where(SubjectPage.id == page_id))
-    await feed_pages(session, school_id or 0, [page_id], user_id=user_id)
+    await feed_pages(session, school_id or 0, [page_id], user_id=user_id, today=today)
     return page_plan

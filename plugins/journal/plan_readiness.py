@@ -76,14 +76,19 @@ def counts(lines: Sequence[PageReadiness]) -> dict[str, int]:
     return {state: sum(1 for line in lines if line.state == state) for state in STATES}
 
 
-def readiness_sheet(year: AcademicYear, lines: Sequence[PageReadiness]) -> Sheet:
-    headers = (_("Subject"), _("Grade level"), _("Class or group"), _("Teachers"), _("Plan"), _("Hours in the plan"),
-               _("Hours in the curriculum"), _("Difference"), _("State"))
-    rows = [(line.subject, line.grade_level, line.holder, line.teachers,
+def readiness_sheet(year: AcademicYear, lines: Sequence[PageReadiness], lags: dict[int, int] | None = None) -> Sheet:
+    """The check as a sheet; ``lags`` (lessons behind the plan, by page) during the year."""
+    headers = [_("Subject"), _("Grade level"), _("Class or group"), _("Teachers"), _("Plan"), _("Hours in the plan"),
+               _("Hours in the curriculum"), _("Difference"), _("State")]
+    rows = [[line.subject, line.grade_level, line.holder, line.teachers,
              (_("own variant") if line.plan.page_id else _("shared by the level")) if line.plan else "",
              line.plan.hours.planned if line.plan else None, line.hours.curriculum_text,
-             line.hours.difference_text if line.plan and line.plan.items else "", state_label(line.state))
+             line.hours.difference_text if line.plan and line.plan.items else "", state_label(line.state)]
             for line in lines]
+    if lags is not None:
+        headers.append(_("Lessons behind the plan"))
+        for row, line in zip(rows, lines):
+            row.append(lags.get(line.page_id))
     return Sheet(_("Plans %(year)s", year=year.name), headers, rows)
 
 

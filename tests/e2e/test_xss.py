@@ -261,8 +261,25 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
     history, absence_pages = await store_reasons(browser, base)
     finals, closed_history, finals_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     check = await store_in_a_check(browser, base)
-    return {"jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+    plan = await store_in_a_plan(teacher, base, page_id)
+    return {"jr_plan": plan, "jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
             "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
+
+
+async def store_in_a_plan(teacher, base: str, page_id: str) -> int:
+    """As the demo teacher: the payloads as sections, topics and homework of items added to the
+    plan 5А's mathematics follows (the lessons still to come take them as topics)."""
+    progress = await (await teacher.request.get(f"{base}/journal/pages/{page_id}/plan")).text()
+    plan = int(re.search(r'href="/journal/plans/(\d+)"', progress)[1])
+    for group in packed(PAYLOADS, 300):  # the section's limit, the shortest of the three
+        shown = await (await teacher.request.get(f"{base}/journal/plans/{plan}")).text()
+        version = re.search(r'name="version" value="(\d+)"', shown)[1]
+        answer = await teacher.request.post(f"{base}/journal/plans/{plan}/items", max_redirects=0, form={
+            "version": version, "action": "save", "item_id": "", "section": " ".join(group), "topic": " ".join(group),
+            "hours": "1", "kind": "lesson", "homework": " ".join(group), "planned_on": "", "_csrf_token": teacher.csrf})
+        assert answer.status == 303, (answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 3 * len(group)
+    return plan
 
 
 async def store_in_a_check(browser, base: str) -> int:
@@ -391,7 +408,9 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
     pages += [("journal:grid", f"/journal/pages/{structure['jr_page']}"), ("journal:finals", structure["jr_finals"]),
               ("journal:cell_history", structure["jr_closed_history"]), ("journal:checks", "/journal/checks"),
               ("journal:check", f"/journal/checks/{structure['jr_check']}"),
-              ("journal:finals_history", structure["jr_finals_history"])]
+              ("journal:finals_history", structure["jr_finals_history"]),
+              ("journal:plan", f"/journal/plans/{structure['jr_plan']}"),
+              ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -264,6 +264,29 @@ MATRIX: dict[str, Row] = {
     "journal:check_read": Row("POST", "/journal/checks/{jr_check}/read", TEACHERS, (303,), form={}),
     "journal:subject_scale_save": Row("POST", "/journal/settings/scales", JOURNAL_ADMIN, (303,), form={
         "subject_id": "{english}", "scale": "pass_fail"}),
+    # Lesson plans (КТП): the staff reads the base; teachers edit plans of their own subjects.
+    "journal:plans": Row("GET", "/journal/plans?year={year}", JOURNAL_READERS, content='id="journal-plans-table"'),
+    "journal:plan": Row("GET", "/journal/plans/{jr_plan}", JOURNAL_READERS, content="Тема плана мира"),
+    "journal:plan_xlsx": Row("GET", "/journal/plans/{jr_plan}/xlsx", JOURNAL_READERS),
+    "journal:plan_create": Row("POST", "/journal/plans", TEACHERS, (303,), form={
+        "year_id": "{year}", "subject_id": "{jr_plan_subject}", "grade_level": "{jr_new_plan_level}", "page_id": ""}),
+    "journal:plan_item": Row("POST", "/journal/plans/{jr_own_plan}/items", TEACHERS, (303,), form={
+        "version": "{jr_plan_version}", "action": "save", "item_id": "{jr_own_item}", "section": "Раздел от {role}",
+        "topic": "Тема от {role}", "hours": "2", "kind": "lesson", "homework": "Д/з от {role}", "planned_on": ""}),
+    "journal:plan_import": Row("POST", "/journal/plans/{jr_import_plan}/import", TEACHERS, form={"version": "{jr_plan_version}"},
+                               files={"file": ("ktp.csv", "№;Тема урока;Кол-во часов\n1;Тема импорта;1\n".encode(), "text/csv")},
+                               content='id="journal-plan-import-apply"'),
+    "journal:plan_import_apply": Row("POST", "/journal/plans/{jr_import_plan}/import/apply", TEACHERS, (303,), form={
+        "version": "{jr_plan_version}", "rows": '[{{"section": "", "topic": "Тема импорта", "hours": 1, "kind": "lesson", '
+                                                '"homework": "", "planned_on": null}}]'}),
+    "journal:plan_copy": Row("POST", "/journal/plans/{jr_empty_plan}/copy", TEACHERS, (303,), form={
+        "version": "1", "source_id": "{jr_copy_source}"}),
+    "journal:plan_delete": Row("POST", "/journal/plans/{jr_doomed_plan}/delete", TEACHERS, (303,), form={
+        "version": "{jr_plan_version}"}),
+    "journal:page_plan": Row("GET", "/journal/pages/{group_page}/plan", JOURNAL_READERS, content='id="journal-page-plan-lag"'),
+    "journal:page_plan_save": Row("POST", "/journal/pages/{group_page}/plan", TEACHERS, (303,), form={"action": "homework_on"}),
+    "journal:plan_check": Row("GET", "/journal/plan-check?year={year}", REPORTERS, content='id="journal-plan-check-table"'),
+    "journal:plan_check_xlsx": Row("GET", "/journal/plan-check.xlsx?year={year}", REPORTERS),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

@@ -42,6 +42,8 @@ from plugins.journal.checks import CheckInput, CheckService
 from plugins.journal.filling import LessonFiller
 from plugins.journal.lessons import LessonService
 from plugins.journal.models import JournalAttendance, JournalLesson, JournalPeriodState
+from plugins.journal.plan_import import PlanRow
+from plugins.journal.plans import PlanService
 from plugins.journal.roster import page_roster
 from plugins.journal.rules import ensure_defaults
 from plugins.journal.settings import CodeInput, KindInput, SettingsService
@@ -107,7 +109,41 @@ async def add_journal_targets(url: str, school_id: int, small: SmallSchool, acco
     common.update(jr_class_lesson=class_lessons[0], jr_attendance=entries[0], jr_attendance_version=2,
                   jr_bulk_from=bulk_week.isoformat(), jr_bulk_to=(bulk_week + timedelta(days=6)).isoformat(),
                   jr_other_attendance=await _absent(url, school_id, target, common["jr_math_lesson"], accounts["student"]))
+    common["jr_plan"], plans = await _plans(url, school_id, small, accounts)
+    for role in WRITERS:
+        own[role].update(plans[role])
     return common, {**own, "journal_admin": own["teacher"]}
+
+
+PLAN_ROW = PlanRow("Раздел мира", "Тема плана мира", 2, "lesson", "Д/з плана мира")
+# The plans each writer edits in the matrix, one (subject, grade level) apiece: the «teacher»
+# account teaches mathematics (7А), the class teacher only the English group.
+PLAN_LEVELS = {"teacher": {"own": 1, "import": 2, "empty": 3, "doomed": 4, "new": 6},
+               "class_teacher": {"own": 6, "import": 7, "empty": 8, "doomed": 9, "new": 10}}
+
+
+async def _plans(url: str, school_id: int, small: SmallSchool, accounts: dict[str, int]) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The English plan of grade 5 (the group page follows it) and, per writer, plans to edit, to
+    import into, to copy into (empty), to delete, and a grade level to make a new plan for."""
+    per_role: dict[str, dict[str, Any]] = {}
+    async with writing(url) as session:
+        teacher = PlanService(session, as_user(accounts["class_teacher"], school_id, "class_teacher"))
+        shared = await teacher.create(small.year, small.english, 5, None)
+        await teacher.replace_rows(shared.id, "1", [PLAN_ROW])
+        for role in WRITERS:
+            service = PlanService(session, as_user(accounts[role], school_id, role))
+            subject = small.mathematics if role == "teacher" else small.english
+            levels = PLAN_LEVELS[role]
+            made = {name: await service.create(small.year, subject, level, None)
+                    for name, level in levels.items() if name != "new"}
+            for name in ("own", "import", "doomed"):
+                await service.replace_rows(made[name].id, "1", [PLAN_ROW])
+            per_role[role] = {
+                "jr_own_plan": made["own"].id, "jr_import_plan": made["import"].id, "jr_empty_plan": made["empty"].id,
+                "jr_doomed_plan": made["doomed"].id, "jr_plan_version": 2, "jr_new_plan_level": levels["new"],
+                "jr_plan_subject": subject, "jr_own_item": (await service.items(made["own"].id))[0].id,
+                "jr_copy_source": made["own"].id if role == "teacher" else shared.id}
+    return shared.id, per_role
 
 
 async def sync_ahead(url: str, school_ids: Iterable[int]) -> None:

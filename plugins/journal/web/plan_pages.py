@@ -28,7 +28,7 @@ from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.people.reports_pages import attachment
 from core.web.structure.common import school_day
-from plugins.journal.plan_feed import PAGE_ACTIONS, adjust_page, feed_plan, page_progress
+from plugins.journal.plan_feed import PAGE_ACTIONS, AdjustRefused, adjust_page, feed_plan, page_lags, page_progress
 from plugins.journal.plan_import import MAX_ITEMS, PlanRow, plan_xlsx, read_plan
 from plugins.journal.plan_kinds import LESSON_KINDS
 from plugins.journal.plan_readiness import STATES, coming_year, counts, readiness, readiness_sheet, state_label
@@ -37,12 +37,14 @@ from plugins.journal.plans import (
 )
 from plugins.journal.models import JournalLessonPlan
 from plugins.journal.scope import holds_page, leads_page_class, reads_everything
+from plugins.journal.sync import sync_through
 from plugins.journal.web.common import (
     CHECK_PLANS_OPT, EDIT_PLANS_OPT, FILL_OPT, JOURNAL_CSS, PLANS_OPT, VIEW_OPT, allows, user_of,
 )
 from plugins.journal.permissions import CHECK_PLANS, EDIT_PLANS, FILL
 
 TEMPLATES = "journal/"
+UPCOMING = timedelta(days=14)  # how far ahead a page's progress shows the lessons to come
 ITEMS_ID = "journal-plan-items"
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -106,19 +108,25 @@ async def _base_lines(session: AsyncSession, user: Any, year: AcademicYear) -> l
 
 @get("/plans", name="journal:plans", opt=PLANS_OPT)
 async def plans_page(request: Request, platform: NamedDependency[Platform], year: FromQuery[int | None] = None,
-                     subject: FromQuery[int | None] = None, level: FromQuery[int | None] = None) -> Response[str]:
-    """The school's base of plans by subject and grade level, with their hours checks."""
+                     subject: FromQuery[int | None] = None, level: FromQuery[int | None] = None,
+                     show: FromQuery[str] = "") -> Response[str]:
+    """The school's base of plans by subject and grade level, with their hours checks; a teacher
+    sees their own subjects first."""
     user = user_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
         years = await years_of(session, user.school_id or 0)
         chosen = pick_year(years, today, _id(year) if year is not None else None)
         lines = await _base_lines(session, user, chosen) if chosen else []
+    has_own = any(line.may_create for line in lines)
+    show = show if show in ("mine", "all") else ("mine" if has_own else "all")
     subjects = sorted({(line.subject_id, line.subject) for line in lines}, key=lambda pair: pair[1])
-    shown = [line for line in lines if (subject is None or line.subject_id == subject) and (level is None or line.grade_level == level)]
+    shown = [line for line in lines if (subject is None or line.subject_id == subject) and
+             (level is None or line.grade_level == level) and (show == "all" or line.may_create)]
     return await render(request, TEMPLATES + "plans.html", _common(
-        lines=shown, years=years, year=chosen, subjects=subjects, subject=subject, level=level,
-        may_check=allows(request, CHECK_PLANS), page_title=_("Lesson plans")), partial=(TEMPLATES + "_plans_table.html", "journal-plans-table"))
+        lines=shown, years=years, year=chosen, subjects=subjects, subject=subject, level=level, show=show,
+        has_own=has_own, may_check=allows(request, CHECK_PLANS), page_title=_("Lesson plans")),
+        partial=(TEMPLATES + "_plans_table.html", "journal-plans-table"))
 
 
 @dataclass
@@ -301,7 +309,7 @@ async def plan_import_apply(request: Request, plan_id: FromPath[int], platform: 
     except PlanRefused as refused:
         flash(request, next(iter(refused.errors.values())), "error")
         return redirect(request, f"/journal/plans/{plan_id}")
-    flash(request, _("The plan is imported: %(items)s items, %(hours)s hours; %(lessons)s lessons took their topics.",
+    flash(request, _("The plan is imported: items %(items)s, hours %(hours)s; lessons that took their topics: %(lessons)s.",
                      items=len(rows), hours=sum(row.hours for row in rows), lessons=fed))
     return redirect(request, f"/journal/plans/{plan_id}")
 
@@ -372,6 +380,8 @@ async def page_plan(request: Request, page_id: FromPath[int], platform: NamedDep
     user = user_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
+    await sync_through(platform, user.school_id or 0, today + UPCOMING)  # the coming lessons, fed from the plan
+    async with platform.db.reading() as session:
         page, holds = await _readable_page(session, user, _id(page_id), today)
         progress = await page_progress(session, page.id, today)
         label = next((found for _id2, _s, _l, found in await page_labels(session, SubjectPage.id == page.id)), "")
@@ -405,9 +415,13 @@ async def page_plan_save(request: Request, page_id: FromPath[int], platform: Nam
             raise NotFoundException()
         await lock_school(session, user.school_id)
         try:
-            await adjust_page(session, page.id, user.id, data.action, _int(data.item_id) if data.item_id.strip() else None)
+            await adjust_page(session, page.id, user.id, data.action, _int(data.item_id) if data.item_id.strip() else None,
+                              today)
         except LookupError:
             raise NotFoundException()
+        except AdjustRefused as refused:
+            flash(request, str(refused), "error")
+            return redirect(request, f"/journal/pages/{page_id}/plan")
     messages = {"skip": _("The item is skipped on this page: the following lessons moved up."),
                 "repeat": _("The item gets one more lesson on this page: the following lessons moved down."),
                 "reset": _("The item has its planned hours again."),
@@ -420,21 +434,27 @@ async def page_plan_save(request: Request, page_id: FromPath[int], platform: Nam
 # ---- the deputy's check ----------------------------------------------------------------------------
 
 
-async def _check_context(request: Request, platform: Platform, year_id: int | None) -> dict[str, Any]:
+async def _check_context(request: Request, platform: Platform, year_id: int | None, state: str = "") -> dict[str, Any]:
     user = user_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
         years = await years_of(session, user.school_id or 0)
         year = pick_year(years, today, _id(year_id)) if year_id is not None else coming_year(years, today)
         lines = await readiness(session, user.school_id or 0, year) if year else []
-    return _common(years=years, year=year, lines=lines, counts=counts(lines), states=STATES,
-                   page_title=_("Plans before the year"))
+        # during the year, how far each page is behind its plan (отставание от программы)
+        running = year is not None and year.starts_on <= today <= year.ends_on
+        lags = {page_id: progress.lag for page_id, progress in
+                (await page_lags(session, [line.page_id for line in lines], today)).items()} if running else {}
+    shown = [line for line in lines if line.state == state] if state in STATES else lines
+    return _common(years=years, year=year, lines=shown, counts=counts(lines), states=STATES, state=state, lags=lags,
+                   running=running, page_title=_("Check of the lesson plans"))
 
 
 @get("/plan-check", name="journal:plan_check", opt=CHECK_PLANS_OPT)
-async def plan_check(request: Request, platform: NamedDependency[Platform], year: FromQuery[int | None] = None) -> Response[str]:
-    """Every subject page of the coming year with its plan's state (regulation 4.2)."""
-    return await render(request, TEMPLATES + "plan_check.html", await _check_context(request, platform, year))
+async def plan_check(request: Request, platform: NamedDependency[Platform], year: FromQuery[int | None] = None,
+                     state: FromQuery[str] = "") -> Response[str]:
+    """Every subject page of the coming year with its plan's state (regulation 4.2), worst first."""
+    return await render(request, TEMPLATES + "plan_check.html", await _check_context(request, platform, year, state))
 
 
 @get("/plan-check.xlsx", name="journal:plan_check_xlsx", opt=CHECK_PLANS_OPT)
@@ -443,7 +463,8 @@ async def plan_check_xlsx(request: Request, platform: NamedDependency[Platform],
     context = await _check_context(request, platform, year)
     if context["year"] is None:
         raise NotFoundException()
-    return attachment(xlsx_bytes([readiness_sheet(context["year"], context["lines"])]), f"plans-{context['year'].id}.xlsx")
+    sheet = readiness_sheet(context["year"], context["lines"], context["lags"] if context["running"] else None)
+    return attachment(xlsx_bytes([sheet]), f"plans-{context['year'].id}.xlsx")
 
 
 ROUTES = [plans_page, plan_create, plan_page, plan_item, plan_export, plan_import, plan_import_apply, plan_copy,

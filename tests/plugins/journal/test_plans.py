@@ -13,12 +13,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from core.i18n import gettext as _
-from core.structure.models import AcademicYear, Subject, SubjectPage
+from core.structure.models import SubjectPage
 from plugins.journal.models import JournalHistory, JournalLesson, JournalLessonPlan, JournalLessonPlanItem
 from plugins.journal.plan_feed import LessonState, Slot, adjust_page, feed_plan, page_progress, walk
 from plugins.journal.plan_import import PlanRow
 from plugins.journal.plans import PlanRefused, PlanService
-from tests.support.journal import TODAY, as_user, journal_world, lesson_form, lesson_id
+from tests.support.journal import TODAY, as_user, journal_world, lesson_id
 from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged
 from tests.support.structure import writing
