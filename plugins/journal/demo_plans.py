@@ -11,7 +11,7 @@ topics of their own and are two lessons behind the plan.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -60,6 +60,10 @@ async def seed_plans(session: AsyncSession, school_id: int, year: AcademicYear, 
     """Plans for the levels and subjects of ``pages`` (the demo's PageFacts), the lessons given
     linked to them, the lessons to come fed. Returns how many plans."""
     hours = await curriculum_hours(session, year.id)
+    # Made before the year; the lessons to come take the plan's topics on the morning of ``today``
+    # (both pinned: the same seed gives the same rows).
+    made = datetime.combine(year.starts_on - timedelta(days=7), time(7), tzinfo=timezone.utc)
+    morning = datetime.combine(today, time(7), tzinfo=timezone.utc)
     levels: dict[tuple[int, int], list[Any]] = defaultdict(list)
     for page in pages.values():
         if page.info.subject != SKIPPED_SUBJECT:
@@ -70,23 +74,24 @@ async def seed_plans(session: AsyncSession, school_id: int, year: AcademicYear, 
         first = levels[key][0]
         total = hours.get(key, 0) // 2 or len(first.lessons)
         items = plan_items(first.family, key[1], total - 2 if key == short else total)
-        await _add_plan(session, school_id, year.id, key, None, items, author)
+        await _add_plan(session, school_id, year.id, key, None, items, author, made)
         count += 1
     variant = next((page for key in sorted(levels) for page in levels[key] if page.info.group_id and key != short), None)
     if variant is not None:
         total = hours.get((variant.info.subject_id, variant.info.grade_level), 0) // 2 or len(variant.lessons)
         await _add_plan(session, school_id, year.id, (variant.info.subject_id, variant.info.grade_level), variant.info.id,
-                        plan_items(variant.family, variant.info.grade_level, total), author)
+                        plan_items(variant.family, variant.info.grade_level, total), author, made)
         count += 1
     await _link_given(session, [page for pages_of in levels.values() for page in pages_of])
-    await feed_pages(session, school_id, [page.info.id for pages_of in levels.values() for page in pages_of], today=today)
+    await feed_pages(session, school_id, [page.info.id for pages_of in levels.values() for page in pages_of], today=today,
+                     now=morning)
     return count
 
 
 async def _add_plan(session: AsyncSession, school_id: int, year_id: int, key: tuple[int, int], page_id: int | None,
-                    items: list[dict[str, Any]], author: int | None) -> None:
+                    items: list[dict[str, Any]], author: int | None, made: datetime) -> None:
     plan = JournalLessonPlan(school_id=school_id, academic_year_id=year_id, subject_id=key[0], grade_level=key[1],
-                             subject_page_id=page_id, created_by=author, updated_by=author)
+                             subject_page_id=page_id, created_by=author, updated_by=author, created_at=made, updated_at=made)
     session.add(plan)
     await session.flush()
     await session.execute(JournalLessonPlanItem.__table__.insert(), [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Sequence
 
 from sqlalchemy import and_, or_, select, update
@@ -35,6 +35,11 @@ from plugins.journal.lessons import grade_level_of
 from plugins.journal.models import (
     JournalLesson, JournalLessonPlan, JournalLessonPlanItem, JournalPlanAdjustment, JournalPlanPage,
 )
+
+
+# The reason of the changes a feed makes, in the history: a record, so in the school's language
+# whatever the locale of the request (or of no request) that caused it.
+PLAN_REASON = "из КТП"
 
 
 @dataclass(frozen=True)
@@ -167,9 +172,10 @@ async def lesson_states(session: AsyncSession, page_ids: Sequence[int], *conditi
 
 
 async def feed_pages(session: AsyncSession, school_id: int, page_ids: Iterable[int], *, user_id: int | None = None,
-                     today: date | None = None) -> int:
+                     today: date | None = None, now: datetime | None = None) -> int:
     """Bring the following lessons of ``page_ids`` in step with their plans; returns how many changed.
-    A fixed number of statements to read, one update per changed lesson."""
+    A fixed number of statements to read, one update per changed lesson. ``now``: when the changes
+    are recorded as made (the demo pins it)."""
     page_ids = sorted(set(page_ids))
     if not page_ids:
         return 0
@@ -180,7 +186,8 @@ async def feed_pages(session: AsyncSession, school_id: int, page_ids: Iterable[i
     # Only lessons still to come, or covering an item, matter to the walk: given lessons of their own
     # topic change nothing.
     lessons = await lesson_states(session, page_ids, or_(JournalLesson.day >= today, JournalLesson.plan_item_id.is_not(None)))
-    history = HistoryWriter(session, school_id, user_id, _("from the lesson plan"))
+    history = HistoryWriter(session, school_id, user_id, PLAN_REASON)
+    history.at = now or history.at
     changed = 0
     for page_id in page_ids:
         page_plan = plans.get(page_id)
@@ -207,7 +214,7 @@ async def _apply(session: AsyncSession, lesson: LessonState, slot: Slot | None, 
     if all(current[name] == value for name, value in values.items()):
         return 0
     await session.execute(update(JournalLesson).where(JournalLesson.id == lesson.id).values(
-        **values, version=JournalLesson.version + 1, updated_at=utcnow()))
+        **values, version=JournalLesson.version + 1, updated_at=history.at))
     for name in ("topic", "homework"):
         if name in values and values[name] != current[name]:
             history.add(lesson.id, "lesson", name, current[name] or None, values[name] or None)

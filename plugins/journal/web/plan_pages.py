@@ -452,9 +452,10 @@ async def _check_context(request: Request, platform: Platform, year_id: int | No
 
 @get("/plan-check", name="journal:plan_check", opt=CHECK_PLANS_OPT)
 async def plan_check(request: Request, platform: NamedDependency[Platform], year: FromQuery[int | None] = None,
-                     state: FromQuery[str] = "") -> Response[str]:
-    """Every subject page of the coming year with its plan's state (regulation 4.2), worst first."""
-    return await render(request, TEMPLATES + "plan_check.html", await _check_context(request, platform, year, state))
+                     status: FromQuery[str] = "") -> Response[str]:
+    """Every subject page of the coming year with its plan's state (regulation 4.2), worst first;
+    ``status`` shows one state only."""
+    return await render(request, TEMPLATES + "plan_check.html", await _check_context(request, platform, year, status))
 
 
 @get("/plan-check.xlsx", name="journal:plan_check_xlsx", opt=CHECK_PLANS_OPT)

@@ -48,7 +48,8 @@ TODAY = date(2026, 11, 28)  # a Saturday in the second quarter, as in the timeta
 SEED = 2026
 ZONE = ZoneInfo("Asia/Yekaterinburg")
 ORKSE = "Основы религиозных культур и светской этики"
-JOURNAL_TABLES = ("journal_lesson", "journal_attendance", "journal_grade", "journal_history")
+JOURNAL_TABLES = ("journal_lesson", "journal_attendance", "journal_grade", "journal_history", "journal_lesson_plan",
+                  "journal_lesson_plan_item")
 
 
 @dataclass
@@ -180,7 +181,9 @@ def test_every_lesson_before_today_is_filled(demo: Demo, facts: Facts):
             assert bool(lesson.homework) != lesson.no_homework and (lesson.homework_due is None or lesson.homework), lesson.id
             assert lesson.completed_at == lesson.filled_at
     assert 0 < len(unfinished) < len(active) / 100, len(unfinished)
-    assert not [lesson.id for lesson in facts.lessons if lesson.day >= TODAY and (lesson.topic or lesson.filled_at)]  # today's wait for their teachers
+    # today's wait for their teachers, with the plan's topics
+    assert not [lesson.id for lesson in facts.lessons if lesson.day >= TODAY and (lesson.topic and not lesson.plan_topic
+                                                                                   or lesson.filled_at)]
     without_homework = sum(lesson.no_homework for lesson in active) / len(active)
     late = sum(local_day(lesson.filled_at) > lesson.day for lesson in active) / len(active)
     assert 0.07 <= without_homework <= 0.13 and 0.03 <= late <= 0.07, (without_homework, late)
@@ -314,8 +317,10 @@ def test_no_marks_on_pages_without_marks(facts: Facts):
 
 
 def test_everything_written_is_in_the_history(demo: Demo, facts: Facts):
-    assert demo.seeded.history == len(facts.history)
-    assert all(entry.old_value is None and entry.reason == "" for entry in facts.history)
+    planned = [entry for entry in facts.history if entry.reason]  # lessons to come took the plan's topics: «из КТП»
+    assert {(entry.field, entry.reason) for entry in planned} == {("topic", "из КТП")}
+    assert demo.seeded.history == len(facts.history) - len(planned)
+    assert all(entry.old_value is None for entry in facts.history)
     found = {(entry.record, entry.record_id, entry.lesson_id, entry.student_id, entry.field): entry for entry in facts.history}
     for grade in facts.grades:
         entry = found[("grade", grade.id, grade.lesson_id, grade.student_id, "mark")]
@@ -436,3 +441,32 @@ def test_the_demo_gives_the_proposed_final_marks_but_the_teachers_own(demo: Demo
     teacher = asyncio.run(fetch(demo.url, "SELECT id FROM user_account WHERE login = 'teacher'"))[0][0]
     assert len(rows) > 3000 and all(row[3] != teacher for row in rows)
     assert all(row[0] == row[1] or row[2] for row in rows)  # a mark other than the proposal has a comment
+
+
+def test_the_demo_has_a_plan_for_each_subject_and_level_but_music_and_the_deputys_check_finds_them(demo: Demo, facts: Facts):
+    from plugins.journal.plan_feed import page_lags
+    from plugins.journal.plan_readiness import counts, readiness
+
+    async def check():
+        database = Database(demo.url, pooled=False)
+        try:
+            async with database.reading() as session:
+                year = await session.scalar(select(AcademicYear).where(AcademicYear.school_id == demo.school_id))
+                lines = await readiness(session, demo.school_id, year)
+                lags = await page_lags(session, [line.page_id for line in lines], TODAY)
+            return lines, lags
+        finally:
+            await database.dispose()
+
+    lines, lags = asyncio.run(check())
+    found = counts(lines)
+    music = [line for line in lines if line.subject == "Музыка"]
+    assert music and all(line.state == "missing" for line in music) and found["missing"] == len(music)
+    short = [line for line in lines if line.state == "mismatch"]
+    assert short and {line.subject for line in short} == {"Физика"} and {line.hours.difference_text for line in short} == {"−2"}
+    assert found["ready"] == len(lines) - len(music) - len(short) and found["empty"] == found["no_curriculum"] == 0
+    assert sum(1 for line in lines if line.plan and line.plan.page_id) == 1  # one page's own variant
+    behind = {page_id: progress.lag for page_id, progress in lags.items() if progress.lag}
+    assert behind and set(behind.values()) == {2} and all(page_id % 7 == 0 for page_id in behind)
+    fed = [lesson for lesson in facts.lessons if lesson.day >= TODAY and lesson.state == "active"]
+    assert all(lesson.plan_topic == bool(lesson.topic) for lesson in fed)
