@@ -261,6 +261,8 @@ class LessonFiller:
             setattr(lesson, column, value)
             if name in ("topic", "homework"):  # typed by the teacher: the plan no longer changes it
                 setattr(lesson, f"plan_{name}", False)
+            if name == "topic" and not value:  # a topic cleared: the lesson takes the plan's next topic again
+                lesson.plan_item_id = lesson.plan_hour = None
             shown_old, shown_new = (ctx.rules.kind(old).name if ctx.rules.kind(old) else None,
                                     ctx.rules.kind(value).name if ctx.rules.kind(value) else None) \
                 if name == "work_kind" else (old, value)

@@ -52,6 +52,7 @@ class LessonLine:
     entries: int  # attendance entries of any code
     filled_at: datetime | None
     completed_at: datetime | None = None
+    plan_topic: bool = False  # the topic is the plan's (the lesson still holds nothing of its own)
 
     @property
     def is_replacement(self) -> bool:
@@ -64,7 +65,7 @@ class LessonLine:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.topic or self.has_homework or self.marks or self.entries)
+        return not ((self.topic and not self.plan_topic) or self.has_homework or self.marks or self.entries)
 
 
 def holder_label():  # type: ignore[no-untyped-def]
@@ -103,7 +104,7 @@ async def lesson_lines(session: AsyncSession, *conditions: object) -> list[Lesso
         holder=str(holder), teacher=teacher_name or "", replaced_teacher=replaced_name or "", change_kind=lesson.change_kind,
         state=lesson.state, origin=lesson.origin, topic=lesson.topic, has_homework=bool(lesson.homework or lesson.no_homework),
         marks=marks.get(lesson.id, 0), absences=entries.get(lesson.id, (0, 0))[1], entries=entries.get(lesson.id, (0, 0))[0],
-        filled_at=lesson.filled_at, completed_at=lesson.completed_at)
+        filled_at=lesson.filled_at, completed_at=lesson.completed_at, plan_topic=lesson.plan_topic)
         for lesson, subject, holder, teacher_name, replaced_name in rows]
 
 
@@ -223,7 +224,8 @@ class LessonService:
         held = await self.session.scalar(select(
             select(JournalAttendance.id).where(JournalAttendance.lesson_id == target.id).exists()
             | select(JournalGrade.id).where(JournalGrade.lesson_id == target.id).exists()))
-        if held or target.topic or target.homework or target.no_homework or target.note:
+        if held or (target.topic and not target.plan_topic) or (target.homework and not target.plan_homework) \
+                or target.no_homework or target.note:
             raise LessonError("target_id", _("That lesson already holds data: choose an empty one."))
         return target
 
@@ -237,6 +239,7 @@ class LessonService:
             if value not in (None, "", False):
                 history.add(target.id, "lesson", "work_kind" if name == "work_kind_id" else name, None, value,
                             reason=moved_from)
+        target.plan_topic = target.plan_homework = False  # the moved text is the teacher's
         target.filled_at = target.filled_at or lesson.filled_at
         target.attendance_at = target.attendance_at or lesson.attendance_at
         target.completed_at = target.completed_at or lesson.completed_at

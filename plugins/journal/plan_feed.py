@@ -63,10 +63,15 @@ class LessonState:
     plan_hour: int | None
     plan_topic: bool
     plan_homework: bool
+    version: int = 1
+    no_homework: bool = False
+    saved: bool = False  # its teacher has saved it (its homework is theirs from then on)
+
+    def to_come(self, today: date) -> bool:
+        return self.day >= today and not self.taken
 
     def follows(self, today: date) -> bool:
-        return self.day >= today and not self.taken and (
-            self.plan_topic or (not self.topic.strip() and self.plan_item_id is None))
+        return self.to_come(today) and (self.plan_topic or (not self.topic.strip() and self.plan_item_id is None))
 
 
 def sequence(items: Sequence[JournalLessonPlanItem], adjustments: dict[int, int]) -> list[Slot]:
@@ -78,16 +83,23 @@ def sequence(items: Sequence[JournalLessonPlanItem], adjustments: dict[int, int]
     return slots
 
 
-def walk(slots: Sequence[Slot], lessons: Iterable[LessonState], today: date) -> tuple[dict[int, Slot | None], list[int]]:
-    """The slot each following lesson takes (None past the plan's end), and the cursor after each
-    lesson: how many slots the page has covered by then."""
+def walk(slots: Sequence[Slot], lessons: Iterable[LessonState], today: date
+         ) -> tuple[dict[int, Slot | None], dict[int, Slot | None], list[int]]:
+    """The slot each following lesson takes (None past the plan's end); the slot each lesson to
+    come whose plan topic the teacher typed over now covers (its text stays); and the cursor after
+    each lesson: how many slots the page has covered by then. A given lesson that covered an item
+    moves the walk on past that item's hour."""
     position = {(slot.item_id, slot.hour): index for index, slot in enumerate(slots)}
     last_of_item = {slot.item_id: index for index, slot in enumerate(slots)}
     taken: dict[int, Slot | None] = {}
+    relinked: dict[int, Slot | None] = {}
     cursors, cursor = [], 0
     for lesson in lessons:
         if lesson.follows(today):
             taken[lesson.id] = slots[cursor] if cursor < len(slots) else None
+            cursor += 1
+        elif lesson.plan_item_id is not None and lesson.to_come(today):
+            relinked[lesson.id] = slots[cursor] if cursor < len(slots) else None
             cursor += 1
         elif lesson.plan_item_id is not None:
             found = position.get((lesson.plan_item_id, lesson.plan_hour or 1))
@@ -96,7 +108,7 @@ def walk(slots: Sequence[Slot], lessons: Iterable[LessonState], today: date) -> 
             if found is not None:
                 cursor = max(cursor, found + 1)
         cursors.append(cursor)
-    return taken, cursors
+    return taken, relinked, cursors
 
 
 # ---- loading ---------------------------------------------------------------------------------------
@@ -157,14 +169,15 @@ async def lesson_states(session: AsyncSession, page_ids: Sequence[int], *conditi
     rows = (await session.execute(
         select(JournalLesson.id, JournalLesson.subject_page_id, JournalLesson.day, JournalLesson.attendance_at,
                JournalLesson.topic, JournalLesson.homework, JournalLesson.plan_item_id, JournalLesson.plan_hour,
-               JournalLesson.plan_topic, JournalLesson.plan_homework)
+               JournalLesson.plan_topic, JournalLesson.plan_homework, JournalLesson.version, JournalLesson.no_homework,
+               JournalLesson.filled_at)
         .where(JournalLesson.subject_page_id.in_(page_ids), JournalLesson.state == "active", *conditions)
         .order_by(JournalLesson.subject_page_id, JournalLesson.day, JournalLesson.number, JournalLesson.id))).all()
     found: dict[int, list[LessonState]] = defaultdict(list)
     for row in rows:
         found[row.subject_page_id].append(LessonState(
             row.id, row.day, row.attendance_at is not None, row.topic, row.homework, row.plan_item_id, row.plan_hour,
-            row.plan_topic, row.plan_homework))
+            row.plan_topic, row.plan_homework, row.version, row.no_homework, row.filled_at is not None))
     return found
 
 
@@ -193,28 +206,62 @@ async def feed_pages(session: AsyncSession, school_id: int, page_ids: Iterable[i
         page_plan = plans.get(page_id)
         if page_plan is None:
             continue
-        taken, _cursors = walk(page_plan.slots, lessons.get(page_id, []), today)
-        by_id = {lesson.id: lesson for lesson in lessons.get(page_id, [])}
-        for lesson_id, slot in taken.items():
-            changed += await _apply(session, by_id[lesson_id], slot, page_plan.homework_from_plan, history)
+        states = lessons.get(page_id, [])
+        taken, relinked, _cursors = walk(page_plan.slots, states, today)
+        following_day = _following_days(states)
+        for lesson in states:
+            if lesson.id in taken:
+                values = _fed_values(lesson, taken[lesson.id], page_plan.homework_from_plan, following_day.get(lesson.id))
+            elif lesson.id in relinked:
+                slot = relinked[lesson.id]
+                values = {"plan_item_id": slot.item_id if slot else None, "plan_hour": slot.hour if slot else None}
+            else:
+                continue
+            changed += await _apply(session, lesson, values, history)
     return changed
 
 
-async def _apply(session: AsyncSession, lesson: LessonState, slot: Slot | None, homework_from_plan: bool,
-                 history: HistoryWriter) -> int:
+def _following_days(lessons: Sequence[LessonState]) -> dict[int, date]:
+    """Each lesson's next lesson day of the page, on a later day (where its homework is due)."""
+    found: dict[int, date] = {}
+    later: date | None = None  # the day of the nearest lesson on a later day than the current one
+    following: date | None = None  # the day of the lesson after the current one
+    for lesson in reversed(lessons):
+        if following is not None and following > lesson.day:
+            later = following
+        if later is not None:
+            found[lesson.id] = later
+        following = lesson.day
+    return found
+
+
+def _fed_values(lesson: LessonState, slot: Slot | None, homework_from_plan: bool, due: date | None) -> dict[str, object]:
+    """What a following lesson holds from its slot: the topic; the item's homework on its last hour
+    when the page takes homework from the plan and the teacher has not decided it themselves."""
     values: dict[str, object] = {
         "topic": slot.topic if slot else "", "plan_item_id": slot.item_id if slot else None,
         "plan_hour": slot.hour if slot else None, "plan_topic": slot is not None}
-    if homework_from_plan and slot is not None and (lesson.plan_homework or not lesson.homework.strip()):
-        values.update(homework=slot.homework if slot.last else "", plan_homework=True)
+    teachers = lesson.no_homework or (lesson.saved or bool(lesson.homework.strip())) and not lesson.plan_homework
+    if homework_from_plan and slot is not None and not teachers:
+        homework = slot.homework if slot.last else ""
+        values.update(homework=homework, plan_homework=True, homework_due=due if homework else None)
     elif lesson.plan_homework:  # the plan's homework is no longer wanted here
-        values.update(homework="", plan_homework=False)
+        values.update(homework="", plan_homework=False, homework_due=None)
+    return values
+
+
+async def _apply(session: AsyncSession, lesson: LessonState, values: dict[str, object], history: HistoryWriter) -> int:
+    """Write ``values`` if they change the lesson and nobody changed it since it was read (a
+    teacher's save meanwhile wins: the lesson stays as they saved it)."""
     current = {"topic": lesson.topic, "plan_item_id": lesson.plan_item_id, "plan_hour": lesson.plan_hour,
                "plan_topic": lesson.plan_topic, "homework": lesson.homework, "plan_homework": lesson.plan_homework}
-    if all(current[name] == value for name, value in values.items()):
+    if all(current[name] == value for name, value in values.items() if name in current):
         return 0
-    await session.execute(update(JournalLesson).where(JournalLesson.id == lesson.id).values(
-        **values, version=JournalLesson.version + 1, updated_at=history.at))
+    written = await session.execute(update(JournalLesson).where(
+        JournalLesson.id == lesson.id, JournalLesson.version == lesson.version).values(
+        **values, version=lesson.version + 1, updated_at=history.at))
+    if not written.rowcount:
+        return 0
     for name in ("topic", "homework"):
         if name in values and values[name] != current[name]:
             history.add(lesson.id, "lesson", name, current[name] or None, values[name] or None)
@@ -277,7 +324,7 @@ async def page_progress(session: AsyncSession, page_id: int, today: date) -> Pro
 
 def progress_of(page_plan: PagePlan, lessons: Sequence[LessonState], today: date) -> Progress:
     slots = page_plan.slots
-    _taken, cursors = walk(slots, lessons, today)
+    _taken, _relinked, cursors = walk(slots, lessons, today)
     before = [index for index, lesson in enumerate(lessons) if lesson.day < today]
     covered = cursors[before[-1]] if before else 0
     by_dates = bool(slots) and all(slot.planned_on is not None for slot in slots)
@@ -314,7 +361,7 @@ class AdjustRefused(ValueError):
 
 
 async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action: str, item_id: int | None,
-                      today: date | None = None) -> PagePlan:
+                      today: date | None = None, shown_hours: str = "") -> PagePlan:
     """A page skips or repeats an item of its plan (or goes back to the plan's hours), or chooses
     whether its lessons take homework from the plan; then its lessons follow. The caller has
     checked that the person holds the page and has locked it."""
@@ -331,13 +378,17 @@ async def adjust_page(session: AsyncSession, page_id: int, user_id: int, action:
         item = next((item for item in page_plan.items if item.id == item_id), None)
         if item is None:
             raise LookupError(item_id)
+        hours_now = page_plan.adjustments.get(item.id, item.hours)
+        if shown_hours and shown_hours != str(hours_now):
+            raise AdjustRefused(_("The item was changed meanwhile (in another window or by a colleague): "
+                                  "the page now shows it as it is."))
         if action == "skip" and today is not None and any(
                 lesson.plan_item_id == item.id and lesson.day < today
                 for lesson in (await lesson_states(session, [page_id], JournalLesson.plan_item_id == item.id)).get(page_id, [])):
             raise AdjustRefused(_("Lessons of this item have been given: it cannot be skipped any more."))
         row = await session.scalar(select(JournalPlanAdjustment).where(
             JournalPlanAdjustment.subject_page_id == page_id, JournalPlanAdjustment.item_id == item.id))
-        hours = {"skip": 0, "repeat": min(40, page_plan.adjustments.get(item.id, item.hours) + 1)}.get(action)
+        hours = {"skip": 0, "repeat": min(40, hours_now + 1)}.get(action)
         if hours is None or hours == item.hours:
             if row is not None:
                 await session.delete(row)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Sequence
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
@@ -29,9 +29,9 @@ from core.structure.models import (
     AcademicYear, ClassGroup, CurriculumLine, GradeLevelSettings, StudyGroup, Subject, SubjectPage, TeachingAssignment,
 )
 from plugins.journal.lessons import grade_level_of, holder_label
-from plugins.journal.models import JournalLessonPlan, JournalLessonPlanItem
+from plugins.journal.models import JournalLesson, JournalLessonPlan, JournalLessonPlanItem, JournalPlanAdjustment
 from plugins.journal.plan_import import (
-    HOMEWORK_LIMIT, MAX_ITEM_HOURS, MAX_ITEMS, SECTION_LIMIT, TOPIC_LIMIT, PlanRow,
+    HOMEWORK_LIMIT, MAX_ITEM_HOURS, MAX_ITEMS, SECTION_LIMIT, TOPIC_LIMIT, PlanFile, PlanRow, RowOutcome,
 )
 from plugins.journal.plan_kinds import LESSON_KINDS
 from plugins.journal.scope import WRITERS
@@ -215,16 +215,22 @@ async def pages_using(session: AsyncSession, plan: JournalLessonPlan) -> list[tu
 # ---- who may edit ----------------------------------------------------------------------------------
 
 
-async def teaches_subject(session: AsyncSession, user: CurrentUser, year: AcademicYear, subject_id: int) -> bool:
-    """Whether the person teaches the subject in ``year``, or in the year before it (plans are made
-    before the year starts, often before its teaching load is set)."""
+def editing_window(year: AcademicYear, today: date) -> date:
+    """From when a teacher's load counts for a year's plans: the year before, too, until the year
+    starts (plans are made before it, often before its load is set); then the year itself."""
+    return year.starts_on - timedelta(days=366) if today < year.starts_on else year.starts_on
+
+
+async def teaches_subject(session: AsyncSession, user: CurrentUser, year: AcademicYear, subject_id: int,
+                          today: date) -> bool:
+    """Whether the person teaches the subject in the plan's editing window."""
     if not user.roles & WRITERS:
         return False
     return await session.scalar(select(TeachingAssignment.id).join(
         SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id).where(
         TeachingAssignment.teacher_id == user.id, SubjectPage.school_id == user.school_id,
         SubjectPage.subject_id == subject_id,
-        overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, year.starts_on - timedelta(days=366),
+        overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, editing_window(year, today),
                     year.ends_on)).limit(1)) is not None
 
 
@@ -237,10 +243,11 @@ async def holds_page_in_year(session: AsyncSession, user: CurrentUser, page_id: 
         .limit(1)) is not None
 
 
-async def may_edit(session: AsyncSession, user: CurrentUser, plan: JournalLessonPlan, year: AcademicYear) -> bool:
+async def may_edit(session: AsyncSession, user: CurrentUser, plan: JournalLessonPlan, year: AcademicYear,
+                   today: date) -> bool:
     if plan.subject_page_id is not None:
         return await holds_page_in_year(session, user, plan.subject_page_id, year)
-    return await teaches_subject(session, user, year, plan.subject_id)
+    return await teaches_subject(session, user, year, plan.subject_id, today)
 
 
 # ---- items -----------------------------------------------------------------------------------------
@@ -302,8 +309,8 @@ ACTIONS = ("save", "up", "down", "split", "merge", "delete", "insert")
 
 
 class PlanService:
-    def __init__(self, session: AsyncSession, user: CurrentUser) -> None:
-        self.session, self.user = session, user
+    def __init__(self, session: AsyncSession, user: CurrentUser, today: date) -> None:
+        self.session, self.user, self.today = session, user, today
         self._gone: list[JournalLessonPlanItem] = []  # items a merge or a delete removes
 
     async def _plan(self, plan_id: int, *, lock: bool = False) -> tuple[JournalLessonPlan, AcademicYear]:
@@ -324,7 +331,7 @@ class PlanService:
             label = next((found for _id, _s, _l, found in await page_labels(
                 self.session, SubjectPage.id == plan.subject_page_id)), "")
         hours = (await curriculum_hours(self.session, year.id)).get((plan.subject_id, plan.grade_level))
-        editable = await may_edit(self.session, self.user, plan, year)
+        editable = await may_edit(self.session, self.user, plan, year, self.today)
         view = PlanView(plan=plan, year=year, subject=subject, page_label=label, items=items,
                         hours=HoursCheck(sum(item.hours for item in items), hours), may_edit=editable,
                         pages=await pages_using(self.session, plan))
@@ -339,7 +346,7 @@ class PlanService:
     async def writable(self, plan_id: int, version: str) -> tuple[JournalLessonPlan, AcademicYear]:
         """The plan, locked, if the person may edit it and edits the version they saw."""
         plan, year = await self._plan(plan_id, lock=True)
-        if not await may_edit(self.session, self.user, plan, year):
+        if not await may_edit(self.session, self.user, plan, year, self.today):
             raise NotFoundException()
         if version != str(plan.version):
             raise PlanRefused({"form": _("The plan was changed meanwhile (by you in another window or by a colleague): "
@@ -363,7 +370,7 @@ class PlanService:
                                       SubjectPage.subject_id == subject.id, SubjectPage.school_id == self.user.school_id)
             if not found or found[0][2] != grade_level or not await holds_page_in_year(self.session, self.user, page_id, year):
                 raise NotFoundException()
-        elif not await teaches_subject(self.session, self.user, year, subject.id):
+        elif not await teaches_subject(self.session, self.user, year, subject.id, self.today):
             raise NotFoundException()
         existing = await self.session.scalar(select(JournalLessonPlan.id).where(
             JournalLessonPlan.academic_year_id == year.id, JournalLessonPlan.subject_id == subject.id,
@@ -381,7 +388,9 @@ class PlanService:
                 JournalLessonPlan.academic_year_id == year.id, JournalLessonPlan.subject_id == subject.id,
                 JournalLessonPlan.grade_level == grade_level, JournalLessonPlan.subject_page_id.is_(None)))
             if shared is not None:
-                await self._write_rows(plan, [as_row(item) for item in await self.items(shared.id)])
+                shared_items = await self.items(shared.id)
+                await self._write_rows(plan, [as_row(item) for item in shared_items])
+                await carry_page_over(self.session, page_id, shared_items, await self.items(plan.id))
         return plan
 
     async def copy_sources(self, plan: JournalLessonPlan, year: AcademicYear) -> list[PlanSummary]:
@@ -445,7 +454,8 @@ class PlanService:
         plan, year = await self.writable(plan_id, version)
         items = await self.items(plan.id)
         index = next((i for i, item in enumerate(items) if item.id == item_id), None)
-        if item_id is not None and index is None or action not in ACTIONS:
+        if item_id is not None and index is None or action not in ACTIONS or \
+                index is None and action not in ("save", "insert"):
             raise NotFoundException()
         if action in ("save", "insert"):
             row, errors = parse_item(values or ItemInput(), year)
@@ -488,7 +498,8 @@ class PlanService:
                 raise PlanRefused({"form": _("The last item has no next item to merge with.")})
             following = items[index + 1]
             if item.hours + following.hours > MAX_ITEM_HOURS:
-                raise PlanRefused({"form": _("Hours: a whole number of lessons from 1 to %(limit)s.", limit=MAX_ITEM_HOURS)})
+                raise PlanRefused({"form": _("Merged, the items would have more than %(limit)s hours: split the topic instead.",
+                                             limit=MAX_ITEM_HOURS)})
             item.hours += following.hours
             if following.topic != item.topic:
                 item.topic = f"{item.topic}. {following.topic}"[:TOPIC_LIMIT]
@@ -509,10 +520,48 @@ class PlanService:
         await self.session.flush()
 
     async def delete_plan(self, plan_id: int, version: str) -> JournalLessonPlan:
+        """Delete a plan; a variant's page goes back to its level's plan, keeping its progress."""
         plan, _year = await self.writable(plan_id, version)
+        if plan.subject_page_id is not None:
+            shared = await self.session.scalar(select(JournalLessonPlan).where(
+                JournalLessonPlan.academic_year_id == plan.academic_year_id, JournalLessonPlan.subject_id == plan.subject_id,
+                JournalLessonPlan.grade_level == plan.grade_level, JournalLessonPlan.subject_page_id.is_(None)))
+            if shared is not None:
+                await carry_page_over(self.session, plan.subject_page_id, await self.items(plan.id),
+                                      await self.items(shared.id))
         await self.session.delete(plan)
         await self.session.flush()
         return plan
+
+
+async def carry_page_over(session: AsyncSession, page_id: int, old: Sequence[JournalLessonPlanItem],
+                          new: Sequence[JournalLessonPlanItem]) -> None:
+    """A page moving from one plan to another (its own variant, or back to the level's) keeps its
+    progress: its lessons and its skips and repeats move from the n-th item of the old plan to the
+    n-th of the new one."""
+    pairs = [{"page": page_id, "old": before.id, "new": after.id} for before, after in zip(old, new)]
+    if not pairs:
+        return
+    lessons, adjustments = JournalLesson.__table__, JournalPlanAdjustment.__table__
+    await session.execute(update(lessons).where(lessons.c.subject_page_id == bindparam("page"),
+                                                lessons.c.plan_item_id == bindparam("old"))
+                          .values(plan_item_id=bindparam("new")), pairs)
+    await session.execute(update(adjustments).where(adjustments.c.subject_page_id == bindparam("page"),
+                                                    adjustments.c.item_id == bindparam("old"))
+                          .values(item_id=bindparam("new")), pairs)
+
+
+def check_dates(found: PlanFile, year: AcademicYear) -> None:
+    """An imported plan's planned dates must lie in the plan's school year (last year's file keeps
+    last year's dates): each row outside is an error of its own, and the file is then refused."""
+    for index, outcome in enumerate(found.outcomes):
+        day = outcome.item.planned_on if outcome.item else None
+        if day is not None and not year.starts_on <= day <= year.ends_on:
+            found.outcomes[index] = RowOutcome(outcome.row, "error", _(
+                "The planned date %(date)s is outside the school year %(year)s: correct or clear it.",
+                date=day.strftime("%d.%m.%Y"), year=year.name))
+    if not found.valid:
+        found.items = []
 
 
 def _within(row: PlanRow, year: AcademicYear) -> PlanRow:

@@ -98,8 +98,9 @@ async def sync_lessons(session: AsyncSession, school_id: int, start: date, end: 
         existing[(row.subject_page_id, row.slot_id, row.slot_date)] = row
     gone = [row for key, row in existing.items() if key not in wanted and start <= key[2] <= end]
     _rekey(gone, wanted, existing)
-    _update_existing(existing, wanted, report)
-    await _retire(session, [row for row in gone if (row.subject_page_id, row.slot_id, row.slot_date) not in wanted], report)
+    moved = _update_existing(existing, wanted, report)
+    retired = [row for row in gone if (row.subject_page_id, row.slot_id, row.slot_date) not in wanted]
+    await _retire(session, retired, report)
     new = [(key, want) for key, want in wanted.items() if key not in existing]
     if new:
         await session.execute(JournalLesson.__table__.insert(), [
@@ -110,7 +111,7 @@ async def sync_lessons(session: AsyncSession, school_id: int, start: date, end: 
     await session.flush()
     # New and moved lessons take their topics from the plans (a fixed number of reads when no page has one).
     if await has_plans(session, school_id):
-        await feed_pages(session, school_id, {key[0] for key, _want in new} | {row.subject_page_id for row in rows})
+        await feed_pages(session, school_id, {key[0] for key, _want in new} | moved | {row.subject_page_id for row in retired})
     return report
 
 
@@ -126,7 +127,9 @@ def _rekey(gone: list[JournalLesson], wanted: dict[Key, Wanted], existing: dict[
             existing[key] = row
 
 
-def _update_existing(existing: dict[Key, JournalLesson], wanted: dict[Key, Wanted], report: SyncReport) -> None:
+def _update_existing(existing: dict[Key, JournalLesson], wanted: dict[Key, Wanted], report: SyncReport) -> set[int]:
+    """Bring the existing rows in step; the pages whose lessons changed."""
+    pages: set[int] = set()
     for key, row in existing.items():
         want = wanted.get(key)
         if want is None:
@@ -141,6 +144,9 @@ def _update_existing(existing: dict[Key, JournalLesson], wanted: dict[Key, Wante
             report.restored += 1
             changed = True
         report.updated += changed
+        if changed:
+            pages.add(row.subject_page_id)
+    return pages
 
 
 async def _retire(session: AsyncSession, rows: list[JournalLesson], report: SyncReport) -> None:

@@ -127,11 +127,11 @@ async def _plans(url: str, school_id: int, small: SmallSchool, accounts: dict[st
     import into, to copy into (empty), to delete, and a grade level to make a new plan for."""
     per_role: dict[str, dict[str, Any]] = {}
     async with writing(url) as session:
-        teacher = PlanService(session, as_user(accounts["class_teacher"], school_id, "class_teacher"))
+        teacher = PlanService(session, as_user(accounts["class_teacher"], school_id, "class_teacher"), TODAY)
         shared = await teacher.create(small.year, small.english, 5, None)
         await teacher.replace_rows(shared.id, "1", [PLAN_ROW])
         for role in WRITERS:
-            service = PlanService(session, as_user(accounts[role], school_id, role))
+            service = PlanService(session, as_user(accounts[role], school_id, role), TODAY)
             subject = small.mathematics if role == "teacher" else small.english
             levels = PLAN_LEVELS[role]
             made = {name: await service.create(small.year, subject, level, None)

@@ -33,7 +33,8 @@ from plugins.journal.plan_import import MAX_ITEMS, PlanRow, plan_xlsx, read_plan
 from plugins.journal.plan_kinds import LESSON_KINDS
 from plugins.journal.plan_readiness import STATES, coming_year, counts, readiness, readiness_sheet, state_label
 from plugins.journal.plans import (
-    ACTIONS, ItemInput, PlanRefused, PlanService, as_row, curriculum_hours, page_labels, plan_of_page, plan_summaries,
+    ACTIONS, ItemInput, PlanRefused, PlanService, as_row, check_dates, curriculum_hours, editing_window, page_labels,
+    plan_of_page, plan_summaries,
 )
 from plugins.journal.models import JournalLessonPlan
 from plugins.journal.scope import holds_page, leads_page_class, reads_everything
@@ -55,6 +56,18 @@ def _id(value: int) -> int:
     return value
 
 
+async def _lessons_ahead(platform: Platform, user: Any) -> None:
+    """Before a change of a plan: the coming weeks' lessons exist, so they take the change now (and
+    the teacher's count of lessons that took it is true). One read when they do."""
+    async with platform.db.reading() as session:
+        today = await school_day(session, user.school_id or 0)
+    await sync_through(platform, user.school_id or 0, today + UPCOMING)
+
+
+async def _service(session: AsyncSession, user: Any) -> PlanService:
+    return PlanService(session, user, await school_day(session, user.school_id or 0))
+
+
 def _common(**values: Any) -> dict[str, Any]:
     return {"kinds": LESSON_KINDS, "state_label": state_label, "extra_css": JOURNAL_CSS, **values}
 
@@ -74,25 +87,25 @@ class BaseLine:
     may_create: bool
 
 
-async def _taught_subjects(session: AsyncSession, user: Any, year: AcademicYear) -> set[int]:
+async def _taught_subjects(session: AsyncSession, user: Any, year: AcademicYear, today: date) -> set[int]:
     """Subjects the person may make plans of in ``year`` (plans.teaches_subject, for every subject at once)."""
     if not user.roles & {"teacher", "class_teacher"}:
         return set()
     return set((await session.execute(select(SubjectPage.subject_id).join(
         TeachingAssignment, TeachingAssignment.subject_page_id == SubjectPage.id).where(
         TeachingAssignment.teacher_id == user.id, SubjectPage.school_id == user.school_id,
-        overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, year.starts_on - timedelta(days=366),
+        overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, editing_window(year, today),
                     year.ends_on)))).scalars())
 
 
-async def _base_lines(session: AsyncSession, user: Any, year: AcademicYear) -> list[BaseLine]:
+async def _base_lines(session: AsyncSession, user: Any, year: AcademicYear, today: date) -> list[BaseLine]:
     pages = await page_labels(session, SubjectPage.school_id == user.school_id, SubjectPage.academic_year_id == year.id)
     plans = await plan_summaries(session, user.school_id, JournalLessonPlan.academic_year_id == year.id)
     hours = await curriculum_hours(session, year.id)
     subjects = dict((await session.execute(select(Subject.id, Subject.name).where(Subject.school_id == user.school_id))).all())
     order = {subject_id: index for index, subject_id in enumerate((await session.execute(
         select(Subject.id).where(Subject.school_id == user.school_id).order_by(Subject.sort_order, Subject.name))).scalars())}
-    taught = await _taught_subjects(session, user, year)
+    taught = await _taught_subjects(session, user, year, today)
     keys = {(subject_id, level) for _id, subject_id, level, _label in pages} | \
         {(plan.subject_id, plan.grade_level) for plan in plans} | set(hours)
     lines = []
@@ -117,7 +130,7 @@ async def plans_page(request: Request, platform: NamedDependency[Platform], year
         today = await school_day(session, user.school_id or 0)
         years = await years_of(session, user.school_id or 0)
         chosen = pick_year(years, today, _id(year) if year is not None else None)
-        lines = await _base_lines(session, user, chosen) if chosen else []
+        lines = await _base_lines(session, user, chosen, today) if chosen else []
     has_own = any(line.may_create for line in lines)
     show = show if show in ("mine", "all") else ("mine" if has_own else "all")
     subjects = sorted({(line.subject_id, line.subject) for line in lines}, key=lambda pair: pair[1])
@@ -142,6 +155,16 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() and 1 <= int(text) <= MAX_ID else None
 
 
+def _optional_id(text: str) -> int | None:
+    """An id a form may leave empty; anything else that is not an id is a 404."""
+    if not text.strip():
+        return None
+    found = _int(text)
+    if found is None:
+        raise NotFoundException()
+    return found
+
+
 @post("/plans", name="journal:plan_create", opt=EDIT_PLANS_OPT)
 async def plan_create(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[CreateForm]) -> Response[str]:
     """A new empty plan of a subject for a grade level, or a page's own variant (a copy of the level's)."""
@@ -149,10 +172,11 @@ async def plan_create(request: Request, platform: NamedDependency[Platform], dat
     year_id, subject_id, level = _int(data.year_id), _int(data.subject_id), _int(data.grade_level)
     if year_id is None or subject_id is None or level is None:
         raise NotFoundException()
-    page_id = _int(data.page_id) if data.page_id.strip() else None
+    await _lessons_ahead(platform, user)
+    page_id = _optional_id(data.page_id)
     try:
         async with platform.db.writing() as session:
-            plan = await PlanService(session, user).create(year_id, subject_id, level, page_id)
+            plan = await (await _service(session, user)).create(year_id, subject_id, level, page_id)
             await feed_plan(session, plan, user.id)
             record(session, "journal.plan_created", connection=request, object_type="journal_lesson_plan", object_id=plan.id,
                    details={"subject_id": subject_id, "grade_level": level, "subject_page_id": page_id})
@@ -172,7 +196,7 @@ async def _plan_page(request: Request, platform: Platform, plan_id: int, *, edit
                      refused: PlanRefused | None = None) -> Response[str]:
     user = user_of(request)
     async with platform.db.reading() as session:
-        view = await PlanService(session, user).view(plan_id)
+        view = await (await _service(session, user)).view(plan_id)
     if not view.may_edit:
         edit = insert = None
     values = _common(view=view, edit=edit, insert=insert, typed=typed or {}, errors=refused.errors if refused else {},
@@ -208,13 +232,14 @@ async def plan_item(request: Request, plan_id: FromPath[int], platform: NamedDep
     user = user_of(request)
     plan_id = _id(plan_id)
     action = data.action if data.action in ACTIONS else ""
-    item_id = _int(data.item_id) if data.item_id.strip() else None
+    item_id = _optional_id(data.item_id)
     if not action:
         raise NotFoundException()
+    await _lessons_ahead(platform, user)
     values = ItemInput(data.section, data.topic, data.hours, data.kind, data.homework, data.planned_on)
     try:
         async with platform.db.writing() as session:
-            plan = await PlanService(session, user).act(plan_id, data.version, item_id, action, values)
+            plan = await (await _service(session, user)).act(plan_id, data.version, item_id, action, values)
             await feed_plan(session, plan, user.id)
     except PlanRefused as refused:
         typed = {name: value for name, value in asdict(data).items() if name not in ("version", "action", "item_id")}
@@ -234,7 +259,7 @@ async def plan_export(request: Request, plan_id: FromPath[int], platform: NamedD
     """The plan as an XLSX file in the shape teachers keep КТП in; importing it gives the plan back."""
     user = user_of(request)
     async with platform.db.reading() as session:
-        view = await PlanService(session, user).view(_id(plan_id))
+        view = await (await _service(session, user)).view(_id(plan_id))
     title = f"{view.subject}, {view.page_label or view.plan.grade_level} — {view.year.name}"
     content = plan_xlsx(_("Calendar-thematic plan: %(title)s", title=title), [as_row(item) for item in view.items])
     return attachment(content, f"plan-{view.plan.id}.xlsx")
@@ -256,7 +281,7 @@ async def plan_import(request: Request, plan_id: FromPath[int], platform: NamedD
     """Read an uploaded КТП and show what each row gives; nothing is saved until it is confirmed."""
     user = user_of(request)
     async with platform.db.reading() as session:
-        view = await PlanService(session, user).view(_id(plan_id))
+        view = await (await _service(session, user)).view(_id(plan_id))
         subjects = list((await session.execute(select(Subject.name).where(Subject.school_id == user.school_id))).scalars())
     if not view.may_edit:
         raise NotFoundException()
@@ -268,10 +293,11 @@ async def plan_import(request: Request, plan_id: FromPath[int], platform: NamedD
         flash(request, _("The file is larger than %(limit)s MB.", limit=MAX_UPLOAD // 2**20), "error")
         return redirect(request, f"/journal/plans/{view.plan.id}")
     found = read_plan(content, data.file.filename, subject=view.subject, subjects=subjects, grade_level=view.plan.grade_level)
+    check_dates(found, view.year)
     rows = json.dumps([{**asdict(item), "planned_on": item.planned_on.isoformat() if item.planned_on else None}
                        for item in found.items], ensure_ascii=False)
     return await render(request, TEMPLATES + "plan_import.html", _common(
-        view=view, found=found, rows=rows, filename=data.file.filename[:200], version=data.version,
+        view=view, found=found, rows=rows, filename=data.file.filename[:200], version=view.plan.version,
         page_title=_("Import of a lesson plan")), status_code=200 if found.valid else 422)
 
 
@@ -299,10 +325,11 @@ async def plan_import_apply(request: Request, plan_id: FromPath[int], platform: 
     """Save the previewed rows as the plan's items: the n-th item keeps its place, lessons follow."""
     user = user_of(request)
     plan_id = _id(plan_id)
+    await _lessons_ahead(platform, user)
     try:
         rows = _rows_of(data.rows)
         async with platform.db.writing() as session:
-            plan = await PlanService(session, user).replace_rows(plan_id, data.version, rows)
+            plan = await (await _service(session, user)).replace_rows(plan_id, data.version, rows)
             fed = await feed_plan(session, plan, user.id)
             record(session, "journal.plan_imported", connection=request, object_type="journal_lesson_plan", object_id=plan.id,
                    details={"items": len(rows), "hours": sum(row.hours for row in rows)})
@@ -325,10 +352,11 @@ async def plan_copy(request: Request, plan_id: FromPath[int], platform: NamedDep
                     data: URLEncodedBody[CopyForm]) -> Response[str]:
     """Fill an empty plan with the items of last year's plan or another level's."""
     user = user_of(request)
+    await _lessons_ahead(platform, user)
     plan_id = _id(plan_id)
     try:
         async with platform.db.writing() as session:
-            plan = await PlanService(session, user).copy_from(plan_id, data.version, _int(data.source_id) or 0)
+            plan = await (await _service(session, user)).copy_from(plan_id, data.version, _int(data.source_id) or 0)
             await feed_plan(session, plan, user.id)
             record(session, "journal.plan_copied", connection=request, object_type="journal_lesson_plan", object_id=plan.id,
                    details={"source_id": _int(data.source_id)})
@@ -345,9 +373,10 @@ async def plan_delete(request: Request, plan_id: FromPath[int], platform: NamedD
     """Delete a plan (a page's variant: the page goes back to its level's plan)."""
     user = user_of(request)
     plan_id = _id(plan_id)
+    await _lessons_ahead(platform, user)
     try:
         async with platform.db.writing() as session:
-            service = PlanService(session, user)
+            service = await _service(session, user)
             plan = await service.delete_plan(plan_id, data.version)
             year_id = plan.academic_year_id
             await feed_plan(session, plan, user.id)
@@ -380,9 +409,10 @@ async def page_plan(request: Request, page_id: FromPath[int], platform: NamedDep
     user = user_of(request)
     async with platform.db.reading() as session:
         today = await school_day(session, user.school_id or 0)
+        await _readable_page(session, user, _id(page_id), today)  # refused before anything is written
     await sync_through(platform, user.school_id or 0, today + UPCOMING)  # the coming lessons, fed from the plan
     async with platform.db.reading() as session:
-        page, holds = await _readable_page(session, user, _id(page_id), today)
+        page, holds = await _readable_page(session, user, page_id, today)
         progress = await page_progress(session, page.id, today)
         label = next((found for _id2, _s, _l, found in await page_labels(session, SubjectPage.id == page.id)), "")
         subject = await session.scalar(select(Subject.name).where(Subject.id == page.subject_id)) or ""
@@ -398,6 +428,7 @@ async def page_plan(request: Request, page_id: FromPath[int], platform: NamedDep
 class PageForm:
     action: str = ""
     item_id: str = ""
+    hours: str = ""  # the item's hours on the page as shown: a second click on a stale page changes nothing
 
 
 @post("/pages/{page_id:int}/plan", name="journal:page_plan_save", opt=FILL_OPT)
@@ -415,8 +446,7 @@ async def page_plan_save(request: Request, page_id: FromPath[int], platform: Nam
             raise NotFoundException()
         await lock_school(session, user.school_id)
         try:
-            await adjust_page(session, page.id, user.id, data.action, _int(data.item_id) if data.item_id.strip() else None,
-                              today)
+            await adjust_page(session, page.id, user.id, data.action, _optional_id(data.item_id), today, data.hours)
         except LookupError:
             raise NotFoundException()
         except AdjustRefused as refused:

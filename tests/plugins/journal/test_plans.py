@@ -54,7 +54,7 @@ def test_lessons_still_to_come_take_the_next_slots_and_an_item_of_two_hours_cove
     past, today = TODAY - timedelta(days=1), TODAY
     lessons = [lesson(1, past, topic="Тема 1", item=1, hour=1, fed=True, taken=True), lesson(2, today), lesson(3, today),
                lesson(4, today + timedelta(days=1))]
-    taken, cursors = walk(slots(1, 2, 1), lessons, today)
+    taken, _relinked, cursors = walk(slots(1, 2, 1), lessons, today)
     assert [(slot.item_id, slot.hour) for slot in taken.values()] == [(2, 1), (2, 2), (3, 1)]
     assert cursors == [1, 2, 3, 4]
 
@@ -65,16 +65,23 @@ def test_a_typed_topic_and_a_given_lesson_are_never_taken_and_the_plan_ends_with
                lesson(2, today, topic="Экскурсия в музей"),  # typed ahead: kept, covers nothing
                lesson(3, today + timedelta(days=1), topic="Тема 1", item=1, hour=1, fed=True),
                lesson(4, today + timedelta(days=2), topic="Тема 2", item=2, hour=1, fed=True)]
-    taken, _cursors = walk(slots(1), lessons, today)
+    taken, _relinked, _cursors = walk(slots(1), lessons, today)
     assert set(taken) == {3, 4}
     assert taken[3].item_id == 1 and taken[4] is None  # past the plan's end
 
 
-def test_a_lesson_typed_over_still_covers_its_item_so_the_walk_goes_on_after_it():
+def test_a_lesson_to_come_typed_over_counts_as_one_plan_lesson_and_no_item_is_lost_when_one_is_inserted():
     today = TODAY
     lessons = [lesson(1, today, topic="Тема 1, с. 12", item=1, hour=1), lesson(2, today + timedelta(days=1))]
-    taken, _cursors = walk(slots(1, 1), lessons, today)
-    assert taken[2].item_id == 2
+    taken, relinked, _cursors = walk(slots(1, 1), lessons, today)
+    assert relinked[1].item_id == 1 and taken[2].item_id == 2
+    # items 1 2 3 4, the third lesson's topic typed over; an item is inserted at the start: the typed
+    # lesson keeps its text and takes the next plan lesson, and nothing of the plan is skipped
+    typed = [lesson(1, today, fed=True, topic="Тема 1", item=1, hour=1), lesson(2, today, fed=True, topic="Тема 2", item=2, hour=1),
+             lesson(3, today, topic="Своя тема", item=3, hour=1), lesson(4, today, fed=True, topic="Тема 4", item=4, hour=1)]
+    inserted = [Slot(9, 1, True, "Новая", "", None)] + slots(1, 1, 1, 1)
+    taken, relinked, _cursors = walk(inserted, typed, today)
+    assert [taken[1].item_id, taken[2].item_id, relinked[3].item_id, taken[4].item_id] == [9, 1, 2, 3]
 
 
 # ---- on a page -------------------------------------------------------------------------------------
@@ -92,7 +99,7 @@ async def world_plan(url: str, rows=ROWS):
     teacher = world.teacher("math")
     async with writing(url) as session:
         page = await session.get(SubjectPage, page_id)
-        service = PlanService(session, as_user(teacher, school))
+        service = PlanService(session, as_user(teacher, school), TODAY)
         plan = await service.create(page.academic_year_id, page.subject_id, 5, None)
         await service.replace_rows(plan.id, "1", rows)
         await feed_plan(session, plan, teacher)
@@ -135,12 +142,12 @@ async def test_skipping_an_item_moves_only_the_plan_fed_topics_and_a_typed_topic
         await adjust_page(session, page_id, teacher, "skip", items[0].id)
     topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
     assert topics[:5] == ["Отрезок. Длина отрезка", "Отрезок. Длина отрезка", "Решение задач на отрезки (своя тема)",
-                          "Контрольная работа № 1", "Сложение натуральных чисел"]
+                          "Сложение натуральных чисел", "Сложение натуральных чисел"]
     async with writing(database_url) as session:
         await adjust_page(session, page_id, teacher, "reset", items[0].id)
         await adjust_page(session, page_id, teacher, "repeat", items[2].id)  # the контрольная gets a second lesson
     topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
-    # the typed-over lesson still covers the second hour of «Отрезок», so the walk goes on after it
+    # the typed-over lesson to come counts as one plan lesson: the one after «Отрезок»
     assert topics[:6] == ["Обозначение натуральных чисел", "Отрезок. Длина отрезка", "Решение задач на отрезки (своя тема)",
                           "Контрольная работа № 1", "Контрольная работа № 1", "Сложение натуральных чисел"]
 
@@ -155,7 +162,7 @@ async def test_changing_an_item_changes_the_lessons_that_took_it_and_homework_fo
             JournalLessonPlanItem.plan_id == plan_id).order_by(JournalLessonPlanItem.position))).scalars())
         from plugins.journal.plans import ItemInput
 
-        await PlanService(session, as_user(teacher, school)).act(
+        await PlanService(session, as_user(teacher, school), TODAY).act(
             plan_id, str(plan.version), items[1].id, "save",
             ItemInput("Натуральные числа", "Отрезок и его длина", "2", "lesson", "§2, № 40", ""))
         await feed_plan(session, plan, teacher)
@@ -225,13 +232,13 @@ async def test_a_stale_version_is_refused_and_a_teacher_of_another_subject_may_n
     school, world, page_id, plan_id = await world_plan(database_url)
     async with writing(database_url) as session:
         with pytest.raises(PlanRefused) as refused:
-            await PlanService(session, as_user(world.teacher("math"), school)).act(plan_id, "1", None, "split")
+            await PlanService(session, as_user(world.teacher("math"), school), TODAY).act(plan_id, "1", None, "split")
         assert refused.value.status == 409
     from litestar.exceptions import NotFoundException
 
     async with writing(database_url) as session:
         with pytest.raises(NotFoundException):
-            await PlanService(session, as_user(world.teacher("english1"), school)).act(plan_id, "2", None, "delete")
+            await PlanService(session, as_user(world.teacher("english1"), school), TODAY).act(plan_id, "2", None, "delete")
 
 
 # ---- import and export through the pages -----------------------------------------------------------
@@ -336,7 +343,7 @@ async def test_a_plan_is_copied_from_another_level_and_the_deputy_sees_every_pag
     async with writing(database_url) as session:
         page = await session.get(SubjectPage, page_id)
         six = await session.scalar(select(SubjectPage.id).where(SubjectPage.id == world.tt.pages["6А математика"]))
-        service = PlanService(session, as_user(world.teacher("math"), school))
+        service = PlanService(session, as_user(world.teacher("math"), school), TODAY)
         other = await service.create(page.academic_year_id, page.subject_id, 6, None)
         await service.copy_from(other.id, "1", plan_id)
         copied = [item.topic for item in await service.items(other.id)]
@@ -357,3 +364,83 @@ async def test_a_plan_is_copied_from_another_level_and_the_deputy_sees_every_pag
                                                                              "item_id": "1"})
         assert refused.status_code == 403
     assert deputy
+
+
+# ---- the cases a school would hit ------------------------------------------------------------------
+
+
+async def test_a_plan_fed_lesson_the_timetable_cancels_simply_goes_and_the_next_lesson_takes_its_topic(database_url):
+    from core.timetable.changes import ChangeInput
+    from tests.plugins.journal.test_sync import _record, _slot_of
+
+    school, world, page_id, _plan = await world_plan(database_url)
+    days = [day for day, _topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    cancelled = await lesson_id(database_url, page_id, days[1])
+    slot = await _slot_of(database_url, school, days[1], page_id)
+    await _record(database_url, school, world.teacher("spare"), ChangeInput("cancel", days[1], slot, reason="Карантин"))
+    async with writing(database_url) as session:
+        assert await session.get(JournalLesson, cancelled) is None  # it held only the plan's topic: not data
+    topics = [topic for _day, topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    assert topics[:4] == ["Обозначение натуральных чисел", "Отрезок. Длина отрезка", "Отрезок. Длина отрезка",
+                          "Контрольная работа № 1"]
+
+
+async def test_a_variant_made_mid_year_keeps_the_pages_progress_and_deleting_it_goes_back(database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    teacher = world.teacher("math")
+    later = TODAY + timedelta(days=4)  # the lessons of TODAY .. +3 have been given by then
+    async with writing(database_url) as session:
+        before = await page_progress(session, page_id, later)
+        page = await session.get(SubjectPage, page_id)
+        variant = await PlanService(session, as_user(teacher, school), later).create(
+            page.academic_year_id, page.subject_id, 5, page_id)
+        await feed_plan(session, variant, teacher)
+        variant_id = variant.id
+    async with writing(database_url) as session:
+        after = await page_progress(session, page_id, later)
+        assert after.page_plan.plan.id == variant_id
+        assert (after.covered, after.lag, after.next_item_id is not None) == (before.covered, before.lag, True)
+        await PlanService(session, as_user(teacher, school), later).delete_plan(variant_id, "1")
+        await feed_plan(session, variant, teacher)
+    async with writing(database_url) as session:
+        back = await page_progress(session, page_id, later)
+    assert back.page_plan.plan.id == plan_id and (back.covered, back.lag) == (before.covered, before.lag)
+
+
+async def test_a_lesson_marked_without_homework_and_homework_the_teacher_cleared_keep_no_homework(database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    teacher = world.teacher("math")
+    days = [day for day, _topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    first = await lesson_id(database_url, page_id, days[0])
+    async with writing(database_url) as session:
+        row = await session.get(JournalLesson, first)
+        row.no_homework = True
+    async with writing(database_url) as session:
+        await adjust_page(session, page_id, teacher, "homework_on", None)
+    async with writing(database_url) as session:
+        rows = (await session.execute(select(JournalLesson.id, JournalLesson.homework, JournalLesson.homework_due).where(
+            JournalLesson.subject_page_id == page_id, JournalLesson.day >= TODAY, JournalLesson.state == "active")
+            .order_by(JournalLesson.day, JournalLesson.number).limit(3))).all()
+    assert rows[0].homework == "" and rows[1].homework == ""  # no homework there; the item's first of two hours
+    assert rows[2].homework == "§2" and rows[2].homework_due == days[3]  # due at the page's next lesson
+
+
+async def test_an_import_with_last_years_dates_and_forged_ids_are_refused(make_client, database_url):
+    school, world, page_id, plan_id = await world_plan(database_url)
+    _other_school, _other_world, _other_page, other_plan = await world_plan(database_url)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        page = await client.get(f"/journal/plans/{plan_id}")
+        version = re.search(r'name="version" value="(\d+)"', page.text)[1]
+        async with database_unchanged(database_url):
+            preview = await client.post(f"/journal/plans/{plan_id}/import", data={"version": version}, files={
+                "file": ("ktp.xlsx", ktp_xlsx([("1", "Тема", 1, "02.09.2025", "", "")]))})
+            assert preview.status_code == 422 and "2026/2027" in preview.text
+            assert 'id="journal-plan-import-apply"' not in preview.text
+            for form in ({"action": "delete"}, {"action": "up", "item_id": "abc"}, {"action": "save", "item_id": "0"},
+                         {"action": "explode", "item_id": "1"}):
+                answer = await client.post(f"/journal/plans/{plan_id}/items", data={"version": version, **form})
+                assert answer.status_code == 404, form
+            answer = await client.post(f"/journal/plans/{other_plan}/items", data={
+                "version": "2", "action": "save", "topic": "Чужая тема", "hours": "1", "kind": "lesson"})
+            assert answer.status_code == 404
