@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -213,16 +213,10 @@ async def plan_page(request: Request, plan_id: FromPath[int], platform: NamedDep
 
 
 @dataclass
-class ItemForm:
+class ItemForm(ItemInput):
     version: str = ""
     action: str = ""
     item_id: str = ""
-    section: str = ""
-    topic: str = ""
-    hours: str = "1"
-    kind: str = "lesson"
-    homework: str = ""
-    planned_on: str = ""
 
 
 @post("/plans/{plan_id:int}/items", name="journal:plan_item", opt=EDIT_PLANS_OPT)
@@ -236,7 +230,7 @@ async def plan_item(request: Request, plan_id: FromPath[int], platform: NamedDep
     if not action:
         raise NotFoundException()
     await _lessons_ahead(platform, user)
-    values = ItemInput(data.section, data.topic, data.hours, data.kind, data.homework, data.planned_on)
+    values = ItemInput(**{name: getattr(data, name) for name in ItemInput.__dataclass_fields__})
     try:
         async with platform.db.writing() as session:
             plan = await (await _service(session, user)).act(plan_id, data.version, item_id, action, values)
@@ -319,25 +313,42 @@ def _rows_of(text: str) -> list[PlanRow]:
         raise PlanRefused({"form": _("The import could not be read back: upload the file again.")})
 
 
+async def _change_plan(request: Request, platform: Platform, plan_id: int,
+                       change: Callable[[PlanService], Awaitable[JournalLessonPlan]], action: str,
+                       details: dict[str, Any] | None = None) -> tuple[JournalLessonPlan, int] | Response[str]:
+    """A change of a whole plan (import, copy, delete), fed to its pages and recorded in the audit
+    log: (the plan, lessons that took a new topic), or the plan's page with the refusal."""
+    user = user_of(request)
+    await _lessons_ahead(platform, user)
+    try:
+        async with platform.db.writing() as session:
+            plan = await change(await _service(session, user))
+            fed = await feed_plan(session, plan, user.id)
+            record(session, action, connection=request, object_type="journal_lesson_plan", object_id=plan_id,
+                   details=details)
+    except PlanRefused as refused:
+        flash(request, next(iter(refused.errors.values())), "error")
+        return redirect(request, f"/journal/plans/{plan_id}")
+    return plan, fed
+
+
 @post("/plans/{plan_id:int}/import/apply", name="journal:plan_import_apply", opt=EDIT_PLANS_OPT)
 async def plan_import_apply(request: Request, plan_id: FromPath[int], platform: NamedDependency[Platform],
                             data: URLEncodedBody[ApplyForm]) -> Response[str]:
     """Save the previewed rows as the plan's items: the n-th item keeps its place, lessons follow."""
-    user = user_of(request)
     plan_id = _id(plan_id)
-    await _lessons_ahead(platform, user)
     try:
         rows = _rows_of(data.rows)
-        async with platform.db.writing() as session:
-            plan = await (await _service(session, user)).replace_rows(plan_id, data.version, rows)
-            fed = await feed_plan(session, plan, user.id)
-            record(session, "journal.plan_imported", connection=request, object_type="journal_lesson_plan", object_id=plan.id,
-                   details={"items": len(rows), "hours": sum(row.hours for row in rows)})
     except PlanRefused as refused:
-        flash(request, next(iter(refused.errors.values())), "error")
+        flash(request, refused.errors["form"], "error")
         return redirect(request, f"/journal/plans/{plan_id}")
+    hours = sum(row.hours for row in rows)
+    done = await _change_plan(request, platform, plan_id, lambda service: service.replace_rows(plan_id, data.version, rows),
+                              "journal.plan_imported", {"items": len(rows), "hours": hours})
+    if isinstance(done, Response):
+        return done
     flash(request, _("The plan is imported: items %(items)s, hours %(hours)s; lessons that took their topics: %(lessons)s.",
-                     items=len(rows), hours=sum(row.hours for row in rows), lessons=fed))
+                     items=len(rows), hours=hours, lessons=done[1]))
     return redirect(request, f"/journal/plans/{plan_id}")
 
 
@@ -351,18 +362,11 @@ class CopyForm:
 async def plan_copy(request: Request, plan_id: FromPath[int], platform: NamedDependency[Platform],
                     data: URLEncodedBody[CopyForm]) -> Response[str]:
     """Fill an empty plan with the items of last year's plan or another level's."""
-    user = user_of(request)
-    await _lessons_ahead(platform, user)
-    plan_id = _id(plan_id)
-    try:
-        async with platform.db.writing() as session:
-            plan = await (await _service(session, user)).copy_from(plan_id, data.version, _int(data.source_id) or 0)
-            await feed_plan(session, plan, user.id)
-            record(session, "journal.plan_copied", connection=request, object_type="journal_lesson_plan", object_id=plan.id,
-                   details={"source_id": _int(data.source_id)})
-    except PlanRefused as refused:
-        flash(request, next(iter(refused.errors.values())), "error")
-        return redirect(request, f"/journal/plans/{plan_id}")
+    plan_id, source_id = _id(plan_id), _int(data.source_id) or 0
+    done = await _change_plan(request, platform, plan_id, lambda service: service.copy_from(plan_id, data.version, source_id),
+                              "journal.plan_copied", {"source_id": source_id})
+    if isinstance(done, Response):
+        return done
     flash(request, _("The plan is copied. Check its dates and hours."))
     return redirect(request, f"/journal/plans/{plan_id}")
 
@@ -371,21 +375,13 @@ async def plan_copy(request: Request, plan_id: FromPath[int], platform: NamedDep
 async def plan_delete(request: Request, plan_id: FromPath[int], platform: NamedDependency[Platform],
                       data: URLEncodedBody[CopyForm]) -> Response[str]:
     """Delete a plan (a page's variant: the page goes back to its level's plan)."""
-    user = user_of(request)
     plan_id = _id(plan_id)
-    await _lessons_ahead(platform, user)
-    try:
-        async with platform.db.writing() as session:
-            service = await _service(session, user)
-            plan = await service.delete_plan(plan_id, data.version)
-            year_id = plan.academic_year_id
-            await feed_plan(session, plan, user.id)
-            record(session, "journal.plan_deleted", connection=request, object_type="journal_lesson_plan", object_id=plan_id)
-    except PlanRefused as refused:
-        flash(request, next(iter(refused.errors.values())), "error")
-        return redirect(request, f"/journal/plans/{plan_id}")
+    done = await _change_plan(request, platform, plan_id, lambda service: service.delete_plan(plan_id, data.version),
+                              "journal.plan_deleted")
+    if isinstance(done, Response):
+        return done
     flash(request, _("The plan is deleted."))
-    return redirect(request, f"/journal/plans?year={year_id}")
+    return redirect(request, f"/journal/plans?year={done[0].academic_year_id}")
 
 
 # ---- a page's progress -----------------------------------------------------------------------------

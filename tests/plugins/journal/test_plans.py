@@ -444,3 +444,49 @@ async def test_an_import_with_last_years_dates_and_forged_ids_are_refused(make_c
             answer = await client.post(f"/journal/plans/{other_plan}/items", data={
                 "version": "2", "action": "save", "topic": "Чужая тема", "hours": "1", "kind": "lesson"})
             assert answer.status_code == 404
+
+
+async def test_the_plan_pages_read_a_fixed_number_of_statements_whatever_the_plans_size(make_client, database_url):
+    from tests.core.structure.test_subject_pages import count_statements, statements
+
+    school, world, page_id, plan_id = await world_plan(database_url, ROWS[:2])
+    deputy = await add_user(database_url, f"pl-count-{school}", [("deputy", school)])
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        seen = count_statements(client)
+        pages = (f"/journal/plans/{plan_id}", f"/journal/pages/{page_id}/plan", "/journal/plans")
+        small = [await statements(client, seen, url) for url in pages]
+        async with writing(database_url) as session:
+            await PlanService(session, as_user(world.teacher("math"), school), TODAY).replace_rows(plan_id, "2", ROWS * 20)
+        large = [await statements(client, seen, url) for url in pages]
+        assert small == large, (small, large)
+        await sign_in(client, f"pl-count-{school}")
+        check = await statements(client, seen, "/journal/plan-check")
+        async with writing(database_url) as session:
+            page = await session.get(SubjectPage, page_id)
+            await PlanService(session, as_user(world.teacher("math"), school), TODAY).create(
+                page.academic_year_id, page.subject_id, 6, None)
+        assert await statements(client, seen, "/journal/plan-check") == check
+    assert deputy
+
+
+async def test_a_feed_computed_before_a_teachers_save_leaves_the_lesson_as_the_teacher_saved_it(database_url):
+    """The race of a plan change with a teacher's save, in two steps: the feed read the lesson, the
+    teacher's save committed, then the feed writes — and changes nothing."""
+    from plugins.journal.history import HistoryWriter
+    from plugins.journal.plan_feed import _apply, lesson_states
+
+    school, world, page_id, _plan = await world_plan(database_url)
+    days = [day for day, _topic, _fed in await page_topics(database_url, page_id, TODAY)]
+    target = await lesson_id(database_url, page_id, days[0])
+    async with writing(database_url) as session:
+        seen = next(state for state in (await lesson_states(session, [page_id]))[page_id] if state.id == target)
+    async with writing(database_url) as session:  # the teacher's save, committed meanwhile
+        row = await session.get(JournalLesson, target)
+        row.topic, row.plan_topic, row.version = "Тема учителя", False, row.version + 1
+    async with writing(database_url) as session:
+        written = await _apply(session, seen, {"topic": "Тема из плана", "plan_topic": True},
+                               HistoryWriter(session, school, None, "из КТП"))
+    async with writing(database_url) as session:
+        row = await session.get(JournalLesson, target)
+        assert (written, row.topic, row.plan_topic) == (0, "Тема учителя", False)
