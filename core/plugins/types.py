@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -115,6 +115,7 @@ class DiaryGrade:
     work_kind: str  # «Контрольная работа»
     weight: Decimal
     note: str = ""
+    posted_at: datetime | None = None  # when it was given: what is new since a family's last visit
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ class DiaryEntry:
     attendance: str = ""  # the attendance code («Н», «Б», «ОП»); "" when present
     replaced: bool = False  # «замена»: someone else gave the lesson
     source: str = ""  # the plugin's name
+    key: str = ""  # stable across changes of the entry (a calendar's UID): "<plugin>-<what>-<id>"
+    teacher: str = ""  # who gives it (the substitute, when replaced)
+    room: str = ""
+    cancelled: bool = False  # the timetable cancelled it: shown struck out, nothing else in it
+    attendance_reason: str = ""  # the class teacher's note on an absence («справка»)
+    excused: bool = False  # the absence has a good reason
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ in a fixed number of statements, whatever the dates and the number of lessons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -25,9 +25,13 @@ from core.structure.common import overlapping, school_today
 from core.structure.models import (
     AcademicYear, CalendarDays, ClassTeacherAppointment, StudyGroupMember, SubjectPage, TeachingAssignment,
 )
-from core.timetable.lessons import PageInfo, TimetableData, load_bells, load_pages
+from core.auth.models import UserAccount
+from core.timetable.lessons import CANCELLED, Lesson, PageInfo, TimetableData, load_bells, load_pages, load_timetable
+from core.timetable.models import Room
 from plugins.journal.lessons import REPLACEMENT_KINDS
-from plugins.journal.models import JournalAttendance, JournalGrade, JournalLesson, JournalWorkKind, weight_of
+from plugins.journal.models import (
+    JournalAttendance, JournalAttendanceCode, JournalGrade, JournalLesson, JournalWorkKind, weight_of,
+)
 from plugins.journal.scope import WRITERS, reads_everything
 from plugins.journal.sync import sync_through
 
@@ -198,41 +202,99 @@ async def diary_entries(platform: Any, viewer: CurrentUser, student: int, start:
 LESSON_COLUMNS = (JournalLesson.id, JournalLesson.subject_page_id, JournalLesson.day, JournalLesson.number,
                   JournalLesson.teacher_id, JournalLesson.change_kind, JournalLesson.topic, JournalLesson.homework,
                   JournalLesson.homework_due, JournalLesson.no_homework)
+# Rooms and the timetable's cancelled lessons come with ranges up to this long (a week's view, a
+# calendar feed): they need the school's whole timetable of the range.
+ROOMS_UP_TO = timedelta(days=42)
 
 
 async def _entries(session: AsyncSession, school_id: int, student: int, stays: Stays, sight: Sight, start: date,
                    end: date) -> list[DiaryEntry]:
-    """Three statements, and the clock's six."""
+    """Four statements, the clock's six (or for a short range the timetable's fourteen and its rooms)."""
     in_range = and_(JournalLesson.school_id == school_id, JournalLesson.day.between(start, end))
     lessons = [row for row in (await session.execute(
-        select(*LESSON_COLUMNS, SubjectPage.class_group_id, SubjectPage.study_group_id)
+        select(*LESSON_COLUMNS, SubjectPage.class_group_id, SubjectPage.study_group_id, UserAccount.full_name)
         .join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
+        .outerjoin(UserAccount, UserAccount.id == JournalLesson.teacher_id)
         .where(in_range, JournalLesson.state == "active",
                or_(SubjectPage.class_group_id.in_({class_id for class_id, _days in stays.classes}),
                    SubjectPage.study_group_id.in_({group_id for group_id, _days in stays.groups} or {0}))))).all()
         if stays.on_page(row.class_group_id, row.study_group_id, row.day)
         and sight.sees(row.subject_page_id, row.day, row.teacher_id)]
     grades: dict[int, list[DiaryGrade]] = {}
-    for lesson_id, mark, kind, hundredths in (await session.execute(
-            select(JournalGrade.lesson_id, JournalGrade.mark, JournalWorkKind.name, JournalGrade.weight_hundredths)
+    for lesson_id, mark, kind, hundredths, posted in (await session.execute(
+            select(JournalGrade.lesson_id, JournalGrade.mark, JournalWorkKind.name, JournalGrade.weight_hundredths,
+                   JournalGrade.created_at)
             .join(JournalWorkKind, JournalWorkKind.id == JournalGrade.work_kind_id)
             .join(JournalLesson, JournalLesson.id == JournalGrade.lesson_id)
             .where(in_range, JournalGrade.student_id == student).order_by(JournalGrade.created_at, JournalGrade.id))).all():
-        grades.setdefault(lesson_id, []).append(DiaryGrade(mark=mark, work_kind=kind, weight=weight_of(hundredths)))
-    attendance = dict((await session.execute(
-        select(JournalAttendance.lesson_id, JournalAttendance.code)
+        grades.setdefault(lesson_id, []).append(DiaryGrade(mark=mark, work_kind=kind, weight=weight_of(hundredths),
+                                                           posted_at=posted))
+    attendance = {row.lesson_id: row for row in (await session.execute(
+        select(JournalAttendance.lesson_id, JournalAttendance.code, JournalAttendance.reason, JournalAttendanceCode.excused)
         .join(JournalLesson, JournalLesson.id == JournalAttendance.lesson_id)
-        .where(in_range, JournalAttendance.student_id == student))).all())
-    clock = await load_clock(session, school_id, start, end)
-    entries = [_entry(lesson, clock, tuple(grades.get(lesson.id, ())), attendance.get(lesson.id, "")) for lesson in lessons]
-    return sorted(entries, key=lambda entry: (entry.day, entry.number is None, entry.number or 0, entry.subject))
+        .outerjoin(JournalAttendanceCode, (JournalAttendanceCode.school_id == JournalAttendance.school_id)
+                   & (JournalAttendanceCode.code == JournalAttendance.code))
+        .where(in_range, JournalAttendance.student_id == student))).all()}
+    if end - start <= ROOMS_UP_TO:
+        data = await load_timetable(session, school_id, start, end)
+        clock, timetable = LessonClock(data), _Timetable.of(data, start, end)
+        await timetable.name_rooms(session)
+    else:
+        clock, timetable = await load_clock(session, school_id, start, end), _Timetable()
+    entries = [_entry(lesson, clock, tuple(grades.get(lesson.id, ())), attendance.get(lesson.id),
+                      timetable.rooms.get((lesson.subject_page_id, lesson.day, lesson.number), ""))
+               for lesson in lessons]
+    entries += [timetable.cancelled_entry(lesson, clock) for lesson in timetable.cancelled
+                if stays.on_page(*_holder(lesson.page), lesson.day) and sight.sees(lesson.page.id, lesson.day, lesson.teacher_id)]
+    return sorted(entries, key=lambda entry: (entry.day, entry.number is None, entry.number or 0, entry.cancelled, entry.subject))
 
 
-def _entry(lesson: Any, clock: LessonClock, grades: tuple[DiaryGrade, ...], attendance: str) -> DiaryEntry:
+def _holder(page: PageInfo) -> tuple[int | None, int | None]:
+    """(class id, group id) of a timetable page, as ``Stays.on_page`` takes them."""
+    return (None, page.group_id) if page.group_id is not None else (page.class_ids[0] if page.class_ids else None, None)
+
+
+@dataclass
+class _Timetable:
+    """The rooms of the range's lessons and the lessons the timetable cancelled."""
+
+    rooms: dict[tuple[int, date, int | None], str] = field(default_factory=dict)  # (page, day, number) → room
+    cancelled: list[Lesson] = field(default_factory=list)
+    room_ids: dict[tuple[int, date, int | None], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: TimetableData, start: date, end: date) -> "_Timetable":
+        found = cls()
+        day = start
+        while day <= end:
+            for lesson in data.lessons_on(day):
+                if lesson.status == CANCELLED:
+                    found.cancelled.append(lesson)
+                elif lesson.given and lesson.room_id is not None:
+                    found.room_ids[(lesson.page.id, lesson.day, lesson.number)] = lesson.room_id
+            day += timedelta(days=1)
+        return found
+
+    async def name_rooms(self, session: AsyncSession) -> None:
+        names = dict((await session.execute(select(Room.id, Room.name).where(
+            Room.id.in_(set(self.room_ids.values()) or {0})))).all())
+        self.rooms = {key: names.get(room_id, "") for key, room_id in self.room_ids.items()}
+
+    @staticmethod
+    def cancelled_entry(lesson: Lesson, clock: LessonClock) -> DiaryEntry:
+        starts_at, ends_at = clock.times(lesson.page.id, lesson.day, lesson.number)
+        return DiaryEntry(day=lesson.day, number=lesson.number, subject=lesson.page.subject, starts_at=starts_at,
+                          ends_at=ends_at, cancelled=True, source=SOURCE,
+                          key=f"{SOURCE}-cancelled-{lesson.slot_id}-{lesson.day.isoformat()}")
+
+
+def _entry(lesson: Any, clock: LessonClock, grades: tuple[DiaryGrade, ...], attendance: Any, room: str) -> DiaryEntry:
     page = clock.page(lesson.subject_page_id)
     starts_at, ends_at = clock.times(lesson.subject_page_id, lesson.day, lesson.number)
     return DiaryEntry(
         day=lesson.day, number=lesson.number, subject=page.subject if page else "", starts_at=starts_at, ends_at=ends_at,
         topic=lesson.topic, homework="" if lesson.no_homework else lesson.homework,
-        homework_due=None if lesson.no_homework else lesson.homework_due, grades=grades, attendance=attendance,
-        replaced=lesson.change_kind in REPLACEMENT_KINDS, source=SOURCE)
+        homework_due=None if lesson.no_homework else lesson.homework_due, grades=grades,
+        attendance=attendance.code if attendance else "", replaced=lesson.change_kind in REPLACEMENT_KINDS, source=SOURCE,
+        key=f"{SOURCE}-lesson-{lesson.id}", teacher=lesson.full_name or "", room=room,
+        attendance_reason=attendance.reason if attendance else "", excused=bool(attendance and attendance.excused))

@@ -165,16 +165,38 @@ async def test_a_student_sees_their_lessons_with_topic_homework_their_own_marks_
     entries = await diary_of(platform, viewer(world.school, anya, "student"), anya)
     assert lines(entries) == ANYAS_WEEK  # not 5Б's mathematics, not the other English group
     wednesday = THIS_MONDAY + timedelta(days=2)
+    posted = entries[5].grades[0].posted_at
+    assert posted is not None
     assert entries[5] == DiaryEntry(
         day=wednesday, number=1, subject=MATH, starts_at=time(8, 0), ends_at=time(8, 40), topic="Сложение дробей",
         homework="№ 212, https://example.org/drobi", homework_due=wednesday + timedelta(days=1),
-        grades=(DiaryGrade(mark="2", work_kind="Контрольная работа", weight=Decimal(2)),), source="journal")
-    assert entries[6].attendance == "Б" and entries[6].starts_at == time(8, 50)
+        grades=(DiaryGrade(mark="2", work_kind="Контрольная работа", weight=Decimal(2), posted_at=posted),), source="journal",
+        key=f"journal-lesson-{world.lessons[('5А математика', wednesday)]}", teacher="Числова Анна Петровна", room="101")
+    assert entries[6].attendance == "Б" and entries[6].starts_at == time(8, 50) and entries[6].room == "201"
+    assert entries[6].excused  # «Б», an illness: a good reason by its code
+    assert len({entry.key for entry in entries}) == len(entries)
     tuesday_math = entries[3]
     assert (tuesday_math.topic, tuesday_math.homework, tuesday_math.homework_due) == ("Дроби", "", None)  # «без д/з»
     assert [entry.replaced for entry in entries] == [False] * 9 + [True, False]  # today's mathematics: a substitute
     marks = [grade.mark for entry in entries for grade in entry.grades]
     assert marks == ["2", "3"]  # Борис's and Вера's marks on the same lessons are not hers
+
+
+async def test_a_lesson_the_timetable_cancels_shows_as_cancelled_with_nothing_in_it(make_platform, database_url, world):
+    platform = make_platform(plugins=JOURNAL)
+    anya, next_monday = world.student("Аня"), THIS_MONDAY + timedelta(days=7)
+    async with writing(database_url) as session:
+        timetable = await load_timetable(session, world.school, next_monday, next_monday)
+        slot = next(lesson.slot_id for lesson in timetable.lessons_on(next_monday) if lesson.page.id == world.pages["5А физика"])
+        await ChangeService(session, world.school, TODAY, world.teacher("spare")).record(ChangeInput(
+            "cancel", next_monday, slot, reason="Карантин"))
+        await sync_lessons(session, world.school, next_monday, next_monday)
+    entries = await diary_of(platform, viewer(world.school, world.people["mother_anya"], "parent"), anya, next_monday, next_monday)
+    assert [(entry.subject, entry.cancelled, entry.topic, entry.room) for entry in entries] == [
+        (MATH, False, "", "101"), (ENGLISH, False, "", "201"), (PHYSICS, True, "", "")]
+    assert entries[2].starts_at is not None and entries[2].key.startswith("journal-cancelled-")
+    other = await diary_of(platform, viewer(world.school, world.student("Борис"), "student"), anya, next_monday, next_monday)
+    assert other == []  # a classmate sees nothing of hers, cancellations included
 
 
 async def test_a_parent_sees_their_child_while_representing_them_and_other_families_nothing(make_platform, database_url,
@@ -217,9 +239,14 @@ async def test_the_diary_reads_a_fixed_number_of_statements_whatever_the_dates(m
     await diary_of(platform, mother, anya, THIS_MONDAY, THIS_MONDAY)  # warm-up
     with counted_statements() as one_day:
         assert len(await diary_of(platform, mother, anya, THIS_MONDAY, THIS_MONDAY)) == 3
-    with counted_statements() as quarter:
+    with counted_statements() as weeks:  # up to six weeks: with rooms and cancelled lessons
+        assert len(await diary_of(platform, mother, anya, THIS_MONDAY - timedelta(days=35), TODAY)) > 30
+    assert len(one_day) == len(weeks), "\n".join(weeks)
+    with counted_statements() as quarter:  # longer: lessons, marks and attendance only
         assert len(await diary_of(platform, mother, anya, date(2026, 9, 1), TODAY)) > 100
-    assert len(one_day) == len(quarter), "\n".join(quarter)
+    with counted_statements() as half_year:
+        assert len(await diary_of(platform, mother, anya, date(2026, 9, 1), date(2026, 12, 31))) > 100
+    assert len(quarter) == len(half_year), "\n".join(half_year)
 
 
 async def test_the_diary_is_absent_where_the_school_switched_the_journal_off(make_platform, world):
