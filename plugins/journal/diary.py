@@ -36,6 +36,7 @@ from plugins.journal.scope import WRITERS, reads_everything
 from plugins.journal.sync import sync_through
 
 SOURCE = "journal"
+AHEAD = timedelta(days=14)  # a family looks at the coming weeks too
 Span = tuple[date, date]  # both days inclusive
 
 
@@ -189,8 +190,8 @@ async def diary_entries(platform: Any, viewer: CurrentUser, student: int, start:
     async with platform.db.reading() as session:
         timezone = await session.scalar(select(School.timezone).where(School.id == school_id))
     today = school_today(timezone or "UTC")
-    if start <= today:  # lessons up to today exist even if nobody opened the journal yet
-        await sync_through(platform, school_id, min(end, today))
+    if start <= today + AHEAD:  # the lessons to a fortnight ahead exist even if nobody opened the journal yet
+        await sync_through(platform, school_id, min(end, today + AHEAD))
     async with platform.db.reading() as session:
         stays = await load_stays(session, school_id, student, start, end)
         sight = await viewer_sight(session, viewer, student, stays, start, end)

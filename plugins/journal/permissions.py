@@ -51,8 +51,10 @@ PERMISSIONS = (
 _LESSON = ("journal:lesson", "journal:lesson_save", "journal:cell_history")  # the history shows old and new values
 _PLAN = ("journal:plan", "journal:page_plan")
 TEXT_FIELDS = (
-    UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons", "journal:grid")),
-    UserTextField(form="journal:lesson_save", field="homework", shown_on=_LESSON),
+    # the diary (another plugin) shows a lesson's topic and homework to the student and the parents
+    UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons", "journal:grid",
+                                                                       "diary:week")),
+    UserTextField(form="journal:lesson_save", field="homework", shown_on=(*_LESSON, "diary:week")),
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),

@@ -262,8 +262,17 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
     finals, closed_history, finals_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     check = await store_in_a_check(browser, base)
     plan = await store_in_a_plan(teacher, base, page_id)
-    return {"jr_plan": plan, "jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+    diary = await diary_of_the_demo_student(browser, base)
+    return {"jr_diary": diary, "jr_plan": plan, "jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
             "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
+
+
+async def diary_of_the_demo_student(browser, base: str) -> str:
+    """The demo student's diary (5А, whose mathematics lessons hold the payloads): its address."""
+    context, student = await new_tab(browser, base, "student")
+    home = await student.request.get(f"{base}/diary/home", max_redirects=0)
+    await context.close()
+    return home.headers["location"]
 
 
 async def store_in_a_plan(teacher, base: str, page_id: str) -> int:
@@ -410,6 +419,7 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("journal:check", f"/journal/checks/{structure['jr_check']}"),
               ("journal:finals_history", structure["jr_finals_history"]),
               ("journal:plan", f"/journal/plans/{structure['jr_plan']}"),
+              *(("diary:week", f"{structure['jr_diary']}?week={week}") for week in structure["jr_weeks"]),
               ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}

@@ -32,6 +32,7 @@ JOURNAL_ADMIN = frozenset({"journal_admin"})
 DEPUTY = frozenset({"deputy"})
 REPORTERS = frozenset({"deputy", "director"})
 NOTE_READERS = frozenset({"teacher", "class_teacher", "deputy", "director"})
+FAMILY = frozenset({"student", "parent"})
 SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
@@ -287,6 +288,15 @@ MATRIX: dict[str, Row] = {
     "journal:page_plan_save": Row("POST", "/journal/pages/{group_page}/plan", TEACHERS, (303,), form={"action": "homework_on"}),
     "journal:plan_check": Row("GET", "/journal/plan-check?year={year}", REPORTERS, content='id="journal-plan-check-table"'),
     "journal:plan_check_xlsx": Row("GET", "/journal/plan-check.xlsx?year={year}", REPORTERS),
+    # The diary: the student's own, a parent's children (the world's parent is the student's mother).
+    "diary:home": Row("GET", "/diary/home", FAMILY, (303,)),
+    "diary:week": Row("GET", "/diary/students/{student}?week=2026-11-16", FAMILY, content='id="diary-week"'),
+    "diary:homework": Row("GET", "/diary/students/{student}/homework", FAMILY, content='id="diary-homework"'),
+    "diary:attendance": Row("GET", "/diary/students/{student}/attendance", FAMILY, content='id="diary-attendance"'),
+    "diary:calendar": Row("GET", "/diary/students/{student}/calendar", FAMILY, content='id="diary-calendar"'),
+    "diary:calendar_save": Row("POST", "/diary/students/{student}/calendar", FAMILY, (303,), form={"action": "revoke"}),
+    # the private feed: its token is the key (an unknown one is a 404 for everyone, signed in or not)
+    "diary:feed": Row("GET", "/diary/calendar/AnUnknownTokenOfTheRightLength0123456789abc.ics", ALL, (404,), public=True),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),
