@@ -53,10 +53,13 @@ PAGES = [
     ("j_lesson", "/journal/lessons/…: a filled lesson of 5А", "JOURNAL_LESSON"),
     ("j_grid", "/journal/pages/…: 5А's quarter, its teacher", "JOURNAL_GRID"),
     ("j_mark", "POST …/cells/…: that teacher saves a mark", "JOURNAL_MARK"),
+    ("d_week", "/diary/students/…: a parent's child's week", "DIARY_WEEK"),
+    ("d_marks", "/diary/students/…/marks: the quarter's subjects", "DIARY_MARKS"),
 ]
 SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy", "tt_day", "tt_class",
              "tt_changes", "j_week", "j_lesson"}
 AS_TEACHER = {"j_grid"}  # signed in as the grid page's teacher, who also saves the marks of j_mark
+AS_PARENT = {"d_week", "d_marks"}  # signed in as the demo parent (two children), on the first child's diary
 MARK_CELLS = 100  # cells the j_mark load toggles: ten times the requests in flight, each saved again and again
 
 
@@ -157,8 +160,12 @@ def journal_paths(database: Path) -> dict[str, str]:
             "SELECT u.login FROM teaching_assignment t JOIN user_account u ON u.id = t.teacher_id WHERE t.subject_page_id = ? "
             "AND t.starts_on <= ? AND (t.ends_on IS NULL OR t.ends_on >= ?) ORDER BY t.id LIMIT 1",
             (grid_page, day, day)).fetchone()
+        (child,) = connection.execute(
+            "SELECT g.student_id FROM guardianship g JOIN user_account p ON p.id = g.guardian_id "
+            "JOIN user_account s ON s.id = g.student_id WHERE p.login = 'parent' ORDER BY s.full_name, s.id LIMIT 1").fetchone()
     return {"JOURNAL_LESSON": f"/journal/lessons/{lesson}", "JOURNAL_WEEK": f"/journal/lessons?page={page}&week={day}",
-            "JOURNAL_GRID": f"/journal/pages/{grid_page}?period={period}", "GRID_TEACHER": teacher}
+            "JOURNAL_GRID": f"/journal/pages/{grid_page}?period={period}", "GRID_TEACHER": teacher,
+            "DIARY_WEEK": f"/diary/students/{child}", "DIARY_MARKS": f"/diary/students/{child}/marks"}
 
 
 # ---- j_mark: saving marks ------------------------------------------------------------------------
@@ -238,9 +245,10 @@ def counted(statements: list[str]) -> int:
 
 
 async def statements_per_request(env: dict[str, str], paths: list[str], writer: str, writer_paths: list[str],
-                                 saves: list[tuple[str, str]]) -> dict[str, int]:
+                                 saves: list[tuple[str, str]], parent_paths: list[str]) -> dict[str, int]:
     """Count SQL statements each page runs, in-process, with a SQLAlchemy event; then, as the
-    teacher ``writer``, those of ``writer_paths`` and of saves (path, value; each cell empty before)."""
+    teacher ``writer``, those of ``writer_paths`` and of saves (path, value; each cell empty before);
+    then, as the demo parent, those of ``parent_paths``."""
     from litestar.testing import AsyncTestClient
     from sqlalchemy import event
 
@@ -280,6 +288,16 @@ async def statements_per_request(env: dict[str, str], paths: list[str], writer: 
             assert response.status_code == 200, (path, response.status_code, response.text)
             if number:  # the first save warms caches
                 counts[f"POST {path}"] = counted(seen)
+        client.cookies.clear()
+        form = (await client.get("/login")).text
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form)[1]
+        await client.post("/login", data={"login": "parent", "password": "zhurnal-demo", "_csrf_token": token})
+        for path in parent_paths:
+            await client.get(path)  # warm caches; the visit is written
+            seen.clear()
+            response = await client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            counts[f"{path} as parent"] = counted(seen)
     return counts
 
 
@@ -309,10 +327,12 @@ def main() -> None:
             static_url = re.search(r'href="(/static/[^"]+zhurnal.css)"', page)[1]
             cookie, _token = sign_in(base)
             teacher_cookie, teacher_token = sign_in(base, writer)
+            parent_cookie, _token = sign_in(base, "parent")
             for key, _title, path in pages[1:]:
                 url = base + (static_url if path == "STATIC" else path)
                 results[key] = load(url, args.seconds, args.connections,
-                                    teacher_cookie if key in AS_TEACHER else cookie if key in SIGNED_IN else None)
+                                    teacher_cookie if key in AS_TEACHER else parent_cookie if key in AS_PARENT
+                                    else cookie if key in SIGNED_IN else None)
             results["j_mark"], mark_answers, mark_texts = mark_load(base, cells, args.seconds, args.connections,
                                                                     teacher_cookie, teacher_token, Path(tmp))
         mark_differing = differing_cells(env["ZHURNAL_DATABASE_URL"], mark_texts)
@@ -321,8 +341,10 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         read_by_admin = [path for key, _t, path in pages if key in SIGNED_IN - {"B1"} | AS_TEACHER]
         read_by_teacher = [path for key, _t, path in pages if key in AS_TEACHER]
+        read_by_parent = [path for key, _t, path in pages if key in AS_PARENT]
         statements = asyncio.run(statements_per_request(env, ["/healthz", "/readyz", "/login", "/", *read_by_admin], writer,
-                                                        read_by_teacher, [(cell.path, "5") for cell in counted_cells]))
+                                                        read_by_teacher, [(cell.path, "5") for cell in counted_cells],
+                                                        read_by_parent))
 
     tool = "wrk" if shutil.which("wrk") else "bench/load.py"
     print(f"zhurnal bench: {args.connections} connections, {args.seconds:g} s per page, load by {tool}, SQLite; "

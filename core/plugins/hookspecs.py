@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from core.auth.services import CurrentUser
     from core.events import Event
     from core.platform import Platform
-    from core.plugins.types import DiaryEntry, GradeScale, NavItem, Permission, RecipientGroup, UserTextField, Widget
+    from core.plugins.types import DiaryEntry, DiarySubjectMarks, GradeScale, NavItem, Permission, RecipientGroup, UserTextField, Widget
     from core.school.models import School
     from core.structure.models import Subject
 
@@ -151,6 +151,17 @@ def diary_entries(platform: Platform, viewer: CurrentUser, student: int, start: 
     ``student`` is the student's account id; ``viewer`` the person looking (the student, a parent,
     or staff), and the entries are as that viewer may see them. May be async; open a read
     session of your own (``platform.db.reading()``).
+    """
+
+
+@hookspec
+def diary_marks(platform: Platform, viewer: CurrentUser, student: int, period_id: int, start: date,
+                end: date) -> list[DiarySubjectMarks]:
+    """Return the student's marks by subject for the study period ``period_id`` (``start`` to
+    ``end``), as ``viewer`` may see them, with the period's, the year's and the final marks.
+
+    Every subject the student studies in the period is listed, with or without marks. May be
+    async; open a read session of your own.
     """
 
 

@@ -115,7 +115,8 @@ class DiaryGrade:
     work_kind: str  # «Контрольная работа»
     weight: Decimal
     note: str = ""
-    posted_at: datetime | None = None  # when it was given: what is new since a family's last visit
+    posted_at: datetime | None = None  # when it was given or last changed: what is new since a family's last visit
+    day: date | None = None  # the lesson's day (the marks of a period list it; a week's lines know it)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,28 @@ class DiaryEntry:
     cancelled: bool = False  # the timetable cancelled it: shown struck out, nothing else in it
     attendance_reason: str = ""  # the class teacher's note on an absence («справка»)
     excused: bool = False  # the absence has a good reason
+    attendance_at: datetime | None = None  # when the absence was marked: what is new since a family's last visit
+
+
+@dataclass(frozen=True)
+class DiarySubjectMarks:
+    """A subject's marks of a study period as a student's diary shows them (``diary_marks`` hook):
+    every mark with its day, the weighted average with the formula that gives it, and the final
+    marks given so far."""
+
+    subject_id: int  # core ``subject.id``: the diary's address of the subject's page
+    subject: str
+    grades: tuple[DiaryGrade, ...] = ()  # oldest first, each with its ``day``
+    teachers: tuple[str, ...] = ()
+    average: str = ""  # «4,33»; "" without marks or on a scale that does not average
+    formula: str = ""  # «(5·2 + 3·1)/3 = 4,33»
+    period_mark: str = ""  # the chosen period's mark
+    period_marks: tuple[tuple[int, str], ...] = ()  # (study period id, mark) of every period of the year given so far
+    year_mark: str = ""
+    exam_mark: str = ""
+    final_mark: str = ""  # итоговая (grades 9 and 11)
+    ungraded: bool = False  # the subject takes no marks in this period («без отметок»)
+    source: str = ""
 
 
 @dataclass(frozen=True)

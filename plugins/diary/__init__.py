@@ -37,6 +37,13 @@ def register_permissions(platform: Any) -> list[Any]:
 
 
 @hookimpl
+def user_text_fields(platform: Any) -> list[Any]:
+    from plugins.diary.permissions import TEXT_FIELDS
+
+    return list(TEXT_FIELDS)
+
+
+@hookimpl
 def register_routes(platform: Any) -> list[Any]:
     from plugins.diary.web import ROUTES
 

@@ -27,6 +27,7 @@ from core.school.models import School, SchoolModule
 from core.structure.common import school_today
 from plugins.diary.family import Child, child_of
 from plugins.diary.models import DiaryFeed
+from plugins.diary.refusals import standing_refusal
 
 BACK, AHEAD = timedelta(days=7), timedelta(days=21)  # the lessons a feed holds around today
 TOKEN_BYTES = 32
@@ -84,6 +85,8 @@ async def owner_of(session: AsyncSession, token: str) -> FeedOwner | None:
         SchoolModule.school_id == feed.school_id, SchoolModule.enabled.is_(False)))).scalars())
     if school is None or "diary" in off or not roles & {"student", "parent"}:
         return None
+    if "student" not in roles and await standing_refusal(session, feed.school_id, feed.user_id) is not None:
+        return None  # recording a refusal turns the feeds off; this is for a feed made meanwhile
     viewer = CurrentUser(id=feed.user_id, login="", full_name="", session_id="", school_id=feed.school_id, roles=roles,
                          disabled_modules=off)
     today = school_today(school.timezone)

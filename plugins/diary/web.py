@@ -8,14 +8,16 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from sqlalchemy import select
 
 from core.auth.services import CurrentUser
 from core.audit.log import record
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
-from core.i18n import format_date
+from core.i18n import format_date, format_datetime
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.plugins.types import DiaryEntry, NavItem
+from core.school.models import School
+from core.plugins.types import DiaryEntry, DiarySubjectMarks, NavItem
 from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
@@ -23,8 +25,11 @@ from core.web.structure.common import school_day
 from core.web.timetable.common import asked_day, next_school_day
 from plugins.diary.family import Child, child_of, children_of
 from plugins.diary.feeds import active_feed, calendar_bytes, feed_entries, make_feed, owner_of, revoke
-from plugins.diary.periods import chosen, periods_of
-from plugins.diary.permissions import VIEW
+from plugins.diary.marks import subject_marks
+from plugins.diary.periods import Period, chosen, periods_of
+from plugins.diary.news import is_after, news_range, news_since, visit
+from plugins.diary.permissions import MANAGE_REFUSALS, VIEW
+from plugins.diary.refusal_pages import REFUSAL_ROUTES, refusal_gate
 from plugins.diary.week import arrange, days_off, diary_entries, monday_of
 
 VIEW_OPT = {"permission": VIEW}
@@ -32,9 +37,14 @@ CSS = "diary/diary.css"
 
 
 def diary_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
-    if user is None or user.school_id is None or not platform.permissions.allows(user.roles, VIEW):
+    if user is None or user.school_id is None:
         return []
-    return [NavItem(id="diary", label=_("Diary"), url="/diary/home", section=20, order=5)]
+    items = []
+    if platform.permissions.allows(user.roles, VIEW):
+        items.append(NavItem(id="diary", label=_("Diary"), url="/diary/home", section=20, order=5))
+    if platform.permissions.allows(user.roles, MANAGE_REFUSALS):
+        items.append(NavItem(id="diary-refusals", label=_("E-diary refusals"), url="/diary/refusals", section=80, order=40))
+    return items
 
 
 def _user(request: Request) -> CurrentUser:
@@ -44,7 +54,7 @@ def _user(request: Request) -> CurrentUser:
     return user
 
 
-@get("/home", name="diary:home", opt=VIEW_OPT)
+@get("/home", name="diary:home", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_home(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
     """A student's own week; a parent's first child's (the others a tap away)."""
     user = _user(request)
@@ -56,7 +66,7 @@ async def diary_home(request: Request, platform: NamedDependency[Platform]) -> R
     return await render(request, "diary/none.html", {"page_title": _("Diary"), "extra_css": CSS})
 
 
-@get("/students/{student_id:int}", name="diary:week", opt=VIEW_OPT)
+@get("/students/{student_id:int}", name="diary:week", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_week(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                      week: FromQuery[str] = "") -> Response[str]:
     """The week's days with each lesson's time, subject, teacher, room, topic, homework, marks and
@@ -66,12 +76,17 @@ async def diary_week(request: Request, student_id: FromPath[int], platform: Name
     day, error = asked_day(week, default)
     monday = monday_of(day)
     sunday = monday + timedelta(days=6)
+    since = await visit(platform, user, child.id)
+    current = monday == default  # the current week's page also lists what is new, from four weeks back
     async with platform.db.reading() as session:
         off = await days_off(session, user.school_id or 0, child.grade_level, monday, sunday)
-    entries = await diary_entries(platform, user, child.id, monday, sunday)
-    values = {"child": child, "children": children, "week": arrange(monday, entries, off), "today": today, "default": default,
-              "error": error, "day_name": _day_name, "tab": "week", "page_title": _("Diary"),
-              "extra_css": CSS}
+        timezone = await session.scalar(select(School.timezone).where(School.id == user.school_id)) if since else None
+    entries = await diary_entries(platform, user, child.id, news_range(monday, today) if current else monday, sunday)
+    values = {"child": child, "children": children, "week": arrange(monday, [entry for entry in entries if entry.day >= monday], off),
+              "news": news_since(entries, since) if current else [],
+              "since": format_datetime(since, timezone, "d MMMM, HH:mm") if since else "", "is_new": _news_test(since),
+              "today": today, "default": default, "error": error, "day_name": _day_name, "tab": "week",
+              "page_title": _("Diary"), "extra_css": CSS}
     return await render(request, "diary/week.html", values, partial=("diary/_week.html", "diary-week"))
 
 
@@ -79,7 +94,7 @@ HOMEWORK_AHEAD = timedelta(days=14)  # homework due in the coming two weeks
 HOMEWORK_BACK = timedelta(days=21)  # set on lessons of the last three weeks
 
 
-@get("/students/{student_id:int}/homework", name="diary:homework", opt=VIEW_OPT)
+@get("/students/{student_id:int}/homework", name="diary:homework", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_homework(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     """Homework due from today on, by the day it is due."""
     user, child, children, today = await _child(request, platform, student_id)
@@ -94,16 +109,12 @@ async def diary_homework(request: Request, student_id: FromPath[int], platform: 
         "day_name": _day_name, "page_title": _("Homework due"), "extra_css": CSS})
 
 
-@get("/students/{student_id:int}/attendance", name="diary:attendance", opt=VIEW_OPT)
+@get("/students/{student_id:int}/attendance", name="diary:attendance", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_attendance(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                            period: FromQuery[int | None] = None) -> Response[str]:
     """The study period's absences and lateness, with the reasons the class teacher entered."""
     user, child, children, today = await _child(request, platform, student_id)
-    async with platform.db.reading() as session:
-        periods = await periods_of(session, user.school_id or 0, child.grade_level, today)
-    shown = chosen(periods, period, today)
-    if period is not None and shown is None:
-        raise NotFoundException()
+    shown, periods = await _period(platform, user, child, today, period)
     entries = [] if shown is None else [
         entry for entry in await diary_entries(platform, user, child.id, shown.starts_on, min(shown.ends_on, today))
         if entry.attendance]
@@ -111,6 +122,59 @@ async def diary_attendance(request: Request, student_id: FromPath[int], platform
         "child": child, "children": children, "periods": periods, "period": shown, "entries": entries, "today": today,
         "tab": "attendance", "excused": sum(entry.excused for entry in entries), "page_title": _("Attendance"),
         "extra_css": CSS})
+
+
+@get("/students/{student_id:int}/marks", name="diary:marks", opt=VIEW_OPT, before_request=refusal_gate)
+async def diary_marks(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
+                      period: FromQuery[int | None] = None) -> Response[str]:
+    """Every subject of the study period: its marks, the weighted average and the period's mark."""
+    user, child, children, today = await _child(request, platform, student_id)
+    shown, periods = await _period(platform, user, child, today, period)
+    subjects = [] if shown is None else await subject_marks(platform, user, child.id, shown)
+    since = await visit(platform, user, child.id)
+    return await render(request, "diary/marks.html", {
+        "child": child, "children": children, "periods": periods, "period": shown, "subjects": subjects,
+        "is_new": _news_test(since),
+        "tab": "marks", "page_title": _("Marks"), "extra_css": CSS})
+
+
+@get("/students/{student_id:int}/marks/{subject_id:int}", name="diary:subject", opt=VIEW_OPT, before_request=refusal_gate)
+async def diary_subject(request: Request, student_id: FromPath[int], subject_id: FromPath[int],
+                        platform: NamedDependency[Platform], period: FromQuery[int | None] = None) -> Response[str]:
+    """One subject's marks of the period with their days and kinds of work, the average with its
+    formula explained, and the period's, the year's and the final marks."""
+    user, child, children, today = await _child(request, platform, student_id)
+    shown, periods = await _period(platform, user, child, today, period)
+    found = None if shown is None else next(
+        (line for line in await subject_marks(platform, user, child.id, shown) if line.subject_id == subject_id), None)
+    if found is None:
+        raise NotFoundException()
+    since = await visit(platform, user, child.id)
+    return await render(request, "diary/subject.html", {
+        "is_new": _news_test(since),
+        "child": child, "children": children, "periods": periods, "period": shown, "subject": found,
+        "finals": _finals(found, periods), "tab": "marks",
+        "page_title": found.subject, "extra_css": CSS})
+
+
+def _finals(subject: DiarySubjectMarks, periods: list[Period]) -> list[tuple[str, str]]:
+    """The final marks given so far, labelled: each period's, the year's, the exam's, the certificate's."""
+    names = {period.id: period.name for period in periods}
+    labelled = [(names.get(period_id, ""), mark) for period_id, mark in subject.period_marks]
+    labelled += [(_("School year"), subject.year_mark), (_("Exam"), subject.exam_mark),
+                 (_("Final (certificate)"), subject.final_mark)]
+    return [(label, mark) for label, mark in labelled if mark]
+
+
+async def _period(platform: Platform, user: CurrentUser, child: Child, today: date,
+                  asked: int | None) -> tuple[Period | None, list[Period]]:
+    """The study period asked for (404 when it is not one of the child's), else the current one."""
+    async with platform.db.reading() as session:
+        periods = await periods_of(session, user.school_id or 0, child.grade_level, today)
+    shown = chosen(periods, asked, today)
+    if asked is not None and shown is None:
+        raise NotFoundException()
+    return shown, periods
 
 
 async def _child(request: Request, platform: Platform, student_id: int) -> tuple[CurrentUser, Child, list[Child], date]:
@@ -123,11 +187,16 @@ async def _child(request: Request, platform: Platform, student_id: int) -> tuple
     return user, child, children, today
 
 
+def _news_test(since: Any) -> Any:
+    """The templates' test of a mark's or an absence's time: posted since the last visit."""
+    return lambda moment: is_after(moment, since)
+
+
 def _day_name(value: date) -> str:
     return format_date(value, "EEEE")
 
 
-@get("/students/{student_id:int}/calendar", name="diary:calendar", opt=VIEW_OPT)
+@get("/students/{student_id:int}/calendar", name="diary:calendar", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_calendar(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     """The student's private calendar address: whether it is on, making a new one, turning it off."""
     user, child, children, today = await _child(request, platform, student_id)
@@ -137,10 +206,9 @@ async def diary_calendar(request: Request, student_id: FromPath[int], platform: 
 
 
 async def _calendar_page(request: Request, child: Child, children: list[Child], feed: Any, address: str | None) -> Response[str]:
-    response = await render(request, "diary/calendar.html", {
+    return await render(request, "diary/calendar.html", {
         "child": child, "children": children, "feed": feed, "address": address, "tab": "calendar",
         "page_title": _("Calendar"), "extra_css": CSS})
-    return response
 
 
 @dataclass
@@ -148,7 +216,7 @@ class CalendarForm:
     action: str = ""
 
 
-@post("/students/{student_id:int}/calendar", name="diary:calendar_save", opt=VIEW_OPT)
+@post("/students/{student_id:int}/calendar", name="diary:calendar_save", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_calendar_save(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                               data: URLEncodedBody[CalendarForm]) -> Response[str]:
     """Make a new address (the old one stops working at once) and show it this once; or turn the feed off."""
@@ -185,4 +253,5 @@ async def diary_feed(token: FromPath[str], platform: NamedDependency[Platform]) 
                     headers={"Cache-Control": "private, no-store", "Content-Disposition": 'inline; filename="diary.ics"'})
 
 
-ROUTES = [diary_home, diary_week, diary_homework, diary_attendance, diary_calendar, diary_calendar_save, diary_feed]
+ROUTES = [diary_home, diary_week, diary_homework, diary_marks, diary_subject, diary_attendance, diary_calendar,
+          diary_calendar_save, diary_feed, *REFUSAL_ROUTES]

@@ -83,6 +83,13 @@ async def diary_entries(platform: Any, viewer: Any, student: int, start: Any, en
 
 
 @hookimpl
+async def diary_marks(platform: Any, viewer: Any, student: int, period_id: int, start: Any, end: Any) -> list[Any]:
+    from plugins.journal.diary_subjects import diary_marks as marks
+
+    return await marks(platform, viewer, student, period_id, start, end)
+
+
+@hookimpl
 async def recipient_groups(platform: Any, user: Any) -> list[Any]:
     from plugins.journal.recipients import recipient_groups as groups
 

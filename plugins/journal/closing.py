@@ -326,7 +326,7 @@ async def missing_finals(session: AsyncSession, school_id: int, year: AcademicYe
                                                   for who, _n, s, e in held):
                 continue
             classes = [class_id] if class_id else group_classes.get(group_id, [])
-            if any(_rule_matches(rule, subject_id, level, classes, term) for rule in ungraded):
+            if any(rule_matches(rule, subject_id, level, classes, term) for rule in ungraded):
                 continue
             key = ("c", class_id) if class_id else ("g", group_id)
             on_page = {student for student, s, e in stays.get(key, []) if s <= term.ends_on <= e}
@@ -349,10 +349,10 @@ async def takes_no_finals(session: AsyncSession, page: SubjectPage, level: int, 
         select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id == page.study_group_id))).scalars())
     rules = (await session.execute(select(UngradedRule).where(UngradedRule.academic_year_id == page.academic_year_id,
                                                               UngradedRule.school_id == page.school_id))).scalars()
-    return any(_rule_matches(rule, page.subject_id, level, classes, term) for rule in rules)
+    return any(rule_matches(rule, page.subject_id, level, classes, term) for rule in rules)
 
 
-def _rule_matches(rule: UngradedRule, subject_id: int, level: int, classes: list[int], term: Term) -> bool:
+def rule_matches(rule: UngradedRule, subject_id: int, level: int, classes: list[int], term: Term) -> bool:
     """A «без отметок» rule covers the page for the whole term (a rule of another period does not)."""
     return ((rule.subject_id is None or rule.subject_id == subject_id)
             and (rule.grade_level is None or rule.grade_level == level)

@@ -107,6 +107,13 @@ class Stays:
             return class_id in enrolled
         return bool(enrolled) and any(found == group_id and span[0] <= day <= span[1] for found, span in self.groups)
 
+    def on_page_between(self, class_id: int | None, group_id: int | None, start: date, end: date) -> bool:
+        """Whether the student was on the page some day of ``start .. end``."""
+        enrolled = [both for _id, span in self.classes if (both := _overlap(span, (start, end)))]
+        if class_id is not None:
+            return any(found == class_id and _overlap(span, (start, end)) for found, span in self.classes)
+        return any(found == group_id and _overlap(span, stay) for found, span in self.groups for stay in enrolled)
+
 
 async def load_stays(session: AsyncSession, school_id: int, student: int, start: date, end: date) -> Stays:
     """Two statements: the enrollments in the school and the group memberships touching the dates."""
@@ -224,14 +231,15 @@ async def _entries(session: AsyncSession, school_id: int, student: int, stays: S
     grades: dict[int, list[DiaryGrade]] = {}
     for lesson_id, mark, kind, hundredths, posted in (await session.execute(
             select(JournalGrade.lesson_id, JournalGrade.mark, JournalWorkKind.name, JournalGrade.weight_hundredths,
-                   JournalGrade.created_at)
+                   JournalGrade.updated_at)
             .join(JournalWorkKind, JournalWorkKind.id == JournalGrade.work_kind_id)
             .join(JournalLesson, JournalLesson.id == JournalGrade.lesson_id)
             .where(in_range, JournalGrade.student_id == student).order_by(JournalGrade.created_at, JournalGrade.id))).all():
         grades.setdefault(lesson_id, []).append(DiaryGrade(mark=mark, work_kind=kind, weight=weight_of(hundredths),
                                                            posted_at=posted))
     attendance = {row.lesson_id: row for row in (await session.execute(
-        select(JournalAttendance.lesson_id, JournalAttendance.code, JournalAttendance.reason, JournalAttendanceCode.excused)
+        select(JournalAttendance.lesson_id, JournalAttendance.code, JournalAttendance.reason, JournalAttendanceCode.excused,
+               JournalAttendance.updated_at)
         .join(JournalLesson, JournalLesson.id == JournalAttendance.lesson_id)
         .outerjoin(JournalAttendanceCode, (JournalAttendanceCode.school_id == JournalAttendance.school_id)
                    & (JournalAttendanceCode.code == JournalAttendance.code))
@@ -298,4 +306,5 @@ def _entry(lesson: Any, clock: LessonClock, grades: tuple[DiaryGrade, ...], atte
         homework_due=None if lesson.no_homework else lesson.homework_due, grades=grades,
         attendance=attendance.code if attendance else "", replaced=lesson.change_kind in REPLACEMENT_KINDS, source=SOURCE,
         key=f"{SOURCE}-lesson-{lesson.id}", teacher=lesson.full_name or "", room=room,
-        attendance_reason=attendance.reason if attendance else "", excused=bool(attendance and attendance.excused))
+        attendance_reason=attendance.reason if attendance else "", excused=bool(attendance and attendance.excused),
+        attendance_at=attendance.updated_at if attendance else None)

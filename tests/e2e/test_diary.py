@@ -1,5 +1,6 @@
 """The diary in Chromium, on the demo school, on a phone: the demo parent (two children) opens this
-week, switches child and week, reads the homework and attendance pages, and subscribes the
+week, switches child and week, opens the quarter's marks and a subject's average explained, reads
+the homework and attendance pages, and subscribes the
 calendar feed, which the test fetches and parses. Screenshots go to test-output/."""
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ async def test_a_parent_reads_two_childrens_diaries_on_a_phone_and_subscribes_th
     await page.wait_for_selector("#diary-week")
     assert await page.locator("h1").inner_text() != first
     await screenshots(page, request, "diary-second-child")
+
+    await page.locator(".diary-tabs").get_by_role("link", name="Отметки").click()  # the quarter's subjects
+    await page.wait_for_selector("#diary-marks")
+    assert await page.locator(".diary-subject-line").count() >= 5
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await screenshots(page, request, "diary-marks")
+    graded = page.locator(".diary-subject-line", has=page.locator(".diary-average")).first
+    average = (await graded.locator(".diary-average").inner_text()).split()[-1]
+    await graded.locator(".diary-subject-link").click()
+    await page.wait_for_selector("#diary-subject-marks")
+    explained = await page.locator("#diary-average").inner_text()  # the average with its formula
+    assert f"Средний балл: {average}" in explained and re.search(rf"\(.+·.+\)/[\d,]+ = {average}", explained)
+    assert "вес" in explained and await page.locator(".diary-table tbody tr").count() >= 1
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await screenshots(page, request, "diary-subject")
 
     await page.get_by_role("link", name="Посещаемость").click()
     await page.wait_for_selector("#diary-attendance")

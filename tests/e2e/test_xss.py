@@ -14,13 +14,14 @@ from tests.e2e.conftest import sign_in
 from core.access.roles import ROLES
 from core.plugins.types import UserTextField
 from core.web.builtin import user_text_fields as core_fields
+from plugins.diary import user_text_fields as diary_fields
 from plugins.journal import user_text_fields as journal_fields
 from tests.security.conftest import TALLY
 from tests.security.matrix import MATRIX
 from tests.security.payloads import PAYLOADS
 from tests.testplugin import user_text_fields as plugin_fields
 
-FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None)]
+FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None), *diary_fields(None)]
 # A POST route that shows the text in its answer: (who submits the form, the form's button) on the page the
 # battery opens for it; the answer swapped into that page is checked like a page.
 SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save")}
@@ -81,6 +82,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     structure.update(await store_in_people(admin, live_server))
     structure.update(await store_in_the_timetable(admin, live_server))
     structure.update(await store_in_the_journal(browser, admin, teacher, live_server))
+    await store_in_the_diary(admin, live_server)
     await admin_context.close()
     await teacher_context.close()
 
@@ -390,6 +392,24 @@ async def store_reasons(browser, base: str) -> tuple[str, list[str]]:
     return history, pages
 
 
+async def store_in_the_diary(admin, base: str) -> None:
+    """Payloads as the documents of a parent's refusals of the e-diary and of their withdrawals:
+    recorded and withdrawn in turn, so that no refusal stands afterwards."""
+    found = await (await admin.request.get(f"{base}/diary/refusals?q=ова")).text()
+    parent = re.findall(r'name="parent" value="(\d+)"', found)[-1]
+    for payload in PAYLOADS:
+        answer = await admin.request.post(f"{base}/diary/refusals", form={
+            "parent": parent, "on": date.today().isoformat(), "document": payload[:300], "_csrf_token": admin.csrf}, max_redirects=0)
+        assert answer.status == 303, (payload, answer.status, (await answer.text())[:300])
+        listing = await (await admin.request.get(f"{base}/diary/refusals")).text()
+        refusal = re.findall(r'action="/diary/refusals/(\d+)/withdraw"', listing)[0]
+        answer = await admin.request.post(f"{base}/diary/refusals/{refusal}/withdraw", form={
+            "withdrawn_on": date.today().isoformat(), "withdrawal_document": payload[:300], "_csrf_token": admin.csrf},
+            max_redirects=0)
+        assert answer.status == 303, (payload, answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += 2
+
+
 def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
@@ -420,7 +440,7 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("journal:finals_history", structure["jr_finals_history"]),
               ("journal:plan", f"/journal/plans/{structure['jr_plan']}"),
               *(("diary:week", f"{structure['jr_diary']}?week={week}") for week in structure["jr_weeks"]),
-              ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan")]
+              ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan"), ("diary:refusals", "/diary/refusals")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

@@ -295,6 +295,14 @@ MATRIX: dict[str, Row] = {
     "diary:attendance": Row("GET", "/diary/students/{student}/attendance", FAMILY, content='id="diary-attendance"'),
     "diary:calendar": Row("GET", "/diary/students/{student}/calendar", FAMILY, content='id="diary-calendar"'),
     "diary:calendar_save": Row("POST", "/diary/students/{student}/calendar", FAMILY, (303,), form={"action": "revoke"}),
+    "diary:marks": Row("GET", "/diary/students/{student}/marks", FAMILY, content='id="diary-marks"'),
+    "diary:subject": Row("GET", "/diary/students/{student}/marks/{mathematics}", FAMILY, content='id="diary-subject-marks"'),
+    # parents' written refusals of the e-diary: the journal administrator records and withdraws them
+    "diary:refusals": Row("GET", "/diary/refusals?q=Родитель", JOURNAL_ADMIN, content="Отказавшийся Родитель"),
+    "diary:refusal_record": Row("POST", "/diary/refusals", JOURNAL_ADMIN, (303,), form={
+        "parent": "{diary_parent}", "on": "2026-11-20", "document": "Заявление от {role}"}),
+    "diary:refusal_withdraw": Row("POST", "/diary/refusals/{diary_refusal}/withdraw", JOURNAL_ADMIN, (303,), form={
+        "withdrawn_on": "2026-11-20", "withdrawal_document": "Отзыв от {role}"}),
     # the private feed: its token is the key (an unknown one is a 404 for everyone, signed in or not)
     "diary:feed": Row("GET", "/diary/calendar/AnUnknownTokenOfTheRightLength0123456789abc.ics", ALL, (404,), public=True),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),

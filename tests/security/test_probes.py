@@ -28,6 +28,9 @@ async def test_object_probes(world: World, tally, database_url):
     object exists or not, and none of its data."""
     user_routes = [(n, r) for n, r in MATRIX.items() if "{target}" in r.path]
     school_routes = [(n, r) for n, r in MATRIX.items() if "{home}" in r.path]
+    # a student's diary pages: another family's child, of the home school (another class) or none
+    diary_routes = [(n, r) for n, r in MATRIX.items() if "{student}" in r.path.split("?")[0]]
+    other_child = world.people["ct_student"]
     probes = [
         # (prober, routes, object id, neighbour id, secrets of the object)
         ("admin-other", user_routes, world.target, world.neighbour, (world.target_name, "target")),
@@ -35,6 +38,8 @@ async def test_object_probes(world: World, tally, database_url):
         ("parent", user_routes, world.target, world.stranger, (world.target_name,)),
         ("student", user_routes, world.target, world.stranger, (world.target_name,)),
         ("stranger", school_routes, world.home, world.third, ("Домашняя школа",)),
+        ("parent", diary_routes, other_child, world.stranger, ("Руководимый",)),
+        ("student", diary_routes, other_child, world.stranger, ("Руководимый",)),
     ]
     failures = []
     async with database_unchanged(database_url):
@@ -42,8 +47,9 @@ async def test_object_probes(world: World, tally, database_url):
             for name, row in routes:
                 answers = {}
                 for label, value in id_variants(known, neighbour).items():
-                    path = row.path.replace("{target}", str(value)).replace("{home}", str(value))
                     role = prober if prober in EVERY_ROLE else "teacher"
+                    path = row.path.replace("{target}", str(value)).replace("{home}", str(value)).replace("{student}", str(value))
+                    path = fill(path, world, role)
                     kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {}
                     if row.json is not None:
                         kwargs["json"] = fill(row.json, world, role)

@@ -44,6 +44,7 @@ class World:
     people: dict[str, Any] = field(default_factory=dict)  # the class teacher's class, student and parent ...
     timetable: dict[str, Any] = field(default_factory=dict)  # the room, the timetables, a lesson ...
     journal: dict[str, Any] = field(default_factory=dict)  # lessons, an absence, a kind of work ...
+    diary: dict[str, Any] = field(default_factory=dict)  # a standing refusal, a parent to record one for
 
     async def build(self) -> "World":
         # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
@@ -71,6 +72,7 @@ class World:
         self.journal, journal_per_role = await add_journal_targets(self.url, self.home, self.structure, self.accounts, self.target)
         for role, own in (*timetable_per_role.items(), *journal_per_role.items()):
             self.per_role[role] = {**self.per_role.get(role, {}), **own}
+        self.diary = await add_diary_targets(self.url, self.home)
         for role in self.per_role:  # a writer of one part uses the administrator's objects of the others
             self.per_role[role] = {**self.per_role["journal_admin"], **self.per_role[role]}
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
@@ -83,7 +85,7 @@ class World:
         """What a matrix row's ``{placeholders}`` are filled with, for ``role``."""
         own = self.per_role.get(role) or self.per_role.get("journal_admin", {})
         return {"home": self.home, "target": self.target, "neighbour": self.neighbour, "role": role, "student": self.accounts.get("student"),
-                **vars(self.structure), **self.people, **self.timetable, **self.journal, **own}
+                **vars(self.structure), **self.people, **self.timetable, **self.journal, **self.diary, **own}
 
     async def sign_in(self, who: str) -> None:
         login = who if who in ("stranger", "admin-other") else f"{who}-home"
@@ -113,3 +115,20 @@ class World:
         if method == "POST" and path == "/logout" and response.status_code == 303 and who != ANONYMOUS:
             await self.sign_in(who)  # keep the actor usable
         return response
+
+
+async def add_diary_targets(url: str, school_id: int) -> dict[str, int]:
+    """A parent whose refusal of the e-diary stands (the withdrawal row withdraws it) and a parent
+    the record row records a refusal for; neither is the battery's parent account."""
+    from datetime import date
+
+    from plugins.diary.models import DiaryRefusal
+    from tests.support.structure import writing
+
+    refusing = await add_user(url, "refusing-parent", [("parent", school_id)], full_name="Отказавшийся Родитель")
+    recorded = await add_user(url, "recorded-parent", [("parent", school_id)], full_name="Записываемый Родитель")
+    async with writing(url) as session:
+        refusal = DiaryRefusal(school_id=school_id, parent_id=refusing, refused_on=date(2026, 9, 1), document="Заявление мира")
+        session.add(refusal)
+        await session.flush()
+        return {"diary_refusal": refusal.id, "diary_parent": recorded}

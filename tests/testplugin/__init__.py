@@ -192,3 +192,28 @@ async def recipient_groups(platform: Any, user: Any) -> list[Any]:
             .distinct().order_by(RoleGrant.user_id)
         )).all()
     return [RecipientGroup(id=f"testplugin-teachers-{user.school_id}", label=_("Teachers"), user_ids=tuple(teachers))]
+
+
+NOTES_SUBJECT_ID = 2_000_000_000  # the notes' line in a diary's marks: no real subject has such an id
+
+
+@hookimpl
+async def diary_marks(platform: Any, viewer: Any, student: int, period_id: int, start: Any, end: Any) -> list[Any]:
+    """A «Заметки» line whose «marks» are the school's notes written (UTC dates) in the period."""
+    from datetime import datetime, time, timedelta, timezone
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from core.plugins.types import DiaryGrade, DiarySubjectMarks
+    from tests.testplugin.models import Note
+
+    if viewer.school_id is None:
+        return []
+    since = datetime.combine(start, time(), timezone.utc)
+    until = datetime.combine(end + timedelta(days=1), time(), timezone.utc)
+    async with platform.db.reading() as session:
+        notes = (await session.scalars(select(Note).where(
+            Note.school_id == viewer.school_id, Note.created_at >= since, Note.created_at < until).order_by(Note.id))).all()
+    grades = tuple(DiaryGrade(mark="✓", work_kind=note.text, weight=Decimal(1), day=note.created_at.date()) for note in notes)
+    return [DiarySubjectMarks(subject_id=NOTES_SUBJECT_ID, subject="Заметки", grades=grades, source="testplugin")] if notes else []

@@ -1,0 +1,78 @@
+"""What is new since a person's last visit to a student's diary: the marks and absences the
+plugins posted after it (each ``DiaryGrade.posted_at``, ``DiaryEntry.attendance_at``).
+
+A visit is one sign-in's stretch of looking: a new session, or half an hour away, starts the next
+one, and what came after the previous visit stays highlighted all through the current one
+(switching weeks or children does not make it vanish).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.auth.services import CurrentUser
+from core.db.types import utcnow
+from core.plugins.types import DiaryEntry, DiaryGrade
+from plugins.diary.models import DiaryVisit
+
+NEW_VISIT_AFTER = timedelta(minutes=30)
+TOUCH_EVERY = timedelta(minutes=5)  # the current visit's end is written at most this often
+LOOK_BACK = timedelta(days=28)  # news on lessons of the last four weeks (a test marked a week later)
+
+
+def _session_mark(viewer: CurrentUser) -> str:
+    return hashlib.sha256(viewer.session_id.encode()).hexdigest()[:16]
+
+
+async def visit(platform: object, viewer: CurrentUser, student: int) -> datetime | None:
+    """Note this look at the student's diary; the end of the previous visit (None on the first).
+    One statement when nothing changes, two when the visit is written."""
+    now, mark = utcnow(), _session_mark(viewer)
+    try:
+        async with platform.db.writing() as session:  # type: ignore[attr-defined]
+            row = await session.scalar(select(DiaryVisit).where(DiaryVisit.viewer_id == viewer.id,
+                                                                DiaryVisit.student_id == student))
+            if row is None:
+                session.add(DiaryVisit(viewer_id=viewer.id, student_id=student, seen_at=now, since=None, session_mark=mark))
+                return None
+            if row.session_mark != mark or now - row.seen_at > NEW_VISIT_AFTER:
+                row.since, row.seen_at, row.session_mark = row.seen_at, now, mark
+            elif now - row.seen_at > TOUCH_EVERY:
+                row.seen_at = now
+            return row.since
+    except IntegrityError:  # two first looks at once: the other wrote the visit
+        return None
+
+
+@dataclass(frozen=True)
+class News:
+    entry: DiaryEntry
+    grades: tuple[DiaryGrade, ...]  # the marks posted since
+    absence: bool  # the absence (or lateness) was marked since
+
+
+def news_since(entries: list[DiaryEntry], since: datetime | None) -> list[News]:
+    """The entries with marks or an absence posted after ``since``, the latest lesson first."""
+    if since is None:
+        return []
+    found = []
+    for entry in entries:
+        grades = tuple(grade for grade in entry.grades if is_after(grade.posted_at, since))
+        absence = bool(entry.attendance) and is_after(entry.attendance_at, since)
+        if grades or absence:
+            found.append(News(entry, grades, absence))
+    return sorted(found, key=lambda news: (news.entry.day, news.entry.number or 0), reverse=True)
+
+
+def is_after(moment: datetime | None, since: datetime | None) -> bool:
+    return moment is not None and since is not None and moment > since
+
+
+def news_range(monday: date, today: date) -> date:
+    """The first day whose entries the current week's page reads: its Monday, or four weeks back."""
+    return min(monday, today - LOOK_BACK)
