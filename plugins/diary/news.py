@@ -22,7 +22,10 @@ from plugins.diary.models import DiaryVisit
 
 NEW_VISIT_AFTER = timedelta(minutes=30)
 TOUCH_EVERY = timedelta(minutes=5)  # the current visit's end is written at most this often
-LOOK_BACK = timedelta(days=28)  # news on lessons of the last four weeks (a test marked a week later)
+# News on lessons of the seven weeks before the week shown (a test marked a week or two later). A
+# range that long is also one plugins may answer without the timetable's rooms and cancellations,
+# which news need not (the journal does so past six weeks): reading it costs a fraction of the week.
+LOOK_BACK = timedelta(weeks=7)
 
 
 def _session_mark(viewer: CurrentUser) -> str:
@@ -73,6 +76,6 @@ def is_after(moment: datetime | None, since: datetime | None) -> bool:
     return moment is not None and since is not None and moment > since
 
 
-def news_range(monday: date, today: date) -> date:
-    """The first day whose entries the current week's page reads: its Monday, or four weeks back."""
-    return min(monday, today - LOOK_BACK)
+def news_range(monday: date) -> tuple[date, date]:
+    """The days before the current week whose entries may hold news."""
+    return monday - LOOK_BACK, monday - timedelta(days=1)

@@ -77,13 +77,14 @@ async def diary_week(request: Request, student_id: FromPath[int], platform: Name
     monday = monday_of(day)
     sunday = monday + timedelta(days=6)
     since = await visit(platform, user, child.id)
-    current = monday == default  # the current week's page also lists what is new, from four weeks back
+    current = monday == default  # the current week's page also lists what is new
     async with platform.db.reading() as session:
         off = await days_off(session, user.school_id or 0, child.grade_level, monday, sunday)
         timezone = await session.scalar(select(School.timezone).where(School.id == user.school_id)) if since else None
-    entries = await diary_entries(platform, user, child.id, news_range(monday, today) if current else monday, sunday)
-    values = {"child": child, "children": children, "week": arrange(monday, [entry for entry in entries if entry.day >= monday], off),
-              "news": news_since(entries, since) if current else [],
+    entries = await diary_entries(platform, user, child.id, monday, sunday)
+    older = await diary_entries(platform, user, child.id, *news_range(monday)) if current and since else []
+    values = {"child": child, "children": children, "week": arrange(monday, entries, off),
+              "news": news_since(older + entries, since) if current else [],
               "since": format_datetime(since, timezone, "d MMMM, HH:mm") if since else "", "is_new": _news_test(since),
               "today": today, "default": default, "error": error, "day_name": _day_name, "tab": "week",
               "page_title": _("Diary"), "extra_css": CSS}
