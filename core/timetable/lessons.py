@@ -133,6 +133,14 @@ class TimetableData:
     classes: dict[int, ClassGroup] = field(default_factory=dict)
     changed_slots: dict[int, SlotRow] = field(default_factory=dict)  # slots of other versions the changes name
 
+    def narrowed(self, page_ids: set[int]) -> "TimetableData":
+        """The same data with only the slots of ``page_ids`` and the slots their merges join: the
+        lessons of a few classes without building the whole school's (a student's diary)."""
+        ours = {slot.id for rows in self.slots.values() for slot in rows if slot.page_id in page_ids}
+        hosts = {change.merged_slot_id for change in self.changes if change.kind == "merge" and change.slot_id in ours}
+        kept = ours | hosts
+        return replace(self, slots={version: [slot for slot in rows if slot.id in kept] for version, rows in self.slots.items()})
+
     # ---- the calendar ---------------------------------------------------------------------------
 
     def year_of(self, day: date) -> AcademicYear | None:

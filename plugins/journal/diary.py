@@ -107,6 +107,13 @@ class Stays:
             return class_id in enrolled
         return bool(enrolled) and any(found == group_id and span[0] <= day <= span[1] for found, span in self.groups)
 
+    def pages_in(self, pages: dict[int, PageInfo]) -> set[int]:
+        """The pages of the student's classes and groups (any day): whose lessons the timetable builds."""
+        classes = {class_id for class_id, _span in self.classes}
+        groups = {group_id for group_id, _span in self.groups}
+        return {page.id for page in pages.values()
+                if (page.group_id in groups if page.group_id is not None else bool(classes & set(page.class_ids)))}
+
     def on_page_between(self, class_id: int | None, group_id: int | None, start: date, end: date) -> bool:
         """Whether the student was on the page some day of ``start .. end``."""
         enrolled = [both for _id, span in self.classes if (both := _overlap(span, (start, end)))]
@@ -246,7 +253,7 @@ async def _entries(session: AsyncSession, school_id: int, student: int, stays: S
         .where(in_range, JournalAttendance.student_id == student))).all()}
     if end - start <= ROOMS_UP_TO:
         data = await load_timetable(session, school_id, start, end)
-        clock, timetable = LessonClock(data), _Timetable.of(data, start, end)
+        clock, timetable = LessonClock(data), _Timetable.of(data.narrowed(stays.pages_in(data.pages)), start, end)
         await timetable.name_rooms(session)
     else:
         clock, timetable = await load_clock(session, school_id, start, end), _Timetable()

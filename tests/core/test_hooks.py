@@ -209,6 +209,32 @@ async def test_hook_diary_entries(make_platform, database_url):
     assert await entries(make_platform(plugins=BLOCKED)) == []
 
 
+async def test_hook_diary_marks(make_platform, database_url):
+    from datetime import timedelta
+
+    from core.db.types import utcnow
+    from core.plugins.types import DiarySubjectMarks
+    from tests.testplugin import NOTES_SUBJECT_ID
+
+    school_id, other_school = await add_school(database_url), await add_school(database_url, "Другая школа")
+    enabled = make_platform(plugins=ENABLED)
+    async with enabled.db.writing() as session:
+        session.add_all([Note(school_id=school_id, text="Субботник"), Note(school_id=other_school, text="Чужая")])
+    today = utcnow().date()
+
+    async def marks(platform, start=today - timedelta(days=10), end=today + timedelta(days=10), **user):
+        viewer = _user(school_id, **user)
+        return await call_each(platform.hooks_for(viewer.disabled_modules).diary_marks, platform=platform,
+                               viewer=viewer, student=viewer.id, period_id=1, start=start, end=end)
+
+    [(plugin, [line])] = await marks(enabled)
+    assert plugin == "testplugin" and isinstance(line, DiarySubjectMarks)
+    assert (line.subject_id, [(grade.work_kind, grade.day) for grade in line.grades]) == (NOTES_SUBJECT_ID, [("Субботник", today)])
+    assert await marks(enabled, end=today - timedelta(days=1)) == [("testplugin", [])]  # outside the period
+    assert await marks(enabled, disabled=frozenset({"testplugin"})) == []
+    assert await marks(make_platform(plugins=BLOCKED)) == []
+
+
 async def test_hook_recipient_groups(make_platform, database_url):
     school_id, other_school = await add_school(database_url), await add_school(database_url, "Другая школа")
     first = await add_user(database_url, "teacher-1", [("teacher", school_id)])

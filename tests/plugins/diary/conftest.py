@@ -23,6 +23,18 @@ def catalogs() -> dict:
 
 
 @pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    """The school's today is the journal world's Friday, wherever the diary and the journal ask."""
+    import core.web.structure.common
+    from plugins.diary import feeds
+    from plugins.journal import diary as journal_diary
+    from tests.plugins.journal.test_journal_hooks import TODAY
+
+    for module in (journal_diary, core.web.structure.common, feeds):
+        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
+
+
+@pytest.fixture(autouse=True)
 def in_russian():
     i18n.activate(catalogs(), "ru")
     yield

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from core.structure.models import StudyPeriod, SubjectPage
-from plugins.journal import diary as journal_diary
 from plugins.journal.models import JournalFinalGrade, JournalGrade, JournalWorkKind
 from tests.plugins.journal.test_journal_hooks import THIS_MONDAY, TODAY
 from tests.support.people import sign_in
@@ -24,12 +23,6 @@ PLUGINS = ("journal", "diary")
 MATH = "5А математика"
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    import core.web.structure.common
-
-    for module in (journal_diary, core.web.structure.common):
-        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
 
 
 async def _facts(url: str, world) -> tuple[int, dict[int, int]]:

@@ -7,12 +7,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from core.db.types import utcnow
 from plugins.diary.models import DiaryVisit
-from plugins.journal import diary as journal_diary
 from plugins.journal.models import JournalAttendance, JournalGrade, JournalWorkKind
 from tests.plugins.journal.test_journal_hooks import THIS_MONDAY, TODAY
 from tests.support.people import sign_in
@@ -22,12 +20,6 @@ PLUGINS = ("journal", "diary")
 MATH = "5А математика"
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    import core.web.structure.common
-
-    for module in (journal_diary, core.web.structure.common):
-        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
 
 
 def new_marks(page: str) -> list[str]:

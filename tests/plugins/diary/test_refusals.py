@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
-from plugins.journal import diary as journal_diary
 from tests.plugins.journal.test_journal_hooks import TODAY
 from tests.support.people import add_school, add_user, sign_in
 from tests.support.snapshot import database_unchanged, fetch
@@ -18,13 +16,6 @@ from tests.support.structure import writing
 PLUGINS = ("journal", "diary")
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    import core.web.structure.common
-    from plugins.diary import feeds
-
-    for module in (journal_diary, core.web.structure.common, feeds):
-        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
 
 
 async def _feed_path(client, student: int) -> str:

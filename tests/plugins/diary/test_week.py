@@ -6,10 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 
 from core.i18n import gettext as _
-from plugins.journal import diary as journal_diary
 from tests.plugins.journal.test_journal_hooks import THIS_MONDAY, TODAY
 from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged
@@ -19,13 +17,6 @@ PLUGINS = ("journal", "diary")
 HTMX = {"hx-request": "true", "hx-target": "diary-week"}
 
 
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    import core.web.structure.common
-    from plugins.diary import feeds
-
-    for module in (journal_diary, core.web.structure.common, feeds):
-        monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
 
 
 async def signable(url: str, user_id: int, login: str) -> str:
