@@ -85,7 +85,7 @@ async def owner_of(session: AsyncSession, token: str) -> FeedOwner | None:
         SchoolModule.school_id == feed.school_id, SchoolModule.enabled.is_(False)))).scalars())
     if school is None or "diary" in off or not roles & {"student", "parent"}:
         return None
-    if "student" not in roles and await standing_refusal(session, feed.school_id, feed.user_id) is not None:
+    if feed.student_id != feed.user_id and await standing_refusal(session, feed.school_id, feed.user_id) is not None:
         return None  # recording a refusal turns the feeds off; this is for a feed made meanwhile
     viewer = CurrentUser(id=feed.user_id, login="", full_name="", session_id="", school_id=feed.school_id, roles=roles,
                          disabled_modules=off)

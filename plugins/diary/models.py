@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -31,9 +31,9 @@ class DiaryFeed(Base):
 
 
 class DiaryVisit(Base):
-    """When a person last looked at a student's diary. A visit is a sign-in's stretch of looking
-    (a new session, or half an hour away, starts the next); what was posted after the previous
-    visit (``since``) is shown as new all through the current one."""
+    """When a person last looked at a student's diary. A visit is a stretch of looking (half an
+    hour away starts the next, on whichever device); what was posted after the previous visit
+    (``since``) is shown as new all through the current one."""
 
     __tablename__ = "diary_visit"
     __table_args__ = (UniqueConstraint("viewer_id", "student_id"),)
@@ -43,7 +43,6 @@ class DiaryVisit(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the current visit's latest look
     since: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the previous visit's end; None on the first
-    session_mark: Mapped[str] = mapped_column(String(16))  # a hash of the current visit's session
 
 
 class DiaryRefusal(Base):
@@ -55,6 +54,9 @@ class DiaryRefusal(Base):
     __tablename__ = "diary_refusal"
     __table_args__ = (
         Index("ix_diary_refusal_parent", "parent_id", "school_id"),
+        # one standing refusal per parent and school, even when two are recorded at the same moment
+        Index("uq_diary_refusal_standing", "school_id", "parent_id", unique=True,
+              sqlite_where=text("withdrawn_on IS NULL"), postgresql_where=text("withdrawn_on IS NULL")),
         CheckConstraint("withdrawn_on IS NULL OR withdrawn_on >= refused_on", name="dates"),
     )
 

@@ -1,18 +1,18 @@
 """What is new since a person's last visit to a student's diary: the marks and absences the
 plugins posted after it (each ``DiaryGrade.posted_at``, ``DiaryEntry.attendance_at``).
 
-A visit is one sign-in's stretch of looking: a new session, or half an hour away, starts the next
-one, and what came after the previous visit stays highlighted all through the current one
-(switching weeks or children does not make it vanish).
+A visit is a stretch of looking: half an hour away starts the next one (on whichever device), and
+what came after the previous visit stays highlighted all through the current one (switching weeks
+or children does not make it vanish). The end of a visit is written at most every five minutes,
+so what was posted in its last minutes may show as new once more.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.auth.services import CurrentUser
@@ -28,26 +28,25 @@ TOUCH_EVERY = timedelta(minutes=5)  # the current visit's end is written at most
 LOOK_BACK = timedelta(weeks=7)
 
 
-def _session_mark(viewer: CurrentUser) -> str:
-    return hashlib.sha256(viewer.session_id.encode()).hexdigest()[:16]
-
-
 async def visit(platform: object, viewer: CurrentUser, student: int) -> datetime | None:
     """Note this look at the student's diary; the end of the previous visit (None on the first).
-    One statement when nothing changes, two when the visit is written."""
-    now, mark = utcnow(), _session_mark(viewer)
+    One read; a write only to start a visit or, at most every few minutes, to extend it (a page
+    view never waits for SQLite's write lock otherwise)."""
+    now = utcnow()
+    async with platform.db.reading() as session:  # type: ignore[attr-defined]
+        row = (await session.execute(select(DiaryVisit.id, DiaryVisit.seen_at, DiaryVisit.since).where(
+            DiaryVisit.viewer_id == viewer.id, DiaryVisit.student_id == student))).first()
+    if row is not None and now - row.seen_at <= TOUCH_EVERY:
+        return row.since
     try:
         async with platform.db.writing() as session:  # type: ignore[attr-defined]
-            row = await session.scalar(select(DiaryVisit).where(DiaryVisit.viewer_id == viewer.id,
-                                                                DiaryVisit.student_id == student))
             if row is None:
-                session.add(DiaryVisit(viewer_id=viewer.id, student_id=student, seen_at=now, since=None, session_mark=mark))
+                session.add(DiaryVisit(viewer_id=viewer.id, student_id=student, seen_at=now, since=None))
                 return None
-            if row.session_mark != mark or now - row.seen_at > NEW_VISIT_AFTER:
-                row.since, row.seen_at, row.session_mark = row.seen_at, now, mark
-            elif now - row.seen_at > TOUCH_EVERY:
-                row.seen_at = now
-            return row.since
+            new_visit = now - row.seen_at > NEW_VISIT_AFTER
+            since = row.seen_at if new_visit else row.since
+            await session.execute(update(DiaryVisit).where(DiaryVisit.id == row.id).values(seen_at=now, since=since))
+            return since
     except IntegrityError:  # two first looks at once: the other wrote the visit
         return None
 

@@ -8,13 +8,14 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from sqlalchemy.exc import IntegrityError
 
 from core.audit.log import record
 from core.auth.services import CurrentUser
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.web.guards import MAX_ID
+from core.web.guards import MAX_ID, refuse_out_of_range_ids
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from core.web.structure.common import StructureError, form_date, school_day
@@ -29,16 +30,22 @@ HOME = "/diary/refusals"
 
 
 async def refusal_gate(request: Request) -> Response[str] | None:
-    """Before a diary page: a parent whose refusal stands sees why there is no diary (a student,
-    even one who is also someone's parent, keeps their own)."""
+    """Before a diary page: a parent whose refusal stands sees why there is no diary. It is the
+    parent's refusal: a student who is also someone's parent keeps their own diary."""
+    refuse_out_of_range_ids(request)  # the app's own before-request hook, which a route's replaces
     user = current_user(request)
-    if user is None or user.school_id is None or "parent" not in user.roles or "student" in user.roles:
+    if user is None or user.school_id is None or "parent" not in user.roles:
         return None
+    asked = request.path_params.get("student_id")
+    if "student" in user.roles and asked in (None, user.id):
+        return None  # their own diary (the home page opens it first)
     platform: Platform = request.app.state.platform
     async with platform.db.reading() as session:
         refusal = await standing_refusal(session, user.school_id, user.id)
     if refusal is None:
         return None
+    if request.headers.get("hx-request"):  # a week swapped in place: load the whole explanation instead
+        return Response("", status_code=200, headers={"HX-Redirect": str(request.url)})
     return await render(request, "diary/refused.html", {"refusal": refusal, "page_title": _("Diary"), "extra_css": CSS})
 
 
@@ -96,6 +103,9 @@ async def refusal_record(request: Request, platform: NamedDependency[Platform],
         return await _page(request, platform, data.q[:100], {error.field: error.message}, form, 422)
     except RefusalError as error:
         return await _page(request, platform, data.q[:100], error.errors, form, 422)
+    except IntegrityError:  # recorded by someone else at the same moment
+        return await _page(request, platform, data.q[:100], {"parent": _("This parent's refusal is already recorded.")}, form,
+                           422)
     flash(request, _("The refusal is recorded: the parent no longer sees the diary, and their calendar feeds are off."))
     return redirect(request, HOME)
 

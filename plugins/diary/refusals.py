@@ -103,6 +103,8 @@ def _checked(on: date | None, document: str, today: date, *, not_before: date | 
         errors["on"] = _("The withdrawal cannot be dated before the refusal (%(day)s).", day=not_before.strftime("%d.%m.%Y"))
     if not document.strip():
         errors["document"] = _("Name the written application (its number or how it was registered).")
+    elif any(ord(char) < 32 and char not in "\t\n\r" for char in document):
+        errors["document"] = _("The text holds control characters; type it again.")
     elif len(document.strip()) > DOCUMENT_MAX:
         errors["document"] = _("At most %(count)d characters.", count=DOCUMENT_MAX)
     return errors
@@ -124,7 +126,8 @@ async def record_refusal(session: AsyncSession, user: CurrentUser, parent_id: in
                            recorded_by=user.id)
     session.add(refusal)
     await session.execute(update(DiaryFeed).where(
-        DiaryFeed.school_id == school_id, DiaryFeed.user_id == parent_id, DiaryFeed.revoked_at.is_(None))
+        DiaryFeed.school_id == school_id, DiaryFeed.user_id == parent_id, DiaryFeed.student_id != parent_id,
+        DiaryFeed.revoked_at.is_(None))
         .values(revoked_at=utcnow()))
     await session.flush()
     return refusal

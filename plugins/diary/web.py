@@ -43,7 +43,7 @@ def diary_nav(platform: Any, user: CurrentUser | None) -> list[NavItem]:
     if platform.permissions.allows(user.roles, VIEW):
         items.append(NavItem(id="diary", label=_("Diary"), url="/diary/home", section=20, order=5))
     if platform.permissions.allows(user.roles, MANAGE_REFUSALS):
-        items.append(NavItem(id="diary-refusals", label=_("E-diary refusals"), url="/diary/refusals", section=80, order=40))
+        items.append(NavItem(id="diary-refusals", label=_("Diary refusals"), url="/diary/refusals", section=80, order=40))
     return items
 
 
@@ -143,11 +143,14 @@ async def diary_marks(request: Request, student_id: FromPath[int], platform: Nam
 async def diary_subject(request: Request, student_id: FromPath[int], subject_id: FromPath[int],
                         platform: NamedDependency[Platform], period: FromQuery[int | None] = None) -> Response[str]:
     """One subject's marks of the period with their days and kinds of work, the average with its
-    formula explained, and the period's, the year's and the final marks."""
+    formula explained, and the period's, the year's and the final marks. A period the subject is
+    not studied in leads to that period's subjects."""
     user, child, children, today = await _child(request, platform, student_id)
     shown, periods = await _period(platform, user, child, today, period)
     found = None if shown is None else next(
         (line for line in await subject_marks(platform, user, child.id, shown) if line.subject_id == subject_id), None)
+    if found is None and period is not None and shown is not None:  # not studied in that period: its subjects instead
+        return redirect(request, f"/diary/students/{child.id}/marks?period={shown.id}")
     if found is None:
         raise NotFoundException()
     since = await visit(platform, user, child.id)
@@ -160,8 +163,8 @@ async def diary_subject(request: Request, student_id: FromPath[int], subject_id:
 
 def _finals(subject: DiarySubjectMarks, periods: list[Period]) -> list[tuple[str, str]]:
     """The final marks given so far, labelled: each period's, the year's, the exam's, the certificate's."""
-    names = {period.id: period.name for period in periods}
-    labelled = [(names.get(period_id, ""), mark) for period_id, mark in subject.period_marks]
+    given = dict(subject.period_marks)
+    labelled = [(period.name, given.get(period.id, "")) for period in periods]
     labelled += [(_("School year"), subject.year_mark), (_("Exam"), subject.exam_mark),
                  (_("Final (certificate)"), subject.final_mark)]
     return [(label, mark) for label, mark in labelled if mark]

@@ -107,6 +107,12 @@ class Stays:
             return class_id in enrolled
         return bool(enrolled) and any(found == group_id and span[0] <= day <= span[1] for found, span in self.groups)
 
+    def last_day_on(self, class_id: int | None, group_id: int | None) -> date:
+        """The last day the student was on the page (date.max while they still are)."""
+        if class_id is not None:
+            return max((span[1] for found, span in self.classes if found == class_id), default=date.min)
+        return max((span[1] for found, span in self.groups if found == group_id), default=date.min)
+
     def pages_in(self, pages: dict[int, PageInfo]) -> set[int]:
         """The pages of the student's classes and groups (any day): whose lessons the timetable builds."""
         classes = {class_id for class_id, _span in self.classes}

@@ -23,7 +23,9 @@ from core.auth.services import CurrentUser
 from core.plugins.types import DiaryGrade, DiarySubjectMarks, GradeScale
 from core.school.models import School
 from core.structure.common import overlapping
-from core.structure.models import ClassGroup, StudyGroup, Subject, SubjectPage, TeachingAssignment, UngradedRule
+from core.structure.models import (
+    AcademicYear, ClassGroup, StudyGroup, StudyGroupClass, Subject, SubjectPage, TeachingAssignment, UngradedRule,
+)
 from plugins.journal.closing import Term, rule_matches
 from plugins.journal.diary import SOURCE, Stays, load_stays, viewer_sight
 from plugins.journal.grading import DOUBLE_MARK_SEPARATOR, Mark, WeightedMark, average_text, formula, weighted_average
@@ -37,7 +39,8 @@ class _Subject:
     """A subject's line while it is gathered from its pages."""
 
     subject: Subject
-    pages: list[int] = field(default_factory=list)  # oldest stay first
+    pages: list[int] = field(default_factory=list)  # the pages of the period
+    final_pages: list[int] = field(default_factory=list)  # the subject's pages of the year, in the order they were left
     teachers: list[str] = field(default_factory=list)
     grades: list[DiaryGrade] = field(default_factory=list)
     weighted: list[WeightedMark] = field(default_factory=list)
@@ -51,19 +54,27 @@ async def diary_marks(platform: Any, viewer: CurrentUser, student: int, period_i
     if school_id is None or start > end:
         return []
     async with platform.db.reading() as session:
-        stays = await load_stays(session, school_id, student, start, end)
+        year = (await session.execute(select(AcademicYear.starts_on, AcademicYear.ends_on).where(
+            AcademicYear.school_id == school_id, AcademicYear.starts_on <= start, AcademicYear.ends_on >= start))).first()
+        if year is None:
+            return []
+        stays = await load_stays(session, school_id, student, year.starts_on, year.ends_on)  # the year's: its final marks
         sight = await viewer_sight(session, viewer, student, stays, start, end)
         if sight.nothing or not stays.classes:
             return []
-        pages = await _pages(session, school_id, stays, start, end)
-        visible = {page.id: levels for page, levels in pages.items()
-                   if sight.everything or sight.days or page.id in sight.pages}
-        if not visible:
+        year_pages = await _pages(session, school_id, stays, year.starts_on, year.ends_on)
+        pages = {page: level for page, level in year_pages.items()
+                 if stays.on_page_between(page.class_group_id, page.study_group_id, start, end)
+                 and (sight.everything or sight.days or page.id in sight.pages)}
+        if not pages:
             return []
-        subjects = await _subjects(session, platform, school_id, stays, visible, pages, period_id)
+        subjects = await _subjects(session, platform, school_id, pages, period_id)
+        for page in sorted(year_pages, key=lambda page: (stays.last_day_on(page.class_group_id, page.study_group_id), page.id)):
+            if page.subject_id in subjects:  # the order the student finished the pages in: the last one's marks win
+                subjects[page.subject_id].final_pages.append(page.id)
         await _teachers(session, subjects, start, end)
         await _grades(session, subjects, student, sight, start, end)
-        finals = await _finals(session, student, list(visible))
+        finals = await _finals(session, student, [page_id for line in subjects.values() for page_id in line.final_pages])
     return [_answer(line, finals, period_id) for line in sorted(subjects.values(), key=_order)]
 
 
@@ -83,28 +94,31 @@ async def _pages(session: AsyncSession, school_id: int, stays: Stays, start: dat
     return {page: level for page, level in rows if stays.on_page_between(page.class_group_id, page.study_group_id, start, end)}
 
 
-async def _subjects(session: AsyncSession, platform: Any, school_id: int, stays: Stays, visible: dict[int, int],
-                    pages: dict[SubjectPage, int], period_id: int) -> dict[int, _Subject]:
-    """The lines by subject, each with its scale and whether it takes marks in the period: seven statements."""
-    shown = [page for page in pages if page.id in visible]
+async def _subjects(session: AsyncSession, platform: Any, school_id: int, pages: dict[SubjectPage, int],
+                    period_id: int) -> dict[int, _Subject]:
+    """The lines by subject, each with its scale and whether it takes marks in the period: nine statements."""
     found = {subject.id: subject for subject in (await session.execute(select(Subject).where(
-        Subject.id.in_({page.subject_id for page in shown})))).scalars()}
+        Subject.id.in_({page.subject_id for page in pages})))).scalars()}
     school = await session.get(School, school_id)
     rules = await load_rules(session, school_id)
-    years = {page.academic_year_id for page in shown}
     ungraded_rules = list((await session.execute(select(UngradedRule).where(
-        UngradedRule.academic_year_id.in_(years)))).scalars())
-    classes = [class_id for class_id, _span in stays.classes]
+        UngradedRule.academic_year_id.in_({page.academic_year_id for page in pages})))).scalars())
+    group_classes: dict[int, list[int]] = {}
+    for group_id, class_id in (await session.execute(select(StudyGroupClass.study_group_id, StudyGroupClass.class_group_id)
+                                                     .where(StudyGroupClass.study_group_id.in_(
+                                                         {page.study_group_id for page in pages} - {None} or {0})))).all():
+        group_classes.setdefault(group_id, []).append(class_id)
     term = Term(period_id, "", 0, date.min, date.max)
     lines: dict[int, _Subject] = {}
-    for page in sorted(shown, key=lambda page: page.id):
+    for page in sorted(pages, key=lambda page: page.id):
         level, subject = pages[page], found[page.subject_id]
         line = lines.setdefault(subject.id, _Subject(subject))
         line.pages.append(page.id)
         line.scale = line.scale or scale_for(platform, rules, school, subject, level)
+        classes = [page.class_group_id] if page.class_group_id else group_classes.get(page.study_group_id or 0, [])
         takes_marks = level != 1 and not any(rule.academic_year_id == page.academic_year_id
                                              and rule_matches(rule, subject.id, level, classes, term)
-                                             for rule in ungraded_rules)
+                                             for rule in ungraded_rules)  # the journal's own test, by the page's classes
         line.ungraded = line.ungraded and not takes_marks
     return lines
 
@@ -156,10 +170,10 @@ async def _finals(session: AsyncSession, student: int, page_ids: list[int]) -> d
 def _answer(line: _Subject, finals: dict[tuple[int, str, int | None], str], period_id: int) -> DiarySubjectMarks:
     def given(kind: str, period: int | None = None) -> str:
         """The page finished on wins: the latest page holding the mark."""
-        return next((finals[(page_id, kind, period)] for page_id in reversed(line.pages)
+        return next((finals[(page_id, kind, period)] for page_id in reversed(line.final_pages)
                      if (page_id, kind, period) in finals), "")
 
-    periods = sorted({period for page_id, kind, period in finals if kind == "period" and page_id in line.pages
+    periods = sorted({period for page_id, kind, period in finals if kind == "period" and page_id in line.final_pages
                       and period is not None})
     averages = line.scale is not None and line.scale.numeric
     return DiarySubjectMarks(

@@ -122,3 +122,31 @@ async def test_the_marks_pages_read_a_fixed_number_of_statements(make_client, da
         after = [await statements(client, seen, page) for page in pages]
     assert before == after, (before, after)
     print("statements: marks", before[0], "subject", before[1])
+
+
+async def test_a_student_moved_to_another_class_keeps_the_final_marks_of_both_pages(make_client, database_url, world):
+    """Вера moves from 5А to 5Б on 10 November: the first quarter's mark was given on 5А's page,
+    the year's on 5Б's; the second quarter's marks page shows both, its marks from both pages."""
+    from sqlalchemy import text, update
+
+    from core.people.models import Enrollment
+
+    vera = world.student("Вера")
+    subject, quarters = await _facts(database_url, world)
+    moved = THIS_MONDAY - timedelta(days=6)  # Tuesday 10 November
+    async with writing(database_url) as session:
+        await session.execute(update(Enrollment).where(Enrollment.student_id == vera).values(ends_on=moved - timedelta(days=1)))
+        await session.execute(text(
+            "INSERT INTO enrollment (school_id, student_id, class_group_id, starts_on, start_kind, start_order_number, "
+            "end_order_number, end_note) VALUES (:school, :student, :class_id, :starts, 'transfer', '', '', '')"),
+            {"school": world.school, "student": vera, "class_id": world.journal.tt.classes["5Б"], "starts": moved})
+        for page, kind, period, mark in ((MATH, "period", quarters[1], "3"), ("5Б математика", "year", None, "4")):
+            session.add(JournalFinalGrade(school_id=world.school, subject_page_id=world.pages[page], student_id=vera,
+                                          kind=kind, study_period_id=period, mark=mark))
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"mother_vera-{world.school}")
+        detail = await client.get(f"/diary/students/{vera}/marks/{subject}?period={quarters[2]}")
+    assert detail.status_code == 200
+    finals = detail.text.split('id="diary-finals"')[1]
+    assert re.search(r"<dt>1 четверть</dt><dd>3</dd>", finals) and re.search(r"<dt>Учебный год</dt><dd>4</dd>", finals)
+    assert "(4·1)/1 = 4,00" in detail.text  # the marks of both pages count

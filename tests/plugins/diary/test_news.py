@@ -1,5 +1,5 @@
 """What is new since the last visit: marks and absences the journal posted after the previous
-visit are listed on the current week and highlighted, all through the visit; a new sign-in
+visit are listed on the current week and highlighted, all through the visit; half an hour away
 starts the next visit."""
 
 from __future__ import annotations
@@ -61,7 +61,13 @@ async def test_marks_and_absences_posted_since_the_last_visit_are_new_all_throug
         assert new_marks(previous.text) == ["4"] and 'id="diary-news"' not in previous.text
         marks = await client.get(f"/diary/students/{anya}/marks")
         assert re.findall(r'class="diary-chip diary-new"[^>]*>([^<]+)<', marks.text) == ["4", "5"]  # the quarter's, by day
-        await sign_in(client, f"mother_anya-{world.school}")  # a new sign-in: the next visit
+        async with writing(database_url) as session:  # as if all this was 40 minutes ago: she comes back, on another device
+            earlier = utcnow() - timedelta(minutes=40)
+            await session.execute(update(JournalGrade).where(JournalGrade.updated_at > long_ago).values(updated_at=earlier))
+            await session.execute(update(JournalAttendance).where(JournalAttendance.updated_at > long_ago)
+                                  .values(updated_at=earlier))
+            await session.execute(update(DiaryVisit).values(seen_at=utcnow() - timedelta(minutes=31)))
+        await sign_in(client, f"mother_anya-{world.school}")
         later = await client.get(f"/diary/students/{anya}")
         assert not new_marks(later.text) and 'id="diary-news"' not in later.text
 

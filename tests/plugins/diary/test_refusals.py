@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 from tests.plugins.journal.test_journal_hooks import TODAY
 from tests.support.people import add_school, add_user, sign_in
@@ -85,6 +87,7 @@ async def test_bad_refusals_are_refused_and_change_nothing(make_client, database
             for changed, message in (
                     ({"on": "2099-01-01"}, "будущем"), ({"on": "31.02.2026"}, "дд.мм.гггг"), ({"on": ""}, "дату"),
                     ({"document": "   "}, "заявление"), ({"document": "я" * 301}, "300"),
+                    ({"document": "заявление\x00"}, "управляющие"),
                     ({"parent": str(world.student("Аня"))}, "родителя"), ({"parent": str(stranger)}, "родителя"),
                     ({"parent": "abc"}, "родителя"), ({"parent": "99999999999"}, "родителя")):
                 answer = await client.post("/diary/refusals", data={**good, **changed})
@@ -101,3 +104,52 @@ async def test_bad_refusals_are_refused_and_change_nothing(make_client, database
                 "withdrawn_on": TODAY.isoformat(), "withdrawal_document": "x"})).status_code == 404
         await sign_in(client, f"mother_anya-{world.school}")
         assert (await client.get("/diary/refusals")).status_code == 403
+
+
+async def test_a_student_who_is_also_a_parent_keeps_their_own_diary_and_the_document_is_text(make_client, database_url,
+                                                                                             world):
+    """Аня, a student, is also Борис's representative here: her refusal closes Борис's diary to
+    her, not her own; the document she is shown is text, never markup."""
+    from sqlalchemy import update
+
+    from core.auth.models import RoleGrant, UserAccount
+    from core.people.services import PeopleService
+
+    anya, boris = world.student("Аня"), world.student("Борис")
+    login = f"anya-{world.school}"
+    async with writing(database_url) as session:
+        await session.execute(update(UserAccount).where(UserAccount.id == anya).values(login=login))
+        session.add(RoleGrant(user_id=anya, school_id=world.school, role="parent"))
+        await PeopleService(session, world.school).add_guardian(boris, anya, kind="other")
+    await add_user(database_url, f"admin-{world.school}", [("journal_admin", world.school)])
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, login)
+        own_feed, his_feed = await _feed_path(client, anya), await _feed_path(client, boris)
+        await sign_in(client, f"admin-{world.school}")
+        assert (await client.post("/diary/refusals", data={"parent": str(anya), "on": TODAY.isoformat(),
+                                                           "document": "<b>заявление</b>"}, follow_redirects=False)).status_code == 303
+        await sign_in(client, login)
+        assert "Сложение дробей" in (await client.get(f"/diary/students/{anya}")).text
+        his = await client.get(f"/diary/students/{boris}")
+        assert 'id="diary-refused"' in his.text and "&lt;b&gt;заявление&lt;/b&gt;" in his.text and "<b>заявление" not in his.text
+        swapped = await client.get(f"/diary/students/{boris}", headers={"hx-request": "true", "hx-target": "diary-week"})
+        assert swapped.headers.get("hx-redirect", "").endswith(f"/diary/students/{boris}")
+        assert (await client.get(own_feed)).status_code == 200 and (await client.get(his_feed)).status_code == 404
+
+
+async def test_one_standing_refusal_per_parent_even_at_the_same_moment(database_url, world):
+    """The database itself refuses a second standing refusal (two administrators at once)."""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from plugins.diary.models import DiaryRefusal
+
+    mother = world.people["mother_anya"]
+    async with writing(database_url) as session:
+        session.add(DiaryRefusal(school_id=world.school, parent_id=mother, refused_on=date(2026, 9, 1), document="первое",
+                                 withdrawn_on=date(2026, 9, 2)))
+        session.add(DiaryRefusal(school_id=world.school, parent_id=mother, refused_on=date(2026, 9, 3), document="второе"))
+    with pytest.raises(IntegrityError):
+        async with writing(database_url) as session:
+            session.add(DiaryRefusal(school_id=world.school, parent_id=mother, refused_on=date(2026, 9, 4), document="третье"))
