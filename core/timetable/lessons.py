@@ -11,6 +11,7 @@ top, and lessons moved to the day are added.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from datetime import date, time, timedelta
@@ -132,14 +133,6 @@ class TimetableData:
     rooms: dict[int, Room] = field(default_factory=dict)
     classes: dict[int, ClassGroup] = field(default_factory=dict)
     changed_slots: dict[int, SlotRow] = field(default_factory=dict)  # slots of other versions the changes name
-
-    def narrowed(self, page_ids: set[int]) -> "TimetableData":
-        """The same data with only the slots of ``page_ids`` and the slots their merges join: the
-        lessons of a few classes without building the whole school's (a student's diary)."""
-        ours = {slot.id for rows in self.slots.values() for slot in rows if slot.page_id in page_ids}
-        hosts = {change.merged_slot_id for change in self.changes if change.kind == "merge" and change.slot_id in ours}
-        kept = ours | hosts
-        return replace(self, slots={version: [slot for slot in rows if slot.id in kept] for version, rows in self.slots.items()})
 
     # ---- the calendar ---------------------------------------------------------------------------
 
@@ -318,8 +311,13 @@ SLOT_COLUMNS = (TimetableSlot.id, TimetableSlot.timetable_id, TimetableSlot.week
                 TimetableSlot.week_parity, TimetableSlot.subject_page_id, TimetableSlot.teacher_id, TimetableSlot.room_id)
 
 
-async def load_timetable(session: AsyncSession, school_id: int, start: date, end: date) -> TimetableData:
-    """Everything for the lessons of ``start`` .. ``end``, in fourteen statements whatever the size."""
+async def load_timetable(session: AsyncSession, school_id: int, start: date, end: date, *,
+                         page_ids: Collection[int] | None = None) -> TimetableData:
+    """Everything for the lessons of ``start`` .. ``end``, in fourteen statements whatever the size.
+
+    With ``page_ids``, only those pages' lessons are built (a student's diary reads its few classes
+    without the whole school's): their slots, the slots their merged groups join (the host's lesson
+    decides the guest's) and the pages those and their changes name."""
     years = list((await session.execute(select(AcademicYear).where(
         AcademicYear.school_id == school_id, AcademicYear.starts_on <= end, AcademicYear.ends_on >= start)
         .order_by(AcademicYear.starts_on))).scalars())
@@ -333,21 +331,10 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
     wanted = [v.id for rows in versions.values() for i, v in enumerate(rows)
               if v.valid_from <= end and (i + 1 == len(rows) or rows[i + 1].valid_from > start)]
     slots: dict[int, list[SlotRow]] = {version_id: [] for version_id in wanted}
-    for row in (await session.execute(select(*SLOT_COLUMNS).where(TimetableSlot.timetable_id.in_(wanted))
+    scope = [] if page_ids is None else [TimetableSlot.subject_page_id.in_(set(page_ids) or {0})]
+    for row in (await session.execute(select(*SLOT_COLUMNS).where(TimetableSlot.timetable_id.in_(wanted), *scope)
                                       .order_by(TimetableSlot.id))).all():
         slots[row.timetable_id].append(SlotRow(*row))
-    pages, classes = await load_pages(session, year_ids)
-    days_off = list((await session.execute(select(CalendarDays).where(
-        CalendarDays.academic_year_id.in_(year_ids), CalendarDays.starts_on <= end, CalendarDays.ends_on >= start))).scalars())
-    bells = await load_bells(session, year_ids)
-    assignments: dict[int, list[tuple[int, date, date | None]]] = {}
-    for page_id, teacher_id, starts, ends in (await session.execute(select(
-            TeachingAssignment.subject_page_id, TeachingAssignment.teacher_id, TeachingAssignment.starts_on,
-            TeachingAssignment.ends_on).where(
-            TeachingAssignment.school_id == school_id,
-            overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, start, end))
-            .order_by(TeachingAssignment.starts_on, TeachingAssignment.id))).all():
-        assignments.setdefault(page_id, []).append((teacher_id, starts, ends))
     changes = list((await session.execute(select(TimetableChange).where(
         TimetableChange.school_id == school_id, TimetableChange.withdrawn_at.is_(None),
         or_(TimetableChange.on_date.between(start, end), TimetableChange.to_date.between(start, end),
@@ -357,6 +344,29 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
     named = {c.slot_id for c in changes if c.slot_id} | {c.merged_slot_id for c in changes if c.merged_slot_id}
     changed_slots = {row.id: SlotRow(*row) for row in (await session.execute(select(*SLOT_COLUMNS).where(
         TimetableSlot.id.in_(named - loaded or {0})))).all()}
+    shown_pages = None
+    if page_ids is not None:
+        hosts = {c.merged_slot_id for c in changes if c.kind == "merge" and c.slot_id in loaded}
+        for slot_id in sorted(hosts - loaded):
+            host = changed_slots.get(slot_id or 0)
+            if host is not None and host.timetable_id in slots:
+                slots[host.timetable_id].append(host)
+        kept = {s.id for rows in slots.values() for s in rows}
+        shown_pages = set(page_ids) | {s.page_id for rows in slots.values() for s in rows} | {
+            c.subject_page_id for c in changes if c.subject_page_id and c.slot_id in kept}
+    pages, classes = await load_pages(session, year_ids, shown_pages)
+    days_off = list((await session.execute(select(CalendarDays).where(
+        CalendarDays.academic_year_id.in_(year_ids), CalendarDays.starts_on <= end, CalendarDays.ends_on >= start))).scalars())
+    bells = await load_bells(session, year_ids)
+    assignments: dict[int, list[tuple[int, date, date | None]]] = {}
+    for page_id, teacher_id, starts, ends in (await session.execute(select(
+            TeachingAssignment.subject_page_id, TeachingAssignment.teacher_id, TeachingAssignment.starts_on,
+            TeachingAssignment.ends_on).where(
+            TeachingAssignment.school_id == school_id,
+            overlapping(TeachingAssignment.starts_on, TeachingAssignment.ends_on, start, end),
+            *([] if shown_pages is None else [TeachingAssignment.subject_page_id.in_(shown_pages or {0})]))
+            .order_by(TeachingAssignment.starts_on, TeachingAssignment.id))).all():
+        assignments.setdefault(page_id, []).append((teacher_id, starts, ends))
     teacher_ids = {s.teacher_id for rows in slots.values() for s in rows} | {s.teacher_id for s in changed_slots.values()} | {t for rows in assignments.values() for t, _, _ in rows}
     teacher_ids |= {c.teacher_id for c in changes if c.teacher_id} | {c.replaced_teacher_id for c in changes if c.replaced_teacher_id}
     names = dict((await session.execute(select(UserAccount.id, UserAccount.full_name)
@@ -367,8 +377,9 @@ async def load_timetable(session: AsyncSession, school_id: int, start: date, end
                          rooms=rooms, classes=classes, changed_slots=changed_slots)
 
 
-async def load_pages(session: AsyncSession, year_ids: list[int]) -> tuple[dict[int, PageInfo], dict[int, ClassGroup]]:
-    """The years' pages with their subject, holder and classes (three statements)."""
+async def load_pages(session: AsyncSession, year_ids: list[int],
+                     only: Collection[int] | None = None) -> tuple[dict[int, PageInfo], dict[int, ClassGroup]]:
+    """The years' pages (or ``only`` those) with their subject, holder and classes (three statements)."""
     classes = {c.id: c for c in (await session.execute(select(ClassGroup).where(ClassGroup.academic_year_id.in_(year_ids))
                                                         .order_by(ClassGroup.grade_level, ClassGroup.letter))).scalars()}
     group_classes: dict[int, list[int]] = {}
@@ -384,7 +395,8 @@ async def load_pages(session: AsyncSession, year_ids: list[int]) -> tuple[dict[i
             StudyGroup.grade_level.label("group_level"))
             .join(Subject, Subject.id == SubjectPage.subject_id)
             .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
-            .where(SubjectPage.academic_year_id.in_(year_ids)))).all():
+            .where(SubjectPage.academic_year_id.in_(year_ids),
+                   *([] if only is None else [SubjectPage.id.in_(set(only) or {0})])))).all():
         class_ids = tuple(sorted(group_classes.get(row.study_group_id, []) if row.study_group_id else [row.class_group_id]))
         first = classes.get(class_ids[0]) if class_ids else None
         holder = first.name if row.class_group_id and first else row.group_name or ""

@@ -302,6 +302,7 @@ class AbsenceService:
         if (old_code, old_reason) == (code, reason):
             return False
         if code != old_code:
+            row.marked_at = utcnow()
             history.add(lesson.id, "attendance", "code", old_code, code, student_id=row.student_id, record_id=row.id,
                         reason=reason)
             emit(self.session, AttendanceMarked(

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import and_, bindparam, delete, func, join, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, join, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -268,7 +268,8 @@ class CellSaver:
             record_id = stored_id
             if code:
                 await self.session.execute(update(JournalAttendance).where(JournalAttendance.id == stored_id).values(
-                    code=code, updated_by=self.user.id, updated_at=utcnow(), version=JournalAttendance.version + 1))
+                    code=code, updated_by=self.user.id, updated_at=utcnow(), version=JournalAttendance.version + 1,
+                    marked_at=case((JournalAttendance.code == code, JournalAttendance.marked_at), else_=utcnow())))
             else:
                 await self.session.execute(delete(JournalAttendance).where(JournalAttendance.id == stored_id))
         history.add(lesson.id, "attendance", "code", old, code, student_id=student_id, record_id=record_id)

@@ -73,13 +73,14 @@ class LessonClock:
         return self.data.bell_times(day, page.shift, page.grade_level).get(number, (None, None))
 
 
-async def load_clock(session: AsyncSession, school_id: int, start: date, end: date) -> LessonClock:
-    """Six statements: the years, their pages (three), the shortened days, the bells."""
+async def load_clock(session: AsyncSession, school_id: int, start: date, end: date, *,
+                     page_ids: set[int] | None = None) -> LessonClock:
+    """Six statements: the years, their pages (three; or only ``page_ids``), the shortened days, the bells."""
     years = list((await session.execute(select(AcademicYear).where(
         AcademicYear.school_id == school_id, AcademicYear.starts_on <= end, AcademicYear.ends_on >= start)
         .order_by(AcademicYear.starts_on))).scalars())
     year_ids = [year.id for year in years]
-    pages, classes = await load_pages(session, year_ids)
+    pages, classes = await load_pages(session, year_ids, page_ids)
     days = list((await session.execute(select(CalendarDays).where(
         CalendarDays.academic_year_id.in_(year_ids), CalendarDays.starts_on <= end, CalendarDays.ends_on >= start))).scalars())
     bells = await load_bells(session, year_ids)
@@ -112,13 +113,6 @@ class Stays:
         if class_id is not None:
             return max((span[1] for found, span in self.classes if found == class_id), default=date.min)
         return max((span[1] for found, span in self.groups if found == group_id), default=date.min)
-
-    def pages_in(self, pages: dict[int, PageInfo]) -> set[int]:
-        """The pages of the student's classes and groups (any day): whose lessons the timetable builds."""
-        classes = {class_id for class_id, _span in self.classes}
-        groups = {group_id for group_id, _span in self.groups}
-        return {page.id for page in pages.values()
-                if (page.group_id in groups if page.group_id is not None else bool(classes & set(page.class_ids)))}
 
     def on_page_between(self, class_id: int | None, group_id: int | None, start: date, end: date) -> bool:
         """Whether the student was on the page some day of ``start .. end``."""
@@ -230,7 +224,8 @@ ROOMS_UP_TO = timedelta(days=42)
 
 async def _entries(session: AsyncSession, school_id: int, student: int, stays: Stays, sight: Sight, start: date,
                    end: date) -> list[DiaryEntry]:
-    """Four statements, the clock's six (or for a short range the timetable's fourteen and its rooms)."""
+    """Five statements with the student's pages, and the clock's six (or for a short range the
+    timetable's fourteen and its rooms)."""
     in_range = and_(JournalLesson.school_id == school_id, JournalLesson.day.between(start, end))
     lessons = [row for row in (await session.execute(
         select(*LESSON_COLUMNS, SubjectPage.class_group_id, SubjectPage.study_group_id, UserAccount.full_name)
@@ -252,23 +247,31 @@ async def _entries(session: AsyncSession, school_id: int, student: int, stays: S
                                                            posted_at=posted))
     attendance = {row.lesson_id: row for row in (await session.execute(
         select(JournalAttendance.lesson_id, JournalAttendance.code, JournalAttendance.reason, JournalAttendanceCode.excused,
-               JournalAttendance.updated_at)
+               JournalAttendance.marked_at)
         .join(JournalLesson, JournalLesson.id == JournalAttendance.lesson_id)
         .outerjoin(JournalAttendanceCode, (JournalAttendanceCode.school_id == JournalAttendance.school_id)
                    & (JournalAttendanceCode.code == JournalAttendance.code))
         .where(in_range, JournalAttendance.student_id == student))).all()}
+    page_ids = await _student_pages(session, stays)  # the timetable of the student's own pages: a fraction of the school's
     if end - start <= ROOMS_UP_TO:
-        data = await load_timetable(session, school_id, start, end)
-        clock, timetable = LessonClock(data), _Timetable.of(data.narrowed(stays.pages_in(data.pages)), start, end)
+        data = await load_timetable(session, school_id, start, end, page_ids=page_ids)
+        clock, timetable = LessonClock(data), _Timetable.of(data, start, end)
         await timetable.name_rooms(session)
     else:
-        clock, timetable = await load_clock(session, school_id, start, end), _Timetable()
+        clock, timetable = await load_clock(session, school_id, start, end, page_ids=page_ids), _Timetable()
     entries = [_entry(lesson, clock, tuple(grades.get(lesson.id, ())), attendance.get(lesson.id),
                       timetable.rooms.get((lesson.subject_page_id, lesson.day, lesson.number), ""))
                for lesson in lessons]
     entries += [timetable.cancelled_entry(lesson, clock) for lesson in timetable.cancelled
                 if stays.on_page(*_holder(lesson.page), lesson.day) and sight.sees(lesson.page.id, lesson.day, lesson.teacher_id)]
     return sorted(entries, key=lambda entry: (entry.day, entry.number is None, entry.number or 0, entry.cancelled, entry.subject))
+
+
+async def _student_pages(session: AsyncSession, stays: Stays) -> set[int]:
+    """The pages of the student's classes and groups: one statement."""
+    return set((await session.execute(select(SubjectPage.id).where(or_(
+        SubjectPage.class_group_id.in_({class_id for class_id, _days in stays.classes}),
+        SubjectPage.study_group_id.in_({group_id for group_id, _days in stays.groups} or {0}))))).scalars())
 
 
 def _holder(page: PageInfo) -> tuple[int | None, int | None]:
@@ -320,4 +323,4 @@ def _entry(lesson: Any, clock: LessonClock, grades: tuple[DiaryGrade, ...], atte
         attendance=attendance.code if attendance else "", replaced=lesson.change_kind in REPLACEMENT_KINDS, source=SOURCE,
         key=f"{SOURCE}-lesson-{lesson.id}", teacher=lesson.full_name or "", room=room,
         attendance_reason=attendance.reason if attendance else "", excused=bool(attendance and attendance.excused),
-        attendance_at=attendance.updated_at if attendance else None)
+        attendance_at=attendance.marked_at if attendance else None)

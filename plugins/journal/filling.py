@@ -297,6 +297,8 @@ class LessonFiller:
                                     updated_by=self.user.id)
             self.session.add(row)
         elif code:
+            if code != row.code:
+                row.marked_at = utcnow()
             row.code, row.updated_by, row.updated_at, row.version = code, self.user.id, utcnow(), row.version + 1
         else:
             await self.session.delete(row)

@@ -185,6 +185,8 @@ class JournalAttendance(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")  # the class teacher's note: «справка»
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # when the code was last set (a reason added later leaves it): what is new to a family
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
 

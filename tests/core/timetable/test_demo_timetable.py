@@ -208,3 +208,36 @@ def test_groups_of_one_teacher_study_at_different_times():
     assert [len(times[p]) for p in range(1, 7)] == [3, 3, 3, 3, 5, 5]  # 4.5 hours: 4 every week, 1 in odd weeks
     assert sorted(p.parity for p in placements if blocks[p.block].pages[0].id == 5) == ["every"] * 4 + ["odd"]
 
+
+
+async def test_a_timetable_of_some_pages_gives_their_lessons_as_the_whole_schools_does(database_url):
+    """``load_timetable(page_ids=…)`` (a student's diary reads its classes only) builds, for each
+    class of the demo school, the same lessons of its pages as the whole school's timetable, over
+    the weeks of the dispatcher's changes of every kind (a merged group follows its host)."""
+    school = await seeded(database_url)
+    start, end = TODAY - timedelta(days=21), TODAY + timedelta(days=7)
+
+    def lessons(data: TimetableData, pages: set[int]) -> list[tuple]:
+        found = []
+        day = start
+        while day <= end:
+            found += [(lesson.day, lesson.number, lesson.page.id, lesson.status, lesson.teacher_id, lesson.room_id,
+                       lesson.slot_id, lesson.starts_at, lesson.merged_into) for lesson in data.lessons_on(day)
+                      if lesson.page.id in pages]
+            day += timedelta(days=1)
+        return sorted(found, key=repr)
+
+    async with writing(database_url) as session:
+        whole = await load_timetable(session, school, start, end)
+        kinds: set[str] = set()
+        for class_id in whole.classes:  # a student's pages: the class's own and one group's of each split
+            own = {page.id for page in whole.pages.values() if page.group_id is None and class_id in page.class_ids}
+            groups = sorted({page.group_id for page in whole.pages.values() if page.group_id and class_id in page.class_ids})
+            for group in groups or [None]:
+                pages = own | {page.id for page in whole.pages.values() if page.group_id == group and group is not None}
+                some = await load_timetable(session, school, start, end, page_ids=pages)
+                assert lessons(some, pages) == lessons(whole, pages), (whole.classes[class_id].name, group)
+                assert set(some.pages) < set(whole.pages)
+                kinds |= {lesson.change.kind for day in range((end - start).days + 1)
+                          for lesson in some.lessons_on(start + timedelta(days=day)) if lesson.change and lesson.page.id in pages}
+    assert kinds == set(CHANGE_KINDS)

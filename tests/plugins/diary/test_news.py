@@ -32,7 +32,7 @@ async def test_marks_and_absences_posted_since_the_last_visit_are_new_all_throug
     long_ago = utcnow() - timedelta(days=3)
     async with writing(database_url) as session:  # what the world holds was posted days ago
         await session.execute(update(JournalGrade).values(created_at=long_ago, updated_at=long_ago))
-        await session.execute(update(JournalAttendance).values(updated_at=long_ago))
+        await session.execute(update(JournalAttendance).values(updated_at=long_ago, marked_at=long_ago))
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, f"mother_anya-{world.school}")
         first = await client.get(f"/diary/students/{anya}")
@@ -64,8 +64,8 @@ async def test_marks_and_absences_posted_since_the_last_visit_are_new_all_throug
         async with writing(database_url) as session:  # as if all this was 40 minutes ago: she comes back, on another device
             earlier = utcnow() - timedelta(minutes=40)
             await session.execute(update(JournalGrade).where(JournalGrade.updated_at > long_ago).values(updated_at=earlier))
-            await session.execute(update(JournalAttendance).where(JournalAttendance.updated_at > long_ago)
-                                  .values(updated_at=earlier))
+            await session.execute(update(JournalAttendance).where(JournalAttendance.marked_at > long_ago)
+                                  .values(updated_at=earlier, marked_at=earlier))
             await session.execute(update(DiaryVisit).values(seen_at=utcnow() - timedelta(minutes=31)))
         await sign_in(client, f"mother_anya-{world.school}")
         later = await client.get(f"/diary/students/{anya}")

@@ -157,6 +157,32 @@ async def test_a_stale_form_is_refused_with_the_current_value_and_changes_nothin
     assert await entry(database_url, absent) == ("Б", NOTE, 2, world.class_teacher)
 
 
+async def test_a_reason_given_later_leaves_the_time_the_absence_was_marked(make_client, database_url):
+    """Families see an absence as new when its code was set, not when the class teacher adds a reason."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    school, world = await journal_world(database_url)
+    absent = await mark(database_url, world, "5А математика", TODAY, world.roster[0])
+    old = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    async with writing(database_url) as session:
+        await session.execute(update(JournalAttendance).where(JournalAttendance.id == absent).values(marked_at=old))
+
+    async def marked_at() -> datetime:
+        async with writing(database_url) as session:
+            return await session.scalar(select(JournalAttendance.marked_at).where(JournalAttendance.id == absent))
+
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        reason = await client.post(f"/journal/attendance/{absent}/reason", data={"code": "Н", "reason": NOTE, "version": "1"},
+                                   headers=row_htmx(absent))
+        assert reason.status_code == 200 and await marked_at() == old
+        code = await client.post(f"/journal/attendance/{absent}/reason", data={"code": "Б", "reason": NOTE, "version": "2"},
+                                 headers=row_htmx(absent))
+        assert code.status_code == 200 and await marked_at() > old
+
+
 async def test_a_bad_code_or_reason_is_refused_and_changes_nothing(make_client, database_url):
     school, world = await journal_world(database_url)
     absent = await mark(database_url, world, "5А математика", TODAY, world.roster[0])
