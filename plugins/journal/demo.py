@@ -388,7 +388,8 @@ async def _write(session: AsyncSession, school_id: int, lessons: list[LessonRow]
     seats = sorted(codes)
     attendance_ids = await _insert(session, JournalAttendance, school_id, [
         {"school_id": school_id, "lesson_id": lesson_id, "student_id": student, "code": codes[(lesson_id, student)],
-         "reason": "", "updated_by": by_id[lesson_id].teacher_id, "updated_at": by_id[lesson_id].filled_at, "version": 1}
+         "reason": "", "updated_by": by_id[lesson_id].teacher_id, "updated_at": by_id[lesson_id].filled_at,
+         "marked_at": by_id[lesson_id].filled_at, "version": 1}
         for lesson_id, student in seats])
     history += [_history(school_id, by_id[lesson_id], "attendance", "code", codes[(lesson_id, student)], student,
                          attendance_ids[(lesson_id, student)]) for lesson_id, student in seats]
