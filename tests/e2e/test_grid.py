@@ -13,9 +13,10 @@ from tests.e2e.conftest import screenshots, sign_in
 
 
 async def open_grid(page, base: str) -> str:
-    """5А's mathematics grid from the journal's start page, as the teacher gets there."""
+    """5А's mathematics grid from the journal's start page, as the teacher gets there (the page's own link,
+    not a lesson of it today)."""
     await page.goto(f"{base}/journal/home")
-    await page.get_by_role("link", name="Математика, 5А").click()
+    await page.get_by_role("link", name="Математика, 5А", exact=True).click()
     await page.wait_for_selector("#journal-grid")
     return page.url
 
