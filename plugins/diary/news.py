@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,18 +29,18 @@ TOUCH_EVERY = timedelta(minutes=5)  # the current visit's end is written at most
 LOOK_BACK = timedelta(weeks=7)
 
 
-async def visit(platform: object, viewer: CurrentUser, student: int) -> datetime | None:
+async def visit(platform: Any, viewer: CurrentUser, student: int) -> datetime | None:
     """Note this look at the student's diary; the end of the previous visit (None on the first).
     One read; a write only to start a visit or, at most every few minutes, to extend it (a page
     view never waits for SQLite's write lock otherwise)."""
     now = utcnow()
-    async with platform.db.reading() as session:  # type: ignore[attr-defined]
+    async with platform.db.reading() as session:
         row = (await session.execute(select(DiaryVisit.id, DiaryVisit.seen_at, DiaryVisit.since).where(
             DiaryVisit.viewer_id == viewer.id, DiaryVisit.student_id == student))).first()
     if row is not None and now - row.seen_at <= TOUCH_EVERY:
         return row.since
     try:
-        async with platform.db.writing() as session:  # type: ignore[attr-defined]
+        async with platform.db.writing() as session:
             if row is None:
                 session.add(DiaryVisit(viewer_id=viewer.id, student_id=student, seen_at=now, since=None))
                 return None

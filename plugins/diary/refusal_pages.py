@@ -15,10 +15,10 @@ from core.auth.services import CurrentUser
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.web.guards import MAX_ID, refuse_out_of_range_ids
+from core.web.guards import refuse_out_of_range_ids
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
-from core.web.structure.common import StructureError, form_date, school_day
+from core.web.structure.common import StructureError, form_date, query_id, school_day
 from plugins.diary.permissions import MANAGE_REFUSALS
 from plugins.diary.refusals import (
     RefusalError, find_parents, parent_by_id, record_refusal, school_refusals, standing_refusal, withdraw_refusal,
@@ -90,7 +90,7 @@ async def refusal_record(request: Request, platform: NamedDependency[Platform],
                          data: URLEncodedBody[RefusalForm]) -> Response[str]:
     """Record a parent's written refusal: their diary closes and their calendar feeds stop."""
     user = _manager(request)
-    parent_id = int(data.parent) if data.parent.isascii() and data.parent.isdigit() and int(data.parent) <= MAX_ID else 0
+    parent_id = query_id(data.parent) or 0
     form = {"parent": parent_id, "on": data.on, "document": data.document}
     try:
         on = form_date(data.on, "on")
@@ -121,8 +121,6 @@ async def refusal_withdraw(request: Request, refusal_id: FromPath[int], platform
                            data: URLEncodedBody[WithdrawalForm]) -> Response[str]:
     """Record the withdrawal of a standing refusal: the parent sees the diary again."""
     user = _manager(request)
-    if not 1 <= refusal_id <= MAX_ID:
-        raise NotFoundException()
     form = {"refusal": refusal_id, "on": data.withdrawn_on, "document": data.withdrawal_document}
     try:
         on = form_date(data.withdrawn_on, "withdrawn_on")
@@ -137,8 +135,7 @@ async def refusal_withdraw(request: Request, refusal_id: FromPath[int], platform
     except StructureError as error:
         return await _page(request, platform, "", {"withdrawn_on": error.message}, form, 422)
     except RefusalError as error:
-        errors = {("withdrawn_on" if field == "on" else "withdrawal_document"): message for field, message in error.errors.items()}
-        return await _page(request, platform, "", errors, form, 422)
+        return await _page(request, platform, "", error.errors, form, 422)
     flash(request, _("The refusal is withdrawn: the parent sees the diary again."))
     return redirect(request, HOME)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +68,12 @@ class ParentFound:
     refused: bool
 
 
+def _school_parents(school_id: int) -> Any:
+    """SQL: the school's parents, id and name."""
+    return select(UserAccount.id, UserAccount.full_name).join(
+        RoleGrant, (RoleGrant.user_id == UserAccount.id) & (RoleGrant.school_id == school_id) & (RoleGrant.role == "parent"))
+
+
 async def find_parents(session: AsyncSession, school_id: int, query: str) -> list[ParentFound]:
     """The school's parents whose name holds ``query`` (any case, ё as е): one statement. Names
     are matched here, not in SQL: SQLite folds only Latin letters, and a school has at most a few
@@ -77,36 +84,37 @@ async def find_parents(session: AsyncSession, school_id: int, query: str) -> lis
     standing = select(DiaryRefusal.id).where(DiaryRefusal.school_id == school_id,
                                              DiaryRefusal.parent_id == UserAccount.id,
                                              DiaryRefusal.withdrawn_on.is_(None)).exists()
-    rows = (await session.execute(
-        select(UserAccount.id, UserAccount.full_name, standing)
-        .join(RoleGrant, (RoleGrant.user_id == UserAccount.id) & (RoleGrant.school_id == school_id)
-              & (RoleGrant.role == "parent")))).all()
+    rows = (await session.execute(_school_parents(school_id).add_columns(standing))).all()
     found = sorted((row for row in rows if key in folded(row[1])), key=lambda row: (folded(row[1]), row[0]))
     return [ParentFound(*row) for row in found[:FOUND_MAX]]
 
 
 async def parent_by_id(session: AsyncSession, school_id: int, parent_id: int) -> ParentFound | None:
     """A parent of the school by id (the form being corrected): one statement."""
-    row = (await session.execute(select(UserAccount.id, UserAccount.full_name).join(
-        RoleGrant, (RoleGrant.user_id == UserAccount.id) & (RoleGrant.school_id == school_id) & (RoleGrant.role == "parent"))
-        .where(UserAccount.id == parent_id))).first()
+    row = (await session.execute(_school_parents(school_id).where(UserAccount.id == parent_id))).first()
     return None if row is None else ParentFound(row[0], row[1], False)
 
 
-def _checked(on: date | None, document: str, today: date, *, not_before: date | None = None) -> dict[str, str]:
-    errors = {}
+RECORD_FIELDS = ("on", "document")  # the form fields of an application's date and document
+WITHDRAWAL_FIELDS = ("withdrawn_on", "withdrawal_document")
+
+
+def _checked(on: date | None, document: str, today: date, fields: tuple[str, str], *,
+             not_before: date | None = None) -> dict[str, str]:
+    errors, (on_field, document_field) = {}, fields
     if on is None:
-        errors["on"] = _("Give the application's date.")
+        errors[on_field] = _("Give the application's date.")
     elif on > today:
-        errors["on"] = _("The application's date cannot be in the future.")
+        errors[on_field] = _("The application's date cannot be in the future.")
     elif not_before is not None and on < not_before:
-        errors["on"] = _("The withdrawal cannot be dated before the refusal (%(day)s).", day=not_before.strftime("%d.%m.%Y"))
+        errors[on_field] = _("The withdrawal cannot be dated before the refusal (%(day)s).",
+                             day=not_before.strftime("%d.%m.%Y"))
     if not document.strip():
-        errors["document"] = _("Name the written application (its number or how it was registered).")
+        errors[document_field] = _("Name the written application (its number or how it was registered).")
     elif any(ord(char) < 32 and char not in "\t\n\r" for char in document):
-        errors["document"] = _("The text holds control characters; type it again.")
+        errors[document_field] = _("The text holds control characters; type it again.")
     elif len(document.strip()) > DOCUMENT_MAX:
-        errors["document"] = _("At most %(count)d characters.", count=DOCUMENT_MAX)
+        errors[document_field] = _("At most %(count)d characters.", count=DOCUMENT_MAX)
     return errors
 
 
@@ -114,12 +122,11 @@ async def record_refusal(session: AsyncSession, user: CurrentUser, parent_id: in
                          today: date) -> DiaryRefusal:
     """Record a parent's refusal and turn their calendar feeds in the school off."""
     school_id = user.school_id or 0
-    is_parent = await session.scalar(select(RoleGrant.id).where(
-        RoleGrant.user_id == parent_id, RoleGrant.school_id == school_id, RoleGrant.role == "parent"))
+    is_parent = await parent_by_id(session, school_id, parent_id) is not None
     errors = {} if is_parent else {"parent": _("Choose a parent of this school.")}
     if is_parent and await standing_refusal(session, school_id, parent_id) is not None:
         errors["parent"] = _("This parent's refusal is already recorded.")
-    errors.update(_checked(on, document, today))
+    errors.update(_checked(on, document, today, RECORD_FIELDS))
     if errors:
         raise RefusalError(errors)
     refusal = DiaryRefusal(school_id=school_id, parent_id=parent_id, refused_on=on, document=document.strip(),
@@ -141,11 +148,9 @@ async def withdraw_refusal(session: AsyncSession, user: CurrentUser, refusal_id:
         .with_for_update())
     if refusal is None:
         return None
-    errors = _checked(on, document, today, not_before=refusal.refused_on)
+    errors = _checked(on, document, today, WITHDRAWAL_FIELDS, not_before=refusal.refused_on)
     if errors:
         raise RefusalError(errors)
     refusal.withdrawn_on, refusal.withdrawal_document = on, document.strip()
     refusal.withdrawn_by, refusal.withdrawn_at = user.id, utcnow()
     return refusal
-
-

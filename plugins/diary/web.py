@@ -21,6 +21,7 @@ from core.plugins.types import DiaryEntry, DiarySubjectMarks, NavItem
 from core.web.guards import MAX_ID
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
+from core.structure.common import school_today
 from core.web.structure.common import school_day
 from core.web.timetable.common import asked_day, next_school_day
 from plugins.diary.family import Child, child_of, children_of
@@ -71,7 +72,7 @@ async def diary_week(request: Request, student_id: FromPath[int], platform: Name
                      week: FromQuery[str] = "") -> Response[str]:
     """The week's days with each lesson's time, subject, teacher, room, topic, homework, marks and
     attendance; substitutions and cancellations shown; previous and next week through htmx."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, timezone = await _child(request, platform, student_id)
     default = monday_of(next_school_day(today))  # on Sunday, the coming week
     day, error = asked_day(week, default)
     monday = monday_of(day)
@@ -80,7 +81,6 @@ async def diary_week(request: Request, student_id: FromPath[int], platform: Name
     current = monday == default  # the current week's page also lists what is new
     async with platform.db.reading() as session:
         off = await days_off(session, user.school_id or 0, child.grade_level, monday, sunday)
-        timezone = await session.scalar(select(School.timezone).where(School.id == user.school_id)) if since else None
     entries = await diary_entries(platform, user, child.id, monday, sunday)
     older = await diary_entries(platform, user, child.id, *news_range(monday)) if current and since else []
     values = {"child": child, "children": children, "week": arrange(monday, entries, off),
@@ -98,7 +98,7 @@ HOMEWORK_BACK = timedelta(days=21)  # set on lessons of the last three weeks
 @get("/students/{student_id:int}/homework", name="diary:homework", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_homework(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     """Homework due from today on, by the day it is due."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     entries = await diary_entries(platform, user, child.id, today - HOMEWORK_BACK, today + HOMEWORK_AHEAD)
     due: dict[date, list[DiaryEntry]] = {}
     for entry in entries:
@@ -114,7 +114,7 @@ async def diary_homework(request: Request, student_id: FromPath[int], platform: 
 async def diary_attendance(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                            period: FromQuery[int | None] = None) -> Response[str]:
     """The study period's absences and lateness, with the reasons the class teacher entered."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     shown, periods = await _period(platform, user, child, today, period)
     entries = [] if shown is None else [
         entry for entry in await diary_entries(platform, user, child.id, shown.starts_on, min(shown.ends_on, today))
@@ -129,7 +129,7 @@ async def diary_attendance(request: Request, student_id: FromPath[int], platform
 async def diary_marks(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                       period: FromQuery[int | None] = None) -> Response[str]:
     """Every subject of the study period: its marks, the weighted average and the period's mark."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     shown, periods = await _period(platform, user, child, today, period)
     subjects = [] if shown is None else await subject_marks(platform, user, child.id, shown)
     since = await visit(platform, user, child.id)
@@ -145,7 +145,7 @@ async def diary_subject(request: Request, student_id: FromPath[int], subject_id:
     """One subject's marks of the period with their days and kinds of work, the average with its
     formula explained, and the period's, the year's and the final marks. A period the subject is
     not studied in leads to that period's subjects."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     shown, periods = await _period(platform, user, child, today, period)
     found = None if shown is None else next(
         (line for line in await subject_marks(platform, user, child.id, shown) if line.subject_id == subject_id), None)
@@ -181,14 +181,18 @@ async def _period(platform: Platform, user: CurrentUser, child: Child, today: da
     return shown, periods
 
 
-async def _child(request: Request, platform: Platform, student_id: int) -> tuple[CurrentUser, Child, list[Child], date]:
+async def _child(request: Request, platform: Platform,
+                 student_id: int) -> tuple[CurrentUser, Child, list[Child], date, str]:
+    """The signed-in person, the child asked for (404 when not theirs), all their children, the
+    school's today and its time zone."""
     user = _user(request)
     if not 1 <= student_id <= MAX_ID:
         raise NotFoundException()
     async with platform.db.reading() as session:
-        today = await school_day(session, user.school_id or 0)
+        timezone = await session.scalar(select(School.timezone).where(School.id == user.school_id)) or "UTC"
+        today = school_today(timezone)
         child, children = await child_of(session, user, student_id, today)
-    return user, child, children, today
+    return user, child, children, today, timezone
 
 
 def _news_test(since: Any) -> Any:
@@ -203,7 +207,7 @@ def _day_name(value: date) -> str:
 @get("/students/{student_id:int}/calendar", name="diary:calendar", opt=VIEW_OPT, before_request=refusal_gate)
 async def diary_calendar(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     """The student's private calendar address: whether it is on, making a new one, turning it off."""
-    user, child, children, today = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     async with platform.db.reading() as session:
         feed = await active_feed(session, user, child.id)
     return await _calendar_page(request, child, children, feed, None)
@@ -224,7 +228,7 @@ class CalendarForm:
 async def diary_calendar_save(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                               data: URLEncodedBody[CalendarForm]) -> Response[str]:
     """Make a new address (the old one stops working at once) and show it this once; or turn the feed off."""
-    user, child, children, _today = await _child(request, platform, student_id)
+    user, child, children, _today, _zone = await _child(request, platform, student_id)
     if data.action not in ("make", "revoke"):
         raise NotFoundException()
     async with platform.db.writing() as session:

@@ -114,6 +114,11 @@ class Stays:
             return max((span[1] for found, span in self.classes if found == class_id), default=date.min)
         return max((span[1] for found, span in self.groups if found == group_id), default=date.min)
 
+    def their_pages(self) -> Any:
+        """SQL: a subject page of the student's classes or groups (any of their days)."""
+        return or_(SubjectPage.class_group_id.in_({class_id for class_id, _days in self.classes}),
+                   SubjectPage.study_group_id.in_({group_id for group_id, _days in self.groups} or {0}))
+
     def on_page_between(self, class_id: int | None, group_id: int | None, start: date, end: date) -> bool:
         """Whether the student was on the page some day of ``start .. end``."""
         enrolled = [both for _id, span in self.classes if (both := _overlap(span, (start, end)))]
@@ -231,9 +236,7 @@ async def _entries(session: AsyncSession, school_id: int, student: int, stays: S
         select(*LESSON_COLUMNS, SubjectPage.class_group_id, SubjectPage.study_group_id, UserAccount.full_name)
         .join(SubjectPage, SubjectPage.id == JournalLesson.subject_page_id)
         .outerjoin(UserAccount, UserAccount.id == JournalLesson.teacher_id)
-        .where(in_range, JournalLesson.state == "active",
-               or_(SubjectPage.class_group_id.in_({class_id for class_id, _days in stays.classes}),
-                   SubjectPage.study_group_id.in_({group_id for group_id, _days in stays.groups} or {0}))))).all()
+        .where(in_range, JournalLesson.state == "active", stays.their_pages()))).all()
         if stays.on_page(row.class_group_id, row.study_group_id, row.day)
         and sight.sees(row.subject_page_id, row.day, row.teacher_id)]
     grades: dict[int, list[DiaryGrade]] = {}
@@ -269,9 +272,7 @@ async def _entries(session: AsyncSession, school_id: int, student: int, stays: S
 
 async def _student_pages(session: AsyncSession, stays: Stays) -> set[int]:
     """The pages of the student's classes and groups: one statement."""
-    return set((await session.execute(select(SubjectPage.id).where(or_(
-        SubjectPage.class_group_id.in_({class_id for class_id, _days in stays.classes}),
-        SubjectPage.study_group_id.in_({group_id for group_id, _days in stays.groups} or {0}))))).scalars())
+    return set((await session.execute(select(SubjectPage.id).where(stays.their_pages()))).scalars())
 
 
 def _holder(page: PageInfo) -> tuple[int | None, int | None]:

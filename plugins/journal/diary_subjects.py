@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
@@ -88,9 +88,7 @@ async def _pages(session: AsyncSession, school_id: int, stays: Stays, start: dat
         select(SubjectPage, grade_level_of())
         .outerjoin(ClassGroup, ClassGroup.id == SubjectPage.class_group_id)
         .outerjoin(StudyGroup, StudyGroup.id == SubjectPage.study_group_id)
-        .where(SubjectPage.school_id == school_id,
-               or_(SubjectPage.class_group_id.in_({class_id for class_id, _span in stays.classes}),
-                   SubjectPage.study_group_id.in_({group_id for group_id, _span in stays.groups} or {0}))))).all()
+        .where(SubjectPage.school_id == school_id, stays.their_pages()))).all()
     return {page: level for page, level in rows if stays.on_page_between(page.class_group_id, page.study_group_id, start, end)}
 
 

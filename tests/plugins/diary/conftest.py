@@ -26,11 +26,11 @@ def catalogs() -> dict:
 def fixed_today(monkeypatch):
     """The school's today is the journal world's Friday, wherever the diary and the journal ask."""
     import core.web.structure.common
-    from plugins.diary import feeds
+    from plugins.diary import feeds, web
     from plugins.journal import diary as journal_diary
     from tests.plugins.journal.test_journal_hooks import TODAY
 
-    for module in (journal_diary, core.web.structure.common, feeds):
+    for module in (journal_diary, core.web.structure.common, feeds, web):
         monkeypatch.setattr(module, "school_today", lambda timezone: TODAY)
 
 
