@@ -16,7 +16,9 @@ class NavItem:
     """An entry of the main navigation.
 
     ``label`` is already translated (hooks run inside the request's locale). ``badge`` is a
-    short count shown beside the label (unread messages), or None.
+    short count shown beside the label (unread messages), or None. With ``badge_url`` the page
+    asks that address for the badge again every ``BADGE_POLL_SECONDS`` (the answer is
+    ``core/_nav_badge.html``, rendered with ``item``); mark its route ``"background": True``.
     """
 
     id: str  # DOM id suffix: the link gets id "nav-<id>"
@@ -25,6 +27,10 @@ class NavItem:
     section: int = 50  # lower sections come first
     order: int = 50
     badge: int | str | None = None
+    badge_url: str | None = None
+
+
+BADGE_POLL_SECONDS = 60  # unread counts: fresh enough for mail, a request a minute per open page
 
 
 @dataclass(frozen=True)
@@ -167,8 +173,12 @@ class DiarySubjectMarks:
 
 @dataclass(frozen=True)
 class RecipientGroup:
-    """A named group of people a plugin offers as recipients of a message; ``user_ids`` are accounts."""
+    """A named group of people a plugin offers as recipients of a message; ``user_ids`` are accounts.
+
+    ``about`` says, for a recipient, which students (accounts) the message concerns: a parent of a
+    failing student is told about their own child, never about the others of the group."""
 
     id: str  # stable: "<plugin>-<what>-<object id>"
     label: str  # already translated
     user_ids: tuple[int, ...]
+    about: Mapping[int, tuple[int, ...]] = field(default_factory=dict)

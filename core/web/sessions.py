@@ -37,7 +37,9 @@ def session_token(scope: Scope) -> str | None:
 def load_user(app: ASGIApp) -> ASGIApp:
     """Middleware: put the signed-in user (or None) into the request state.
 
-    Routes marked ``"sessionless": True`` (static files, health checks) skip the lookup."""
+    Routes marked ``"sessionless": True`` (static files, health checks) skip the lookup; routes
+    marked ``"background": True`` (an unread badge polled by htmx) do not count as the person's
+    activity, so a page left open does not keep an idle session alive."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
@@ -61,7 +63,9 @@ async def attach_user(scope: Scope) -> CurrentUser | None:
     platform = scope["app"].state.platform
     async with platform.db.reading() as session:
         user = await SessionService(session).load(token)
-    if user is not None and (user.last_seen_at is None or utcnow() - user.last_seen_at > LAST_SEEN_EVERY):
+    handler = scope.get("route_handler")
+    background = handler is not None and bool(handler.opt.get("background"))
+    if user is not None and not background and (user.last_seen_at is None or utcnow() - user.last_seen_at > LAST_SEEN_EVERY):
         async with platform.db.writing() as session:  # at most once a minute per session
             await SessionService(session).touch(user.session_id)
     state["user"] = user

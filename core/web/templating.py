@@ -13,6 +13,7 @@ from markupsafe import Markup
 from core import i18n
 from core.errors import StartupError
 from core.plugins.calling import implementations, invoke_sync
+from core.plugins.types import BADGE_POLL_SECONDS
 from core.web.sessions import CSRF_FIELD, csrf_token
 from core.web.static import StaticFiles
 
@@ -47,7 +48,8 @@ def build_environment(platform: Platform, static: StaticFiles) -> Environment:
     env.filters.update(
         format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number
     )
-    env.globals.update(static_url=static.url, current_locale=i18n.current_locale, csrf_token=_csrf_token, csrf_input=_csrf_input)
+    env.globals.update(static_url=static.url, current_locale=i18n.current_locale, csrf_token=_csrf_token, csrf_input=_csrf_input,
+                       badge_poll_seconds=BADGE_POLL_SECONDS)
     for impl in implementations(platform.hook.prepare_jinja_env):
         before = {**_names(env.filters, "filter"), **_names(env.globals, "global")}
         invoke_sync(impl, platform=platform, env=env)

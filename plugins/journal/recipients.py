@@ -72,6 +72,15 @@ def _parents(guardians: dict[int, list[int]], student_ids: Iterable[int]) -> tup
     return tuple(sorted({guardian for student in student_ids for guardian in guardians.get(student, [])}))
 
 
+def _about(guardians: dict[int, list[int]], student_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """Parent → their own children among the students: all a message to the group may name to them."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for student in student_ids:
+        for guardian in guardians.get(student, []):
+            found[guardian].add(student)
+    return {guardian: tuple(sorted(students)) for guardian, students in found.items()}
+
+
 # ---- parents of students failing a page ---------------------------------------------------------
 
 
@@ -94,7 +103,8 @@ async def failing_groups(platform: Any, session: AsyncSession, school: School, u
             failing[page_id] = await _failing_students(session, page, marks.get(page_id, {}), scales[page_id], rules, today)
     guardians = await guardians_on(session, (student for students in failing.values() for student in students), today)
     return [RecipientGroup(id=f"journal-failing-page-{page_id}", label=_failing_label(label, chosen[page_id]),
-                           user_ids=_parents(guardians, failing[page_id])) for page_id, label in held if page_id in failing]
+                           user_ids=_parents(guardians, failing[page_id]), about=_about(guardians, failing[page_id]))
+            for page_id, label in held if page_id in failing]
 
 
 async def _pages(session: AsyncSession, page_ids: list[int]) -> dict[int, tuple[SubjectPage, Subject, int]]:
@@ -190,4 +200,5 @@ async def unexcused_groups(session: AsyncSession, school_id: int, teacher_id: in
     return [RecipientGroup(id=f"journal-unexcused-class-{class_id}",
                            label=_("Parents of students absent without a good reason this week: %(name)s",
                                    name=names.get(class_id, "")),
-                           user_ids=_parents(guardians, absent[class_id])) for class_id in class_ids]
+                           user_ids=_parents(guardians, absent[class_id]), about=_about(guardians, absent[class_id]))
+            for class_id in class_ids]

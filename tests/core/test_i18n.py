@@ -52,6 +52,28 @@ def test_every_translation_formats_like_its_message(owner, package, folder):
     assert not problems, f"{owner}:\n" + "\n".join(problems)
 
 
+def test_no_two_catalogs_translate_one_message_differently():
+    """Catalogs are merged into one: a message core or another plugin already translates would
+    change its words on their pages too (the mail's «%(num)d new» once turned the people import's
+    «1 новый» into «1 новое»). A plugin gives its own message a wording of its own."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple[str, str], tuple[str, object]] = {}
+    problems = []
+    for owner, _package, folder in owners():
+        for path in folder.glob("*/LC_MESSAGES/*.po"):
+            locale = path.parent.parent.name
+            for message in read_po(path.open("rb")):
+                if not message.id:
+                    continue
+                key = (locale, message.id if isinstance(message.id, str) else message.id[0])
+                translation = tuple(message.string) if isinstance(message.string, (list, tuple)) else message.string
+                if key in seen and seen[key][1] != translation:
+                    problems.append(f"{key}: {seen[key][0]} {seen[key][1]!r}, {owner} {translation!r}")
+                seen.setdefault(key, (owner, translation))
+    assert not problems, "\n".join(problems)
+
+
 def test_the_check_notices_a_missing_translation(tmp_path):
     package = tmp_path / "somepkg"
     (package / "templates").mkdir(parents=True)

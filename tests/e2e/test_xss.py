@@ -16,15 +16,19 @@ from core.plugins.types import UserTextField
 from core.web.builtin import user_text_fields as core_fields
 from plugins.diary import user_text_fields as diary_fields
 from plugins.journal import user_text_fields as journal_fields
+from plugins.messaging import user_text_fields as messaging_fields
 from tests.security.conftest import TALLY
 from tests.security.matrix import MATRIX
 from tests.security.payloads import PAYLOADS
 from tests.testplugin import user_text_fields as plugin_fields
 
-FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None), *diary_fields(None)]
+FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None), *diary_fields(None),
+                               *messaging_fields(None)]
 # A POST route that shows the text in its answer: (who submits the form, the form's button) on the page the
 # battery opens for it; the answer swapped into that page is checked like a page.
 SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save")}
+# Pages of someone's own mail: only the two people of a conversation open it, only the sender a broadcast.
+VIEWERS = {"messaging:thread": {"student", "teacher"}, "messaging:broadcast": {"class_teacher"}}
 
 DETECT = """() => ({
   markup: document.querySelectorAll('[data-xss]').length,
@@ -83,6 +87,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     structure.update(await store_in_the_timetable(admin, live_server))
     structure.update(await store_in_the_journal(browser, admin, teacher, live_server))
     await store_in_the_diary(admin, live_server)
+    structure.update(await store_in_messages(browser, live_server))
     await admin_context.close()
     await teacher_context.close()
 
@@ -92,7 +97,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
         role = next(r for r, name in DEMO_LOGINS.items() if name == login)
         for name, path in shown_pages(created, structure):
             row = MATRIX[name]
-            if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role):
+            if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role) or role not in VIEWERS.get(name, {role}):
                 continue
             response = await page.goto(f"{live_server}{path}")
             assert response.status == 200, (login, path, response.status)
@@ -410,6 +415,31 @@ async def store_in_the_diary(admin, base: str) -> None:
         TALLY["XSS payloads stored"] += 2
 
 
+async def store_in_messages(browser, base: str) -> dict[str, str]:
+    """As the demo student: the payloads packed as subjects of messages to the demo teacher (who
+    teaches the student's class) and all of them as each one's text; as the teacher, all of them as
+    an answer; as the class teacher, a message to the class's parents with payloads for subject and
+    text. Returns the conversation and the broadcast."""
+    context, student = await new_tab(browser, base, "student")
+    compose = await (await student.request.get(f"{base}/messaging/new")).text()
+    teacher_id = re.search(r'name="to" value="(\d+)">\s*Кузнецов Андрей Павлович', compose)  # the demo teacher
+    post = poster(student, base)
+    body = " ".join(PAYLOADS)
+    for group in packed(PAYLOADS, 200):
+        thread = await post("/messaging/new", {"to": teacher_id[1], "subject": " ".join(group), "body": body})
+    TALLY["XSS payloads stored"] += 2 * len(PAYLOADS) - len(packed(PAYLOADS, 200))
+    await context.close()
+    context, teacher = await new_tab(browser, base, "teacher")
+    await poster(teacher, base)(f"{thread.split('#')[0]}/reply", {"body": body})
+    await context.close()
+    context, class_teacher = await new_tab(browser, base, "class-teacher")
+    compose = await (await class_teacher.request.get(f"{base}/messaging/new")).text()
+    group_id = re.search(r'name="group" value="(class-\d+-parents)"', compose)[1]
+    broadcast = await poster(class_teacher, base)("/messaging/new", {"group": group_id, "subject": PAYLOADS[0], "body": body})
+    await context.close()
+    return {"msg_thread": thread.split("#")[0], "msg_broadcast": broadcast}
+
+
 def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
@@ -440,7 +470,9 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("journal:finals_history", structure["jr_finals_history"]),
               ("journal:plan", f"/journal/plans/{structure['jr_plan']}"),
               *(("diary:week", f"{structure['jr_diary']}?week={week}") for week in structure["jr_weeks"]),
-              ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan"), ("diary:refusals", "/diary/refusals")]
+              ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan"), ("diary:refusals", "/diary/refusals"),
+              ("messaging:inbox", "/messaging/inbox"), ("messaging:sent", "/messaging/sent"),
+              ("messaging:thread", structure["msg_thread"]), ("messaging:broadcast", structure["msg_broadcast"])]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"

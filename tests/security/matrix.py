@@ -34,6 +34,7 @@ REPORTERS = frozenset({"deputy", "director"})
 NOTE_READERS = frozenset({"teacher", "class_teacher", "deputy", "director"})
 FAMILY = frozenset({"student", "parent"})
 SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
+MAIL = frozenset(ROLES) - {"operator"}
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -305,6 +306,20 @@ MATRIX: dict[str, Row] = {
         "withdrawn_on": "2026-11-20", "withdrawal_document": "Отзыв от {role}"}),
     # the private feed: its token is the key (an unknown one is a 404 for everyone, signed in or not)
     "diary:feed": Row("GET", "/diary/calendar/AnUnknownTokenOfTheRightLength0123456789abc.ics", ALL, (404,), public=True),
+    # The internal mail: everyone of the school, each in their own conversations (the world gives every role a
+    # thread and a broadcast of their own, and someone they may write to); the operator has no mailbox.
+    "messaging:inbox": Row("GET", "/messaging/inbox", MAIL, content="Переписка мира"),
+    "messaging:archive": Row("GET", "/messaging/archive", MAIL, content='id="messaging-lines"'),
+    "messaging:sent": Row("GET", "/messaging/sent", MAIL, content="Рассылка мира"),
+    "messaging:thread": Row("GET", "/messaging/threads/{msg_thread}", MAIL, content="Переписка мира"),
+    "messaging:reply": Row("POST", "/messaging/threads/{msg_thread}/reply", MAIL, (303,), form={"body": "Ответ от {role}"}),
+    "messaging:archive_thread": Row("POST", "/messaging/threads/{msg_thread}/archive", MAIL, (303,), form={"archived": "0"}),
+    "messaging:broadcast": Row("GET", "/messaging/sent/{msg_broadcast}", MAIL, content="Рассылка мира"),
+    "messaging:compose": Row("GET", "/messaging/new", MAIL, content='id="messaging-compose"'),
+    "messaging:send": Row("POST", "/messaging/new", MAIL, (303,), form={
+        "to": "{msg_to}", "subject": "Письмо от {role}", "body": "Текст от {role}"}),
+    "messaging:badge": Row("GET", "/messaging/badge", MAIL, content='id="nav-messaging-badge"'),
+    "messaging:widget": Row("GET", "/messaging/widget", MAIL, content='id="messaging-widget"'),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

@@ -31,6 +31,10 @@ async def test_object_probes(world: World, tally, database_url):
     # a student's diary pages: another family's child, of the home school (another class) or none
     diary_routes = [(n, r) for n, r in MATRIX.items() if "{student}" in r.path.split("?")[0]]
     other_child = world.people["ct_student"]
+    # someone else's conversation and broadcast (the class teacher's; the ids around them are others' too)
+    thread_routes = [(n, r) for n, r in MATRIX.items() if "{msg_thread}" in r.path]
+    broadcast_routes = [(n, r) for n, r in MATRIX.items() if "{msg_broadcast}" in r.path]
+    theirs = world.per_role["class_teacher"]
     probes = [
         # (prober, routes, object id, neighbour id, secrets of the object)
         ("admin-other", user_routes, world.target, world.neighbour, (world.target_name, "target")),
@@ -40,6 +44,11 @@ async def test_object_probes(world: World, tally, database_url):
         ("stranger", school_routes, world.home, world.third, ("Домашняя школа",)),
         ("parent", diary_routes, other_child, world.stranger, ("Руководимый",)),
         ("student", diary_routes, other_child, world.stranger, ("Руководимый",)),
+        ("parent", thread_routes, theirs["msg_thread"], world.per_role["teacher"]["msg_thread"], ("Здравствуйте",)),
+        ("deputy", thread_routes, theirs["msg_thread"], world.per_role["teacher"]["msg_thread"], ("Здравствуйте",)),
+        ("stranger", thread_routes, theirs["msg_thread"], world.per_role["teacher"]["msg_thread"], ("Переписка мира",)),
+        ("parent", broadcast_routes, theirs["msg_broadcast"], world.per_role["teacher"]["msg_broadcast"], ("Рассылка мира",)),
+        ("student", broadcast_routes, theirs["msg_broadcast"], world.per_role["deputy"]["msg_broadcast"], ("Рассылка мира",)),
     ]
     failures = []
     async with database_unchanged(database_url):
@@ -49,6 +58,7 @@ async def test_object_probes(world: World, tally, database_url):
                 for label, value in id_variants(known, neighbour).items():
                     role = prober if prober in EVERY_ROLE else "teacher"
                     path = row.path.replace("{target}", str(value)).replace("{home}", str(value)).replace("{student}", str(value))
+                    path = path.replace("{msg_thread}", str(value)).replace("{msg_broadcast}", str(value))
                     path = fill(path, world, role)
                     kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {}
                     if row.json is not None:

@@ -73,6 +73,8 @@ class World:
         for role, own in (*timetable_per_role.items(), *journal_per_role.items()):
             self.per_role[role] = {**self.per_role.get(role, {}), **own}
         self.diary = await add_diary_targets(self.url, self.home)
+        for role, own in (await add_messaging_targets(self.url, self.home, self.accounts, self.target)).items():
+            self.per_role[role] = {**self.per_role.get(role, {}), **own}
         for role in self.per_role:  # a writer of one part uses the administrator's objects of the others
             self.per_role[role] = {**self.per_role["journal_admin"], **self.per_role[role]}
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
@@ -132,3 +134,41 @@ async def add_diary_targets(url: str, school_id: int) -> dict[str, int]:
         session.add(refusal)
         await session.flush()
         return {"diary_refusal": refusal.id, "diary_parent": recorded}
+
+
+async def add_messaging_targets(url: str, school_id: int, accounts: dict[str, int], target: int) -> dict[str, dict[str, int]]:
+    """For every role of the school: a conversation with the target teacher («Переписка мира»), a
+    broadcast it sent («Рассылка мира»), and someone it may write to (a family writes to the
+    director, of the administration; staff to the target teacher, of the staff)."""
+    from plugins.messaging.models import (
+        MessagingBroadcast, MessagingMessage, MessagingParticipant, MessagingReceipt, MessagingThread,
+    )
+    from tests.support.structure import writing
+
+    found: dict[str, dict[str, int]] = {}
+    async with writing(url) as session:
+        for role, account in accounts.items():
+            if role == "operator":
+                continue
+            broadcast = MessagingBroadcast(school_id=school_id, sender_id=account, subject="Рассылка мира", body="Всем",
+                                           groups="Сотрудники", recipients=1)
+            session.add(broadcast)
+            await session.flush()
+            conversation = MessagingThread(school_id=school_id, subject="Переписка мира")
+            copy = MessagingThread(school_id=school_id, subject="Рассылка мира", broadcast_id=broadcast.id)
+            session.add_all([conversation, copy])
+            await session.flush()
+            incoming = MessagingMessage(thread_id=conversation.id, sender_id=target, body="Здравствуйте", search_key="мир")
+            sent = MessagingMessage(thread_id=copy.id, sender_id=account, broadcast_id=broadcast.id, body="Всем", search_key="мир")
+            session.add_all([incoming, sent,
+                             MessagingParticipant(thread_id=conversation.id, user_id=account, has_incoming=True),
+                             MessagingParticipant(thread_id=conversation.id, user_id=target),
+                             MessagingParticipant(thread_id=copy.id, user_id=account),
+                             MessagingParticipant(thread_id=copy.id, user_id=target, has_incoming=True)])
+            await session.flush()
+            session.add_all([MessagingReceipt(message_id=incoming.id, recipient_id=account, school_id=school_id, thread_id=conversation.id),
+                             MessagingReceipt(message_id=sent.id, recipient_id=target, school_id=school_id, thread_id=copy.id)])
+            family = role in ("student", "parent")
+            found[role] = {"msg_thread": conversation.id, "msg_broadcast": broadcast.id,
+                           "msg_to": accounts["director"] if family else target}
+    return found

@@ -278,7 +278,7 @@ async def test_a_teacher_is_offered_the_parents_of_students_failing_each_page(ma
     # Her former representative is no longer one; 5Б has nobody failing, and is offered all the same.
     assert found == [
         RecipientGroup(f"journal-failing-page-{pages['5А математика']}", failing_label("Математика, 5А"),
-                       (world.people["mother_anya"],)),
+                       (world.people["mother_anya"],), {world.people["mother_anya"]: (world.student("Аня"),)}),
         RecipientGroup(f"journal-failing-page-{pages['5Б математика']}", failing_label("Математика, 5Б"), ()),
     ]
     english = await groups_of(platform, viewer(world.school, world.teacher("english1"), "teacher"))
@@ -291,7 +291,8 @@ async def test_a_class_teacher_is_offered_the_parents_of_students_absent_without
     # Борис's «Н» this week; not Аня's «Б» (excused), Вера's «ОП» (late) or her «Н» of last week.
     assert found == [RecipientGroup(
         f"journal-unexcused-class-{world.journal.tt.classes['5А']}",
-        _("Parents of students absent without a good reason this week: %(name)s", name="5А"), (world.people["father_boris"],))]
+        _("Parents of students absent without a good reason this week: %(name)s", name="5А"), (world.people["father_boris"],),
+        {world.people["father_boris"]: (world.student("Борис"),)})]
 
 
 async def test_parents_and_the_administration_are_offered_no_journal_groups(make_platform, world):
