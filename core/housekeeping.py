@@ -1,4 +1,5 @@
-"""Periodic clean-up in every app process: expired sessions, delivered events, week-old uploaded lists.
+"""Periodic clean-up in every app process: expired sessions, delivered events, week-old uploaded
+lists, and whatever plugins clean up through the ``housekeeping`` hook.
 
 Each run is a short transaction; running it in several processes at once is harmless.
 """
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from core.auth.services import SessionService
 from core.db.types import utcnow
+from core.plugins.calling import implementations, invoke, resolve
 from core.people.uploads import forget_old_uploads
 
 if TYPE_CHECKING:
@@ -23,12 +25,18 @@ FIRST_AFTER_SECONDS = 60  # not during start-up, when the process is busiest
 
 
 async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int]:
+    now = utcnow()
     async with platform.db.writing() as session:
         sessions = await SessionService(session).delete_expired()
-        uploads = await forget_old_uploads(session, utcnow())
+        uploads = await forget_old_uploads(session, now)
     if uploads:
         log.info("forgot %d week-old uploaded lists", uploads)
     events = await dispatcher.prune()
+    for impl in implementations(platform.hook.housekeeping):
+        try:
+            await resolve(invoke(impl, platform=platform, now=now))
+        except Exception:  # one plugin's trouble does not stop the others' clean-up
+            log.exception("housekeeping of %s failed; trying again later", impl.plugin_name)
     return sessions, events
 
 

@@ -8,12 +8,14 @@ stops start-up with a ``ConfigError`` naming the variable.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
 from core.errors import ConfigError
+from core.smtp import SECURITY, SmtpSettings, is_address
 
 ENVIRONMENTS = ("development", "production")
 
@@ -35,6 +37,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("ZHURNAL_PORT", "8000", "port `zhurnal serve` listens on (1-65535)"),
     SettingSpec("ZHURNAL_WORKERS", "1", "app processes started by `zhurnal serve` (1-64)"),
     SettingSpec("ZHURNAL_EVENT_DISPATCHER", "on", "`on`: each app process delivers events in the background; `off`: only `zhurnal worker` does"),
+    SettingSpec("ZHURNAL_PUBLIC_URL", "none", "the address people open the journal at (`https://journal.school.ru`), for links in e-mails"),
+    SettingSpec("ZHURNAL_SMTP_HOST", "none: no e-mail is sent", "the SMTP server that sends e-mail (copies of messages)"),
+    SettingSpec("ZHURNAL_SMTP_PORT", "587", "its port (1-65535)"),
+    SettingSpec("ZHURNAL_SMTP_SECURITY", "starttls", "`starttls`, `ssl` (implicit TLS, usually port 465) or `none` (a relay on the same host only)"),
+    SettingSpec("ZHURNAL_SMTP_USER", "none", "the login at the SMTP server, if it asks for one"),
+    SettingSpec("ZHURNAL_SMTP_PASSWORD", "none", "its password"),
+    SettingSpec("ZHURNAL_SMTP_FROM", "none (required with a host)", "the sender's address, e.g. `journal@school.ru`"),
 )
 
 
@@ -49,6 +58,8 @@ class Settings:
     port: int = 8000
     workers: int = 1
     event_dispatcher: bool = True
+    public_url: str = ""
+    smtp: SmtpSettings | None = None  # None: no e-mail is sent
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -81,6 +92,8 @@ class Settings:
             "port": _integer(env, "ZHURNAL_PORT", 8000, 1, 65535),
             "workers": _integer(env, "ZHURNAL_WORKERS", 1, 1, 64),
             "event_dispatcher": _choice(env, "ZHURNAL_EVENT_DISPATCHER", ("on", "off"), "on") == "on",
+            "public_url": _public_url(env.get("ZHURNAL_PUBLIC_URL")),
+            "smtp": _smtp(env),
         }
         values.update(overrides)
         if "secret_key" not in values:
@@ -120,6 +133,25 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     if not low <= value <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
     return value
+
+
+def _public_url(raw: str | None) -> str:
+    url = (raw or "").strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?", url):
+        raise ConfigError(f"ZHURNAL_PUBLIC_URL must look like https://journal.school.ru, got {raw!r}")
+    return url
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = (env.get("ZHURNAL_SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    sender = (env.get("ZHURNAL_SMTP_FROM") or "").strip()
+    if not is_address(sender):
+        raise ConfigError(f"ZHURNAL_SMTP_FROM must be the sender's e-mail address when ZHURNAL_SMTP_HOST is set, got {sender!r}")
+    return SmtpSettings(host=host, port=_integer(env, "ZHURNAL_SMTP_PORT", 587, 1, 65535),
+                        security=_choice(env, "ZHURNAL_SMTP_SECURITY", SECURITY, "starttls"),
+                        user=env.get("ZHURNAL_SMTP_USER") or "", password=env.get("ZHURNAL_SMTP_PASSWORD") or "", sender=sender)
 
 
 def _plugin_list(raw: str | None) -> tuple[str, ...] | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
     from pathlib import Path
     from random import Random
 
@@ -79,6 +79,16 @@ def on_event(platform: Platform, event: Event) -> Any:
 
     Delivery is at least once: the handler must be idempotent. Raising makes the dispatcher
     retry this handler (and only this one) with back-off.
+    """
+
+
+@hookspec
+def housekeeping(platform: Platform, now: datetime) -> Any:
+    """Remove what the plugin no longer keeps (messages past the school's retention). May be async.
+
+    Called about once an hour by every app process, after start-up has settled. Use short
+    transactions: several processes may run it at once. A failure is logged, the other plugins
+    still run, and the next hour tries again.
     """
 
 

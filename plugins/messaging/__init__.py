@@ -66,6 +66,27 @@ async def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Any]
 
 
 @hookimpl
+async def on_event(platform: Any, event: Any) -> None:
+    from plugins.messaging.copies import handle_event
+
+    await handle_event(platform, event)
+
+
+@hookimpl
+async def housekeeping(platform: Any, now: Any) -> None:
+    from plugins.messaging.retention import forget_old_messages
+
+    await forget_old_messages(platform, now)
+
+
+@hookimpl
+async def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> None:
+    from plugins.messaging.demo import seed_messages
+
+    await seed_messages(platform, session, school, rng)
+
+
+@hookimpl
 def prepare_jinja_env(platform: Any, env: Any) -> None:
     from core.web.text import linkify
 

@@ -105,7 +105,7 @@ async def build_directory(platform: Any, session: AsyncSession, user: CurrentUse
     if user.roles & FAMILY and not (user.roles == {"student"} and not rules.students_write):
         directory.sections += await _family_sections(session, user, school_id, today, rules)
     if user.roles & (TEACHING | WHOLE_SCHOOL):
-        directory.sections += await _class_sections(session, user, school_id, today, rules)
+        directory.sections += await class_sections(session, user, school_id, today, rules)
     if user.roles & STAFF:
         directory.sections.append(await _staff_section(session, user, school_id))
     directory.sections += await _plugin_sections(platform, session, user, school_id)
@@ -205,7 +205,7 @@ class _Scope:
     pages: dict[int, tuple[str, int | None, int | None]] = field(default_factory=dict)
 
 
-async def _class_sections(session: AsyncSession, user: CurrentUser, school_id: int, today: date,
+async def class_sections(session: AsyncSession, user: CurrentUser, school_id: int, today: date,
                           rules: Rules) -> list[Section]:
     scope = await _teaching_scope(session, user, school_id, today)
     class_ids = set(scope.classes) | {class_id for _label, class_id, _group in scope.pages.values() if class_id}

@@ -22,6 +22,7 @@ from core.events import emit
 from core.i18n import folded
 from core.i18n import gettext as _
 from core.i18n import ngettext
+from plugins.messaging.attachments import Upload, attach
 from plugins.messaging.directory import Contact, Directory
 from plugins.messaging.events import MessagesSent
 from plugins.messaging.models import (
@@ -33,8 +34,8 @@ BODY_MAX = 10_000
 RECIPIENTS_MAX = 1000
 # Sending, counted per user (a message to a group counts once): enough for a teacher's busiest
 # evening, too little for a stolen account to flood the school.
-SHORT_WINDOW, SHORT_LIMIT = timedelta(minutes=10), 20
-DAY_LIMIT = 200
+SHORT_WINDOW, SHORT_LIMIT = timedelta(minutes=10), 30
+DAY_LIMIT = 300
 
 
 class MailError(Exception):
@@ -136,7 +137,8 @@ def chosen_recipients(directory: Directory, draft: Draft) -> tuple[dict[int, Con
     return found, labels
 
 
-async def send_new(session: AsyncSession, user: CurrentUser, directory: Directory, draft: Draft, now: datetime) -> Sent:
+async def send_new(session: AsyncSession, user: CurrentUser, directory: Directory, draft: Draft, now: datetime,
+                   uploads: list[Upload] | None = None) -> Sent:
     """Check everything, then send; a ``MailError`` changes nothing."""
     errors = text_problems(draft.subject, draft.body)
     try:
@@ -171,6 +173,7 @@ async def send_new(session: AsyncSession, user: CurrentUser, directory: Director
     await session.flush()
     session.add_all(MessagingReceipt(message_id=message.id, recipient_id=person, school_id=school_id, thread_id=message.thread_id)
                     for message, person in zip(messages, recipients))
+    await attach(session, [message.id for message in messages], uploads or [])
     emit(session, MessagesSent(school_id=school_id, message_ids=[message.id for message in messages]))
     return Sent(threads[0].id if broadcast is None else None, broadcast.id if broadcast else None, len(recipients))
 
@@ -187,7 +190,8 @@ async def participation(session: AsyncSession, user: CurrentUser, thread_id: int
     return rows[0][0], (others.pop() if others else user.id)
 
 
-async def send_reply(session: AsyncSession, user: CurrentUser, thread_id: int, body: str, now: datetime) -> int:
+async def send_reply(session: AsyncSession, user: CurrentUser, thread_id: int, body: str, now: datetime,
+                     uploads: list[Upload] | None = None) -> int:
     """Answer in a thread the person is in: to the other person only. Returns the message's id."""
     thread, other = await participation(session, user, thread_id)
     errors = text_problems(None, body)
@@ -201,6 +205,7 @@ async def send_reply(session: AsyncSession, user: CurrentUser, thread_id: int, b
     session.add(message)
     await session.flush()
     session.add(MessagingReceipt(message_id=message.id, recipient_id=other, school_id=thread.school_id, thread_id=thread.id))
+    await attach(session, [message.id], uploads or [])
     thread.last_message_at = now
     # The answer brings the thread back into the other person's inbox, out of their archive.
     await session.execute(update(MessagingParticipant).where(

@@ -173,6 +173,7 @@ async def is_archived(session: AsyncSession, thread_id: int, user_id: int) -> bo
 
 @dataclass(frozen=True)
 class Delivery:
+    message_id: int  # the recipient's copy
     thread_id: int
     name: str
     about: str
@@ -192,7 +193,7 @@ async def broadcast_view(session: AsyncSession, user: CurrentUser, broadcast_id:
         MessagingThread.broadcast_id == broadcast_id, MessagingMessage.sender_id != user.id).group_by(
         MessagingMessage.thread_id).subquery()
     rows = (await session.execute(
-        select(MessagingMessage.thread_id, UserAccount.full_name, MessagingMessage.about, MessagingReceipt.read_at,
+        select(MessagingMessage.id, MessagingMessage.thread_id, UserAccount.full_name, MessagingMessage.about, MessagingReceipt.read_at,
                func.coalesce(answers.c.answers, 0))
         .join(MessagingReceipt, MessagingReceipt.message_id == MessagingMessage.id)
         .join(UserAccount, UserAccount.id == MessagingReceipt.recipient_id)

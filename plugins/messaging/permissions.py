@@ -25,4 +25,5 @@ TEXT_FIELDS = (
     UserTextField(form="messaging:send", field="subject", shown_on=("messaging:inbox", "messaging:thread", "messaging:sent")),
     UserTextField(form="messaging:send", field="body", shown_on=("messaging:thread", "messaging:inbox")),
     UserTextField(form="messaging:reply", field="body", shown_on=("messaging:thread",)),
+    UserTextField(form="messaging:send", field="attachments", shown_on=("messaging:thread", "messaging:broadcast")),  # file names
 )

@@ -4,12 +4,14 @@ and the unread badge and dashboard block that htmx refreshes in the background."
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from core.auth.models import UserAccount
+from core.audit.log import record
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency
@@ -22,14 +24,20 @@ from core.structure.common import school_today
 from core.web.pages import flash, redirect, render, render_fragment
 from core.web.sessions import current_user
 from core.web.structure.common import query_id
+from plugins.messaging.attachments import MAX_TOTAL, attachments_of, download, read_uploads, size_label
+from plugins.messaging.copies import EmailChoiceError, choose_email, email_choice
 from plugins.messaging.directory import build_directory, load_rules
-from plugins.messaging.mail import Draft, MailError, form_ids, mark_read, participation, send_new, send_reply, set_archived
+from plugins.messaging.mail import (
+    Draft, MailError, form_ids, mark_read, participation, send_new, send_reply, set_archived, text_problems,
+)
 from plugins.messaging.mailbox import (
     broadcast_view, is_archived, sent_lines, thread_lines, thread_messages, unread_count,
 )
-from plugins.messaging.permissions import USE
+from plugins.messaging.permissions import MANAGE, USE
+from plugins.messaging.settings_pages import SETTINGS_ROUTES
 
 USE_OPT = {"permission": USE}
+BODY_LIMIT = MAX_TOTAL + 2**20  # the files and the form around them
 BACKGROUND_OPT = {"permission": USE, "background": True}
 CSS = "messaging/messaging.css"
 BADGE_URL = "/messaging/badge"
@@ -48,8 +56,11 @@ async def messaging_nav(platform: Any, user: CurrentUser | None) -> list[NavItem
         return []
     async with platform.db.reading() as session:
         unread = await unread_count(session, user)
-    return [NavItem(id="messaging", label=_("Messages"), url="/messaging/inbox", section=20, order=30,
-                    badge=unread or None, badge_url=BADGE_URL)]
+    items = [NavItem(id="messaging", label=_("Messages"), url="/messaging/inbox", section=20, order=30,
+                     badge=unread or None, badge_url=BADGE_URL)]
+    if platform.permissions.allows(user.roles, MANAGE):
+        items.append(NavItem(id="messaging-settings", label=_("Mail rules"), url="/messaging/settings", section=80, order=45))
+    return items
 
 
 def messaging_widgets(platform: Any, user: CurrentUser | None) -> list[Widget]:
@@ -124,6 +135,7 @@ async def _thread(request: Request, platform: Platform, thread_id: int, errors: 
     async with platform.db.reading() as session:
         thread, other_id = await participation(session, user, thread_id)
         messages = await thread_messages(session, thread.id, user.id)
+        files = await attachments_of(session, [message.id for message in messages])
         archived = await is_archived(session, thread.id, user.id)
         timezone = await _timezone(session, user)
         other = await session.scalar(select(UserAccount.full_name).where(UserAccount.id == other_id)) or ""
@@ -131,19 +143,24 @@ async def _thread(request: Request, platform: Platform, thread_id: int, errors: 
         async with platform.db.writing() as session:
             await mark_read(session, user.id, thread.id, utcnow())
     return await render(request, "messaging/thread.html", {
-        "thread": thread, "messages": messages, "other": other, "archived": archived, "timezone": timezone,
-        "errors": errors or {}, "body": body, "page_title": thread.subject, "extra_css": CSS}, status_code=status_code)
+        "thread": thread, "messages": messages, "other": other, "archived": archived, "timezone": timezone, "files": files,
+        "size_label": size_label, "errors": errors or {}, "body": body, "page_title": thread.subject, "extra_css": CSS}, status_code=status_code)
 
 
-@post("/threads/{thread_id:int}/reply", name="messaging:reply", opt=USE_OPT)
+@post("/threads/{thread_id:int}/reply", name="messaging:reply", opt=USE_OPT, request_max_body_size=BODY_LIMIT)
 async def reply(request: Request, thread_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
-    """Answer in the thread: to the other person only."""
+    """Answer in the thread, with files if any: to the other person only."""
     user = _user(request)
     form = await request.form()
     body = str(form.get("body") or "")
+    uploads, problem = await read_uploads(form.getall("attachments", []))
     try:
+        if problem:
+            async with platform.db.reading() as session:
+                await participation(session, user, thread_id)  # someone else's thread is a 404 whatever the files
+            raise MailError({**text_problems(None, body), "attachments": problem})
         async with platform.db.writing() as session:
-            message_id = await send_reply(session, user, thread_id, body, utcnow())
+            message_id = await send_reply(session, user, thread_id, body, utcnow(), uploads)
     except MailError as error:
         return await _thread(request, platform, thread_id, error.errors, body, 422)
     flash(request, _("The answer is sent."))
@@ -169,9 +186,11 @@ async def broadcast_page(request: Request, broadcast_id: FromPath[int], platform
     async with platform.db.reading() as session:
         broadcast, deliveries = await broadcast_view(session, user, broadcast_id)
         timezone = await _timezone(session, user)
+        files = (await attachments_of(session, [deliveries[0].message_id])).get(deliveries[0].message_id, []) if deliveries else []
     read = sum(1 for delivery in deliveries if delivery.read_at)
     return await render(request, "messaging/broadcast.html", {
-        "broadcast": broadcast, "deliveries": deliveries, "read": read, "timezone": timezone,
+        "broadcast": broadcast, "deliveries": deliveries, "read": read, "timezone": timezone, "files": files,
+        "size_label": size_label,
         "page_title": broadcast.subject, "extra_css": CSS})
 
 
@@ -197,19 +216,23 @@ async def _compose(request: Request, platform: Platform, draft: Draft, errors: d
         status_code=status_code)
 
 
-@post("/new", name="messaging:send", opt=USE_OPT)
+@post("/new", name="messaging:send", opt=USE_OPT, request_max_body_size=BODY_LIMIT)
 async def send(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
-    """Send to the chosen people and groups, each recipient told about their own children only."""
+    """Send to the chosen people and groups, with files if any, each recipient told about their own
+    children only."""
     user = _user(request)
     form = await request.form()
     draft = Draft(subject=str(form.get("subject") or ""), body=str(form.get("body") or ""),
                   to=form_ids(str(value) for value in form.getall("to", [])),
                   groups=[str(value)[:200] for value in form.getall("group", [])])
+    uploads, problem = await read_uploads(form.getall("attachments", []))
+    if problem:
+        return await _compose(request, platform, draft, {**text_problems(draft.subject, draft.body), "attachments": problem}, 422)
     try:
         async with platform.db.writing() as session:
             today = school_today(await _timezone(session, user))
             directory = await build_directory(platform, session, user, today, await load_rules(session, user.school_id or 0))
-            result = await send_new(session, user, directory, draft, utcnow())
+            result = await send_new(session, user, directory, draft, utcnow(), uploads)
     except MailError as error:
         return await _compose(request, platform, draft, error.errors, 422)
     if result.thread_id is not None:
@@ -218,6 +241,61 @@ async def send(request: Request, platform: NamedDependency[Platform]) -> Respons
     flash(request, ngettext("The message is sent to %(num)d person, each separately.",
                             "The message is sent to %(num)d people, each separately.", result.recipients))
     return redirect(request, f"/messaging/sent/{result.broadcast_id}")
+
+
+@get("/attachments/{attachment_id:int}", name="messaging:attachment", opt=USE_OPT)
+async def attachment(request: Request, attachment_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[bytes]:
+    """A file of a conversation the person is in, always as a download, never shown in the page."""
+    user = _user(request)
+    async with platform.db.reading() as session:
+        filename, content_type, content = await download(session, user, attachment_id)
+    ascii_name = "".join(char if char.isascii() and (char.isalnum() or char in "._-") else "_" for char in filename) or "file"
+    return Response(content, media_type=content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "X-Content-Type-Options": "nosniff"})
+
+
+# ---- copies by e-mail ----------------------------------------------------------------------------
+
+
+@get("/email", name="messaging:email", opt=USE_OPT)
+async def email_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    """Whether new messages also come by e-mail, and to which address."""
+    user = _user(request)
+    async with platform.db.reading() as session:
+        address = await email_choice(session, user.id)
+    return await _email(request, platform, address, {})
+
+
+async def _email(request: Request, platform: Platform, address: str, errors: dict[str, str], typed: str | None = None,
+                 status_code: int = 200) -> Response[str]:
+    return await render(request, "messaging/email.html", {
+        "address": address, "typed": address if typed is None else typed, "errors": errors, "box": "email",
+        "available": platform.settings.smtp is not None, "page_title": _("Messages by e-mail"), "extra_css": CSS},
+        status_code=status_code)
+
+
+@post("/email", name="messaging:email_save", opt=USE_OPT)
+async def email_save(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    """Turn copies by e-mail on (to the address given) or off."""
+    user = _user(request)
+    form = await request.form()
+    turn_on = str(form.get("action") or "") == "on"
+    typed = str(form.get("address") or "")[:300]
+    if turn_on and platform.settings.smtp is None:
+        return await _email(request, platform, "", {"address": _("This journal sends no e-mail.")}, typed, 422)
+    try:
+        async with platform.db.writing() as session:
+            await choose_email(session, user.id, typed if turn_on else None)
+            record(session, "messaging.email_copies_on" if turn_on else "messaging.email_copies_off", connection=request,
+                   object_type="user_account", object_id=user.id, details={"address": typed.strip()} if turn_on else None)
+    except EmailChoiceError as error:
+        async with platform.db.reading() as session:
+            address = await email_choice(session, user.id)
+        return await _email(request, platform, address, {"address": str(error)}, typed, 422)
+    flash(request, _("New messages will also come to %(address)s.", address=typed.strip()) if turn_on
+          else _("Copies by e-mail are off."))
+    return redirect(request, "/messaging/email")
 
 
 # ---- the badge and the dashboard block, refreshed in the background ----------------------------
@@ -245,4 +323,5 @@ async def widget(request: Request, platform: NamedDependency[Platform]) -> Respo
         "lines": lines, "more": more, "unread": unread, "timezone": timezone})
 
 
-ROUTES = [inbox, archive, sent, thread_page, reply, archive_thread, broadcast_page, compose, send, badge, widget]
+ROUTES = [inbox, archive, sent, thread_page, reply, archive_thread, broadcast_page, compose, send, attachment, email_page,
+          email_save, badge, widget, *SETTINGS_ROUTES]

@@ -87,6 +87,19 @@ async def test_hook_shutdown(make_client):
     assert client.app.state.platform.state["testplugin.lifecycle"] == ["startup", "shutdown"]
 
 
+async def test_hook_housekeeping(make_platform, database_url):
+    from core import housekeeping
+    from core.outbox import Dispatcher
+
+    platform = make_platform(plugins=ENABLED)
+    await housekeeping.run_once(platform, Dispatcher(platform))
+    [now] = platform.state["testplugin.housekeeping"]
+    assert now.tzinfo is not None
+    blocked = make_platform(plugins=BLOCKED)
+    await housekeeping.run_once(blocked, Dispatcher(blocked))
+    assert "testplugin.housekeeping" not in blocked.state
+
+
 async def test_hook_on_event(make_platform, database_url):
     enabled = make_platform(plugins=ENABLED)
     await demo.seed(enabled)  # emits core.school_created
@@ -135,7 +148,7 @@ async def test_hook_seed_demo_data(make_platform, database_url, sqlite_template,
     everything = make_platform(plugins=None, database_url=await emptied(database_url, sqlite_template, tmp_path, "all.db"))
     steps.clear()
     await demo.seed(everything, progress=steps.append)
-    assert steps == ["core", "journal", "testplugin", "testdependent"]  # dependency order, then by name
+    assert steps == ["core", "journal", "messaging", "testplugin", "testdependent"]  # dependency order, then by name
     assert everything.state["testdependent.saw_testplugin_seeded"] is True
 
     blocked = make_platform(plugins=BLOCKED, database_url=await emptied(database_url, sqlite_template, tmp_path, "blocked.db"))

@@ -418,8 +418,8 @@ async def store_in_the_diary(admin, base: str) -> None:
 async def store_in_messages(browser, base: str) -> dict[str, str]:
     """As the demo student: the payloads packed as subjects of messages to the demo teacher (who
     teaches the student's class) and all of them as each one's text; as the teacher, all of them as
-    an answer; as the class teacher, a message to the class's parents with payloads for subject and
-    text. Returns the conversation and the broadcast."""
+    an answer, and packed as names of files of further answers; as the class teacher, a message to
+    the class's parents with payloads for subject and text. Returns the conversation and the broadcast."""
     context, student = await new_tab(browser, base, "student")
     compose = await (await student.request.get(f"{base}/messaging/new")).text()
     teacher_id = re.search(r'name="to" value="(\d+)">\s*Кузнецов Андрей Павлович', compose)  # the demo teacher
@@ -431,6 +431,12 @@ async def store_in_messages(browser, base: str) -> dict[str, str]:
     await context.close()
     context, teacher = await new_tab(browser, base, "teacher")
     await poster(teacher, base)(f"{thread.split('#')[0]}/reply", {"body": body})
+    for group in packed(PAYLOADS, 190):  # as names of files, one answer each
+        answer = await teacher.request.post(f"{base}{thread.split('#')[0]}/reply", max_redirects=0, multipart={
+            "body": "Во вложении", "_csrf_token": teacher.csrf,
+            "attachments": {"name": f"{' '.join(group)}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}})
+        assert answer.status == 303, (answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += len(group)
     await context.close()
     context, class_teacher = await new_tab(browser, base, "class-teacher")
     compose = await (await class_teacher.request.get(f"{base}/messaging/new")).text()

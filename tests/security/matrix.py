@@ -35,6 +35,7 @@ NOTE_READERS = frozenset({"teacher", "class_teacher", "deputy", "director"})
 FAMILY = frozenset({"student", "parent"})
 SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
 MAIL = frozenset(ROLES) - {"operator"}
+MAIL_RULES = frozenset({"director", "journal_admin"})  # the school's rules of the mail
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -318,6 +319,12 @@ MATRIX: dict[str, Row] = {
     "messaging:compose": Row("GET", "/messaging/new", MAIL, content='id="messaging-compose"'),
     "messaging:send": Row("POST", "/messaging/new", MAIL, (303,), form={
         "to": "{msg_to}", "subject": "Письмо от {role}", "body": "Текст от {role}"}),
+    "messaging:attachment": Row("GET", "/messaging/attachments/{msg_attachment}", MAIL, content="%PDF-"),
+    "messaging:email": Row("GET", "/messaging/email", MAIL, content='id="messaging-email"'),
+    "messaging:email_save": Row("POST", "/messaging/email", MAIL, (303,), form={"action": "off", "address": ""}),
+    "messaging:settings": Row("GET", "/messaging/settings", MAIL_RULES, content='id="messaging-settings"'),
+    "messaging:settings_save": Row("POST", "/messaging/settings", MAIL_RULES, (303,), form={
+        "retention_years": "5", "students_write": "1", "families_to_subject_teachers": "1", "teachers_to_students": "1"}),
     "messaging:badge": Row("GET", "/messaging/badge", MAIL, content='id="nav-messaging-badge"'),
     "messaging:widget": Row("GET", "/messaging/widget", MAIL, content='id="messaging-widget"'),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),

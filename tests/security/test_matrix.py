@@ -192,6 +192,36 @@ async def test_people_regulation_expectations(world, database_url):
     assert not failures, "\n".join(failures)
 
 
+async def test_messaging_regulation_expectations(world, database_url):
+    """Regulation 2.7, 2.8, 3.4, 3.8 on the internal mail, each checked on its own: who writes to whom."""
+    w, p = world, world.people
+    letter = {"subject": "Тема", "body": "Текст"}
+    async with database_unchanged(database_url):
+        checks = [
+            # 3.4: a parent writes to the school, never to another family
+            ("a parent cannot write to another family's parent", await w.request("parent", "POST", "/messaging/new", data={**letter, "to": str(p["ct_parent"])}), 422),
+            ("a parent cannot write to another family's child", await w.request("parent", "POST", "/messaging/new", data={**letter, "to": str(p["ct_student"])}), 422),
+            ("a student cannot write to a whole class", await w.request("student", "POST", "/messaging/new", data={**letter, "group": f"class-{p['ct_class']}-parents"}), 422),
+            # 3.8: a class teacher writes to the families of their own class, of no other
+            ("the class teacher cannot write to another class's parents", await w.request("class_teacher", "POST", "/messaging/new",
+                                                                                         data={**letter, "group": f"class-{w.structure.class_5a}-parents"}), 422),
+            ("a teacher cannot write to another school's teacher", await w.request("class_teacher", "POST", "/messaging/new",
+                                                                                  data={**letter, "to": str(w.stranger)}), 422),
+            # nobody reads another's mail, the administration included
+            ("the director cannot open a teacher's conversation", await w.request("director", "GET", f"/messaging/threads/{w.values('teacher')['msg_thread']}"), 404),
+            ("the journal administrator cannot open a parent's conversation", await w.request("journal_admin", "GET", f"/messaging/threads/{w.values('parent')['msg_thread']}"), 404),
+            ("a teacher cannot download a parent's file", await w.request("teacher", "GET", f"/messaging/attachments/{w.values('parent')['msg_attachment']}"), 404),
+            # the school's rules are the director's and the administrator's
+            ("a teacher cannot change the mail's rules", await w.request("teacher", "POST", "/messaging/settings", data={"retention_years": "1"}), 403),
+            ("the operator has no mailbox in a school", await w.request("operator", "GET", "/messaging/inbox"), 403),
+            # nobody crosses schools
+            ("another school's teacher cannot answer in this school's conversation", await w.request("stranger", "POST", f"/messaging/threads/{w.values('teacher')['msg_thread']}/reply",
+                                                                                                    data={"body": "чужое"}), 404),
+        ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
+
+
 async def test_journal_regulation_expectations(world, database_url):
     """Regulation 3.4, 3.8, 3.9, 4.1, 4.2, 4.4 on the class journal, each checked on its own: teachers
     fill their own lessons, the class teacher gives the reasons of absences in their class, the

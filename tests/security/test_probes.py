@@ -34,6 +34,7 @@ async def test_object_probes(world: World, tally, database_url):
     # someone else's conversation and broadcast (the class teacher's; the ids around them are others' too)
     thread_routes = [(n, r) for n, r in MATRIX.items() if "{msg_thread}" in r.path]
     broadcast_routes = [(n, r) for n, r in MATRIX.items() if "{msg_broadcast}" in r.path]
+    attachment_routes = [(n, r) for n, r in MATRIX.items() if "{msg_attachment}" in r.path]
     theirs = world.per_role["class_teacher"]
     probes = [
         # (prober, routes, object id, neighbour id, secrets of the object)
@@ -49,6 +50,8 @@ async def test_object_probes(world: World, tally, database_url):
         ("stranger", thread_routes, theirs["msg_thread"], world.per_role["teacher"]["msg_thread"], ("Переписка мира",)),
         ("parent", broadcast_routes, theirs["msg_broadcast"], world.per_role["teacher"]["msg_broadcast"], ("Рассылка мира",)),
         ("student", broadcast_routes, theirs["msg_broadcast"], world.per_role["deputy"]["msg_broadcast"], ("Рассылка мира",)),
+        ("parent", attachment_routes, theirs["msg_attachment"], world.per_role["teacher"]["msg_attachment"], ("%PDF",)),
+        ("stranger", attachment_routes, theirs["msg_attachment"], world.per_role["teacher"]["msg_attachment"], ("%PDF",)),
     ]
     failures = []
     async with database_unchanged(database_url):
@@ -58,7 +61,8 @@ async def test_object_probes(world: World, tally, database_url):
                 for label, value in id_variants(known, neighbour).items():
                     role = prober if prober in EVERY_ROLE else "teacher"
                     path = row.path.replace("{target}", str(value)).replace("{home}", str(value)).replace("{student}", str(value))
-                    path = path.replace("{msg_thread}", str(value)).replace("{msg_broadcast}", str(value))
+                    for placeholder in ("{msg_thread}", "{msg_broadcast}", "{msg_attachment}"):
+                        path = path.replace(placeholder, str(value))
                     path = fill(path, world, role)
                     kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {}
                     if row.json is not None:

@@ -141,12 +141,16 @@ async def add_messaging_targets(url: str, school_id: int, accounts: dict[str, in
     broadcast it sent («Рассылка мира»), and someone it may write to (a family writes to the
     director, of the administration; staff to the target teacher, of the staff)."""
     from plugins.messaging.models import (
-        MessagingBroadcast, MessagingMessage, MessagingParticipant, MessagingReceipt, MessagingThread,
+        MessagingAttachment, MessagingBroadcast, MessagingFile, MessagingMessage, MessagingParticipant, MessagingReceipt,
+        MessagingThread,
     )
     from tests.support.structure import writing
 
     found: dict[str, dict[str, int]] = {}
     async with writing(url) as session:
+        document = MessagingFile(digest="0" * 64, size=9, content=b"%PDF-1.4\n")
+        session.add(document)
+        await session.flush()
         for role, account in accounts.items():
             if role == "operator":
                 continue
@@ -168,7 +172,11 @@ async def add_messaging_targets(url: str, school_id: int, accounts: dict[str, in
             await session.flush()
             session.add_all([MessagingReceipt(message_id=incoming.id, recipient_id=account, school_id=school_id, thread_id=conversation.id),
                              MessagingReceipt(message_id=sent.id, recipient_id=target, school_id=school_id, thread_id=copy.id)])
+            file = MessagingAttachment(message_id=incoming.id, file_id=document.id, filename="справка.pdf",
+                                       content_type="application/pdf", size=9)
+            session.add(file)
+            await session.flush()
             family = role in ("student", "parent")
-            found[role] = {"msg_thread": conversation.id, "msg_broadcast": broadcast.id,
+            found[role] = {"msg_thread": conversation.id, "msg_broadcast": broadcast.id, "msg_attachment": file.id,
                            "msg_to": accounts["director"] if family else target}
     return found

@@ -73,6 +73,11 @@ async def startup(platform: Any) -> None:
 
 
 @hookimpl
+async def housekeeping(platform: Any, now: Any) -> None:
+    platform.state.setdefault("testplugin.housekeeping", []).append(now)
+
+
+@hookimpl
 def shutdown(platform: Any) -> None:
     platform.state.setdefault("testplugin.lifecycle", []).append("shutdown")
 

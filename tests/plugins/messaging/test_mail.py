@@ -13,7 +13,7 @@ from sqlalchemy import update
 from core.auth.models import UserAccount
 from plugins.messaging import mail
 from tests.core.structure.test_organisation_pages import counted_statements
-from tests.support.people import add_user, sign_in
+from tests.support.people import sign_in
 from tests.support.snapshot import database_unchanged, execute, fetch
 from tests.support.structure import writing
 
@@ -214,7 +214,7 @@ async def test_sending_is_rate_limited_per_user(make_client, database_url, world
             assert answer.status_code == 303, number
         async with database_unchanged(database_url):
             refused = await client.post("/messaging/new", data={"to": teacher, "subject": "Ещё", "body": "?"})
-        assert refused.status_code == 422 and "За последние десять минут вы отправили 20 сообщений" in refused.text
+        assert refused.status_code == 422 and f"За последние десять минут вы отправили {mail.SHORT_LIMIT} сообщений" in refused.text
         await execute(database_url, "UPDATE messaging_message SET created_at = :old", old=datetime.now(timezone.utc) - timedelta(minutes=11))
         assert (await client.post("/messaging/new", data={"to": teacher, "subject": "Ещё", "body": "?"},
                                   follow_redirects=False)).status_code == 303
