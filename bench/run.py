@@ -55,11 +55,13 @@ PAGES = [
     ("j_mark", "POST …/cells/…: that teacher saves a mark", "JOURNAL_MARK"),
     ("d_week", "/diary/students/…: a parent's child's week", "DIARY_WEEK"),
     ("d_marks", "/diary/students/…/marks: the quarter's subjects", "DIARY_MARKS"),
+    ("m_inbox", "/messaging/inbox: a parent's conversations", "/messaging/inbox"),
+    ("m_badge", "/messaging/badge: the unread count, polled", "/messaging/badge"),
 ]
 SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy", "tt_day", "tt_class",
              "tt_changes", "j_week", "j_lesson"}
 AS_TEACHER = {"j_grid"}  # signed in as the grid page's teacher, who also saves the marks of j_mark
-AS_PARENT = {"d_week", "d_marks"}  # signed in as the demo parent (two children), on the first child's diary
+AS_PARENT = {"d_week", "d_marks", "m_inbox", "m_badge"}  # signed in as the demo parent (two children), on the first child's diary
 MARK_CELLS = 100  # cells the j_mark load toggles: ten times the requests in flight, each saved again and again
 
 

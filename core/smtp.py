@@ -11,12 +11,14 @@ import asyncio
 import re
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 SECURITY = ("starttls", "ssl", "none")
-ADDRESS = re.compile(r"^[^@\s<>\"',;()\[\]\\]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+# An ASCII mailbox at a domain that may be Cyrillic (школа.рф is sent as its IDNA form).
+ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}$")
 TIMEOUT = 20  # seconds for the whole exchange with the server
 
 
@@ -39,10 +41,15 @@ def is_address(text: str) -> bool:
     return len(text) <= 254 and bool(ADDRESS.match(text))
 
 
+def ascii_address(address: str) -> str:
+    local, _at, domain = address.rpartition("@")
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
 def compose(smtp: SmtpSettings, to: str, subject: str, text: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = smtp.sender
-    message["To"] = to
+    message["To"] = ascii_address(to)
     message["Subject"] = " ".join(subject.split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or None)
@@ -51,18 +58,53 @@ def compose(smtp: SmtpSettings, to: str, subject: str, text: str) -> EmailMessag
     return message
 
 
-def send_now(smtp: SmtpSettings, message: EmailMessage) -> None:
-    client_class = smtplib.SMTP_SSL if smtp.security == "ssl" else smtplib.SMTP
+@dataclass(frozen=True)
+class Outcome:
+    sent: bool
+    error: str = ""
+    permanent: bool = False  # the server refused this letter for good (a 5xx answer): do not try again
+
+
+def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
-    kwargs = {"context": context} if smtp.security == "ssl" else {}
-    with client_class(smtp.host, smtp.port, timeout=TIMEOUT, **kwargs) as client:  # type: ignore[arg-type]
-        if smtp.security == "starttls":
-            client.starttls(context=context)
-        if smtp.user:
-            client.login(smtp.user, smtp.password)
-        client.send_message(message)
+    client: smtplib.SMTP
+    if smtp.security == "ssl":
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT, context=context)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
+    if smtp.security == "starttls":
+        client.starttls(context=context)
+    if smtp.user:
+        client.login(smtp.user, smtp.password)
+    return client
 
 
-async def send(smtp: SmtpSettings, to: str, subject: str, text: str) -> None:
-    """Send one plain-text letter; raises on any failure (the caller retries later)."""
-    await asyncio.to_thread(send_now, smtp, compose(smtp, to, subject, text))
+def send_batch(smtp: SmtpSettings, messages: list[EmailMessage], seconds: float) -> list[Outcome]:
+    """Send over one connection, in order, for at most ``seconds``. The outcomes cover the letters
+    tried; those after them were not (the time ran out, or the server went away: the last outcome
+    then says why)."""
+    deadline = time.monotonic() + seconds
+    outcomes: list[Outcome] = []
+    try:
+        with _connect(smtp) as client:
+            for message in messages:
+                if outcomes and time.monotonic() > deadline:
+                    break
+                try:
+                    client.send_message(message)
+                    outcomes.append(Outcome(True))
+                except smtplib.SMTPRecipientsRefused as error:
+                    outcomes.append(Outcome(False, f"refused: {error.recipients!r}"[:500], True))
+                except smtplib.SMTPResponseException as error:
+                    text = f"{error.smtp_code} {error.smtp_error!r}"[:500]
+                    outcomes.append(Outcome(False, text, 500 <= error.smtp_code < 600))
+                    if error.smtp_code < 500:
+                        break  # the server asks to come back later
+    except (OSError, smtplib.SMTPException) as error:  # no connection, or it broke: nothing more now
+        outcomes.append(Outcome(False, repr(error)[:500]))
+    return outcomes
+
+
+async def send(smtp: SmtpSettings, messages: list[EmailMessage], seconds: float = 60) -> list[Outcome]:
+    """``send_batch`` in a worker thread (sending blocks)."""
+    return await asyncio.to_thread(send_batch, smtp, messages, seconds)

@@ -29,6 +29,7 @@ TITLES = {
     404: N_("Page not found"),
     405: N_("This action is not available here"),
     409: N_("The change was not saved"),
+    413: N_("The files are too large"),
     422: N_("Please correct the form"),
     500: N_("Something went wrong on our side"),
 }
@@ -36,6 +37,7 @@ EXPLANATIONS = {
     403: N_("You do not have permission to open this page."),
     404: N_("The page does not exist or has been removed. Check the address or start from the main page."),
     409: N_("Such a record already exists, or it refers to data that was removed. Nothing was changed."),
+    413: N_("What was sent is larger than this form accepts. Nothing was saved: go back, attach fewer or smaller files and send again."),
     500: N_("The error has been recorded. If it happens again, tell the journal administrator this code:"),
 }
 
@@ -57,8 +59,16 @@ def error_response(request: Request, status_code: int, detail: str | None = None
     return Response(html, status_code=status_code, media_type=MediaType.HTML)
 
 
+STOP_POLLING = 286  # htmx stops an element's polling on this answer
+
+
 def sign_in_required(request: Request, exc: Exception) -> Response[str]:
-    """To the login page and back: htmx gets HX-Redirect, a plain GET a 303, anything else 401."""
+    """To the login page and back: htmx gets HX-Redirect, a plain GET a 303, anything else 401.
+    A background poll (an unread badge) after the session ended just stops: the page the person
+    is typing in stays as it is."""
+    handler = request.scope.get("route_handler")
+    if handler is not None and handler.opt.get("background") and request.headers.get("hx-request") == "true":
+        return Response("", status_code=STOP_POLLING, media_type=MediaType.HTML)
     if request.method == "GET" or request.headers.get("hx-request") == "true":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(request, "/login?" + urlencode({"next": target}))

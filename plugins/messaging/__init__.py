@@ -74,9 +74,11 @@ async def on_event(platform: Any, event: Any) -> None:
 
 @hookimpl
 async def housekeeping(platform: Any, now: Any) -> None:
+    from plugins.messaging.copies import send_old_waiting
     from plugins.messaging.retention import forget_old_messages
 
     await forget_old_messages(platform, now)
+    await send_old_waiting(platform, now)
 
 
 @hookimpl

@@ -6,11 +6,13 @@ download."""
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
@@ -70,8 +72,10 @@ def size_label(size: int) -> str:
 
 
 def _clean_name(raw: str) -> str:
+    """The file's own name: no folders, no control or format characters (a right-to-left override
+    could make «exe.pdf» read as «fdp.exe»)."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if ord(char) >= 32 and char != "\x7f").strip()
+    name = "".join(char for char in name if unicodedata.category(char) not in ("Cc", "Cf")).strip()
     if len(name) > NAME_MAX:
         stem, dot, extension = name.rpartition(".")
         name = (stem[:NAME_MAX - len(extension) - 1] + dot + extension) if dot else name[:NAME_MAX]
@@ -80,11 +84,15 @@ def _clean_name(raw: str) -> str:
 
 def _content_matches(extension: str, content: bytes) -> bool:
     _type, starts = KINDS[extension]
-    if extension == "txt":
-        try:
-            return b"\x00" not in content and bool(content.decode("utf-8"))
-        except UnicodeDecodeError:
+    if extension == "txt":  # UTF-8 or Windows-1251, as Russian text files are
+        if b"\x00" in content:
             return False
+        for encoding in ("utf-8", "cp1251"):
+            try:
+                return bool(content.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+        return False
     return any(content.startswith(start) for start in starts)
 
 
@@ -121,11 +129,15 @@ async def attach(session: AsyncSession, message_ids: list[int], uploads: list[Up
     stored = dict((await session.execute(select(MessagingFile.digest, MessagingFile.id).where(
         MessagingFile.digest.in_(set(digests.values()))))).all())
     for upload, digest in digests.items():
-        if digest not in stored:
-            row = MessagingFile(digest=digest, size=len(upload.content), content=upload.content)
-            session.add(row)
-            await session.flush()
+        if digest in stored:
+            continue
+        try:
+            async with session.begin_nested():  # the same new file sent by someone else at this moment
+                row = MessagingFile(digest=digest, size=len(upload.content), content=upload.content)
+                session.add(row)
             stored[digest] = row.id
+        except IntegrityError:
+            stored[digest] = await session.scalar(select(MessagingFile.id).where(MessagingFile.digest == digest))
     session.add_all(MessagingAttachment(message_id=message_id, file_id=stored[digests[upload]], filename=upload.filename,
                                         content_type=upload.content_type, size=len(upload.content))
                     for message_id in message_ids for upload in uploads)

@@ -108,8 +108,13 @@ async def build_directory(platform: Any, session: AsyncSession, user: CurrentUse
         directory.sections += await class_sections(session, user, school_id, today, rules)
     if user.roles & STAFF:
         directory.sections.append(await _staff_section(session, user, school_id))
-    directory.sections += await _plugin_sections(platform, session, user, school_id)
-    directory.sections = [section for section in directory.sections if section.contacts or section.whole]
+    # A plugin's group reaches only people the school's own data already lets the writer reach.
+    reachable = {contact.id for section in directory.sections for contact in section.contacts}
+    if reachable:
+        directory.sections += await _plugin_sections(platform, session, user, school_id, reachable)
+    directory.sections = [Section(section.id, section.label, tuple(contact for contact in section.contacts if contact.id != user.id),
+                                  section.whole)
+                          for section in directory.sections if section.contacts or section.whole]
     return directory
 
 
@@ -141,7 +146,7 @@ async def _family_sections(session: AsyncSession, user: CurrentUser, school_id: 
     for class_id, teacher_id, name in (await session.execute(
             select(ClassTeacherAppointment.class_group_id, UserAccount.id, UserAccount.full_name)
             .join(UserAccount, UserAccount.id == ClassTeacherAppointment.teacher_id)
-            .where(ClassTeacherAppointment.class_group_id.in_(class_ids or {0}),
+            .where(ClassTeacherAppointment.class_group_id.in_(class_ids or {0}), UserAccount.is_blocked.is_(False),
                    active_on(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, today)))).all():
         class_teachers[class_id].append((teacher_id, name))
     teachers: list[Any] = []
@@ -152,7 +157,7 @@ async def _family_sections(session: AsyncSession, user: CurrentUser, school_id: 
             .join(Subject, Subject.id == SubjectPage.subject_id)
             .join(TeachingAssignment, TeachingAssignment.subject_page_id == SubjectPage.id)
             .join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id)
-            .where(SubjectPage.school_id == school_id,
+            .where(SubjectPage.school_id == school_id, UserAccount.is_blocked.is_(False),
                    or_(SubjectPage.class_group_id.in_(class_ids or {0}), SubjectPage.study_group_id.in_(all_groups or {0})),
                    active_on(TeachingAssignment.starts_on, TeachingAssignment.ends_on, today))
             .order_by(UserAccount.full_name, Subject.name))).all()
@@ -228,13 +233,15 @@ async def class_sections(session: AsyncSession, user: CurrentUser, school_id: in
         in_group[group_id].append((student_id, name))
     students = {student for rows in (*in_class.values(), *in_group.values()) for student, _name in rows}
     parents = await _parents_of(session, students, today)
+    blocked = set((await session.scalars(select(UserAccount.id).where(
+        UserAccount.id.in_(students or {0}), UserAccount.is_blocked.is_(True)))).all())
     sections: list[Section] = []
 
     def add(section_id: str, label: str, members: list[tuple[int, str]]) -> None:
         sections.append(Section(f"{section_id}-parents", _("Parents: %(what)s", what=label), _parent_contacts(members, parents), True))
         if rules.teachers_to_students:
             sections.append(Section(f"{section_id}-students", _("Students: %(what)s", what=label),
-                                    tuple(Contact(student, name) for student, name in members), True))
+                                    tuple(Contact(student, name) for student, name in members if student not in blocked), True))
 
     for class_id, name in scope.classes.items():
         add(f"class-{class_id}", name, in_class.get(class_id, []))
@@ -282,7 +289,7 @@ async def _parents_of(session: AsyncSession, students: set[int], today: date) ->
     for student_id, parent_id, name in (await session.execute(
             select(Guardianship.student_id, UserAccount.id, UserAccount.full_name)
             .join(UserAccount, UserAccount.id == Guardianship.guardian_id)
-            .where(Guardianship.student_id.in_(students),
+            .where(Guardianship.student_id.in_(students), UserAccount.is_blocked.is_(False),
                    or_(Guardianship.starts_on.is_(None), Guardianship.starts_on <= today),
                    or_(Guardianship.ends_on.is_(None), Guardianship.ends_on >= today))
             .order_by(UserAccount.full_name))).all():
@@ -317,7 +324,8 @@ async def _staff_section(session: AsyncSession, user: CurrentUser, school_id: in
                    whole=bool(user.roles & WHOLE_SCHOOL))
 
 
-async def _plugin_sections(platform: Any, session: AsyncSession, user: CurrentUser, school_id: int) -> list[Section]:
+async def _plugin_sections(platform: Any, session: AsyncSession, user: CurrentUser, school_id: int,
+                           reachable: set[int]) -> list[Section]:
     answers = await call_each(platform.hooks_for(user.disabled_modules).recipient_groups, platform=platform, user=user)
     groups = [group for _plugin, answer in answers for group in answer or () if isinstance(group, RecipientGroup)]
     people = {person for group in groups for person in group.user_ids}
@@ -332,7 +340,7 @@ async def _plugin_sections(platform: Any, session: AsyncSession, user: CurrentUs
     for group in groups:
         contacts = []
         for person in group.user_ids:
-            if person in names and person != user.id:
+            if person in names and person in reachable:
                 about = tuple(names[student] for student in group.about.get(person, ()) if student in names)
                 contacts.append(Contact(person, names[person], ", ".join(about), about))
         sections.append(Section(group.id, group.label, tuple(sorted(contacts, key=lambda contact: contact.name)), True))

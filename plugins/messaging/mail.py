@@ -17,6 +17,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.events import emit
 from core.i18n import folded
@@ -32,6 +33,7 @@ from plugins.messaging.models import (
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 RECIPIENTS_MAX = 1000
+NAMED = 3  # people chosen one by one that the sender's list names
 # Sending, counted per user (a message to a group counts once): enough for a teacher's busiest
 # evening, too little for a stolen account to flood the school.
 SHORT_WINDOW, SHORT_LIMIT = timedelta(minutes=10), 30
@@ -101,8 +103,8 @@ async def rate_problem(session: AsyncSession, user_id: int, now: datetime) -> st
         return ngettext("You have sent %(num)d message in the last ten minutes: wait a little before the next.",
                         "You have sent %(num)d messages in the last ten minutes: wait a little before the next.", short)
     if day >= DAY_LIMIT:
-        return ngettext("You have sent %(num)d message today: that is the most a day allows.",
-                        "You have sent %(num)d messages today: that is the most a day allows.", day)
+        return ngettext("You have sent %(num)d message in the last 24 hours: that is the most a day allows.",
+                        "You have sent %(num)d messages in the last 24 hours: that is the most a day allows.", day)
     return None
 
 
@@ -134,6 +136,11 @@ def chosen_recipients(directory: Directory, draft: Draft) -> tuple[dict[int, Con
         errors["to"] = _("At most %(count)d recipients at once.", count=RECIPIENTS_MAX)
     if errors:
         raise MailError(errors)
+    members = {contact.id for section_id in draft.groups if (section := directory.section(section_id)) for contact in section.contacts}
+    chosen = [found[person].name for person in dict.fromkeys(draft.to) if person in found and person not in members]
+    labels += chosen[:NAMED]
+    if len(chosen) > NAMED:
+        labels.append(ngettext("%(num)d more", "%(num)d more", len(chosen) - NAMED))
     return found, labels
 
 
@@ -162,9 +169,9 @@ async def send_new(session: AsyncSession, user: CurrentUser, directory: Director
                                created_at=now, last_message_at=now) for _person in recipients]
     session.add_all(threads)
     await session.flush()
-    key = folded(f"{user.full_name} {subject} {body}")
     messages = [MessagingMessage(thread_id=thread.id, sender_id=user.id, broadcast_id=broadcast.id if broadcast else None,
-                                 body=body, about=", ".join(contact.about)[:1000], search_key=key, created_at=now)
+                                 body=body, about=", ".join(contact.about)[:1000], created_at=now,
+                                 search_key=folded(f"{user.full_name} {contact.name} {subject} {body}"))
                 for thread, contact in zip(threads, recipients.values())]
     session.add_all(messages)
     for thread, person in zip(threads, recipients):
@@ -200,8 +207,9 @@ async def send_reply(session: AsyncSession, user: CurrentUser, thread_id: int, b
     if errors:
         raise MailError(errors)
     body = plain(body)
+    other_name = await session.scalar(select(UserAccount.full_name).where(UserAccount.id == other)) or ""
     message = MessagingMessage(thread_id=thread.id, sender_id=user.id, body=body, created_at=now,
-                               search_key=folded(f"{user.full_name} {thread.subject} {body}"))
+                               search_key=folded(f"{user.full_name} {other_name} {thread.subject} {body}"))
     session.add(message)
     await session.flush()
     session.add(MessagingReceipt(message_id=message.id, recipient_id=other, school_id=thread.school_id, thread_id=thread.id))

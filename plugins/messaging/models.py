@@ -51,7 +51,7 @@ class MessagingBroadcast(Base):
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    groups: Mapped[str] = mapped_column(String(1000), default="")  # the chosen groups' names, for the sender's list
+    groups: Mapped[str] = mapped_column(String(1000), default="")  # the chosen groups and people, for the sender's list
     recipients: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -86,6 +86,7 @@ class MessagingMessage(Base):
     __table_args__ = (
         Index("ix_messaging_message_thread", "thread_id", "id"),
         Index("ix_messaging_message_sender", "sender_id", "created_at"),
+        Index("ix_messaging_message_broadcast", "broadcast_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,16 +149,26 @@ class MessagingEmailChoice(Base):
 
 
 class MessagingEmailCopy(Base):
-    """A copy sent by e-mail: one per message and recipient, whatever the retries."""
+    """A copy by e-mail, one per message and recipient whatever the retries: waiting until
+    ``sent_at`` is set, or ``given_up`` (the server refused the address for good, or it stayed
+    unsent for days). ``claimed_until``: a sender is at it, nobody else takes it meanwhile."""
 
     __tablename__ = "messaging_email_copy"
-    __table_args__ = (UniqueConstraint("message_id", "recipient_id"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", "recipient_id"),
+        Index("ix_messaging_email_copy_waiting", "sent_at", "given_up", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messaging_message.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(String(254))
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    given_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 MESSAGING_MODELS = (MessagingSettings, MessagingBroadcast, MessagingThread, MessagingParticipant, MessagingMessage,

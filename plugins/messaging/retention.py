@@ -28,14 +28,16 @@ def years_before(now: datetime, years: int) -> datetime:
 async def forget_old_messages(platform: Any, now: datetime) -> int:
     """Conversations removed, over every school."""
     removed = 0
-    async with platform.db.writing() as session:
+    async with platform.db.reading() as session:
         schools = (await session.execute(select(School.id, MessagingSettings.retention_years).outerjoin(
             MessagingSettings, MessagingSettings.school_id == School.id))).all()
-        for school_id, years in schools:
+    for school_id, years in schools:  # a transaction per school: the write lock is held briefly
+        async with platform.db.writing() as session:
             result = await session.execute(delete(MessagingThread).where(
                 MessagingThread.school_id == school_id, MessagingThread.last_message_at < years_before(now, years or DEFAULT_YEARS)))
             removed += result.rowcount or 0
-        if removed:
+    if removed:
+        async with platform.db.writing() as session:
             await session.execute(delete(MessagingBroadcast).where(~exists(select(MessagingThread.id).where(
                 MessagingThread.broadcast_id == MessagingBroadcast.id)), MessagingBroadcast.created_at < now - timedelta(days=1)))
             await session.execute(delete(MessagingFile).where(~exists(select(MessagingAttachment.id).where(

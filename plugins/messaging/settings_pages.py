@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit.log import record
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.di import NamedDependency
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.platform import Platform
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 from plugins.messaging.directory import Rules, load_rules
-from plugins.messaging.models import MessagingSettings
+from plugins.messaging.models import MessagingSettings, MessagingThread
 from plugins.messaging.permissions import MANAGE
+from plugins.messaging.retention import years_before
 
 MANAGE_OPT = {"permission": MANAGE}
 CSS = "messaging/messaging.css"
@@ -57,6 +59,13 @@ async def settings_save(request: Request, platform: NamedDependency[Platform]) -
     if not YEARS[0] <= chosen.retention_years <= YEARS[1]:
         return await _page(request, chosen, typed[:10], {"retention_years": _(
             "Keep messages from %(low)s to %(high)s years.", low=YEARS[0], high=YEARS[1])}, 422)
+    if form.get("confirm") != "1":
+        doomed = await _doomed(platform, user.school_id or 0, chosen.retention_years)
+        if doomed:
+            return await _page(request, chosen, typed, {"confirm": ngettext(
+                "With the shorter period %(num)d conversation is deleted at once, with its files. Tick the box to agree, "
+                "and save again.", "With the shorter period %(num)d conversations are deleted at once, with their files. "
+                "Tick the box to agree, and save again.", doomed)}, 422)
     async with platform.db.writing() as session:
         before = await load_rules(session, user.school_id or 0)
         row = await session.scalar(select(MessagingSettings).where(MessagingSettings.school_id == user.school_id))
@@ -71,6 +80,13 @@ async def settings_save(request: Request, platform: NamedDependency[Platform]) -
                details={"before": vars(before), "after": vars(chosen)})
     flash(request, _("The rules of the internal mail are saved."))
     return redirect(request, "/messaging/settings")
+
+
+async def _doomed(platform: Platform, school_id: int, years: int) -> int:
+    """Conversations a retention of ``years`` removes at its next run."""
+    async with platform.db.reading() as session:
+        return await session.scalar(select(func.count()).select_from(MessagingThread).where(
+            MessagingThread.school_id == school_id, MessagingThread.last_message_at < years_before(utcnow(), years))) or 0
 
 
 SETTINGS_ROUTES = [settings_page, settings_save]

@@ -78,9 +78,10 @@ def _page_number(text: str) -> int:
 
 @get("/inbox", name="messaging:inbox", opt=USE_OPT)
 async def inbox(request: Request, platform: NamedDependency[Platform], q: FromQuery[str] = "",
-                page: FromQuery[str] = "") -> Response[str]:
-    """Conversations where someone wrote to the person, latest first; search by sender and text."""
-    return await _box(request, platform, "inbox", q, page)
+                page: FromQuery[str] = "", unread: FromQuery[str] = "") -> Response[str]:
+    """Conversations where someone wrote to the person, latest first (``unread=1``: those with
+    something unread); search by sender and text."""
+    return await _box(request, platform, "inbox", q, page, unread == "1")
 
 
 @get("/archive", name="messaging:archive", opt=USE_OPT)
@@ -90,14 +91,16 @@ async def archive(request: Request, platform: NamedDependency[Platform], q: From
     return await _box(request, platform, "archive", q, page)
 
 
-async def _box(request: Request, platform: Platform, box: str, query: str, page_text: str) -> Response[str]:
+async def _box(request: Request, platform: Platform, box: str, query: str, page_text: str,
+               unread_only: bool = False) -> Response[str]:
     user = _user(request)
     query, page = query[:100], _page_number(page_text)
     async with platform.db.reading() as session:
-        lines, more = await thread_lines(session, user, archived=box == "archive", query=query, page=page)
+        lines, more = await thread_lines(session, user, archived=box == "archive", query=query, page=page,
+                                         unread_only=unread_only)
         timezone = await _timezone(session, user)
     return await render(request, "messaging/box.html", {
-        "box": box, "lines": lines, "more": more, "page": page, "q": query, "timezone": timezone,
+        "box": box, "lines": lines, "more": more, "page": page, "q": query, "timezone": timezone, "unread": unread_only,
         "page_title": _("Inbox") if box == "inbox" else _("Mail archive"), "extra_css": CSS},
         partial=("messaging/_lines.html", "messaging-lines"))
 
@@ -112,7 +115,7 @@ async def sent(request: Request, platform: NamedDependency[Platform], q: FromQue
         lines, more = await sent_lines(session, user, query=query, page=number)
         timezone = await _timezone(session, user)
     return await render(request, "messaging/box.html", {
-        "box": "sent", "sent": lines, "more": more, "page": number, "q": query, "timezone": timezone,
+        "box": "sent", "sent": lines, "more": more, "page": number, "q": query, "timezone": timezone, "unread": False,
         "page_title": _("Sent"), "extra_css": CSS}, partial=("messaging/_lines.html", "messaging-lines"))
 
 
@@ -228,10 +231,11 @@ async def send(request: Request, platform: NamedDependency[Platform]) -> Respons
     uploads, problem = await read_uploads(form.getall("attachments", []))
     if problem:
         return await _compose(request, platform, draft, {**text_problems(draft.subject, draft.body), "attachments": problem}, 422)
+    async with platform.db.reading() as session:  # not under the write lock: plugins' groups take a while
+        today = school_today(await _timezone(session, user))
+        directory = await build_directory(platform, session, user, today, await load_rules(session, user.school_id or 0))
     try:
         async with platform.db.writing() as session:
-            today = school_today(await _timezone(session, user))
-            directory = await build_directory(platform, session, user, today, await load_rules(session, user.school_id or 0))
             result = await send_new(session, user, directory, draft, utcnow(), uploads)
     except MailError as error:
         return await _compose(request, platform, draft, error.errors, 422)

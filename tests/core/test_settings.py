@@ -47,6 +47,12 @@ def test_production_requires_a_secret_key(tmp_path):
         ({"ZHURNAL_PLUGINS": "journal,diary-2"}, "ZHURNAL_PLUGINS must be a comma-separated list of plugin names, got 'diary-2'"),
         ({"ZHURNAL_EVENT_DISPATCHER": "maybe"}, "ZHURNAL_EVENT_DISPATCHER must be one of on, off"),
         ({"ZHURNAL_PROT": "8000"}, "ZHURNAL_PROT is not a zhurnal setting"),
+        ({"ZHURNAL_SMTP_HOST": "smtp.school.ru"}, "ZHURNAL_SMTP_FROM must be the sender's e-mail address"),
+        ({"ZHURNAL_SMTP_HOST": "smtp.school.ru", "ZHURNAL_SMTP_FROM": "journal@school.ru\r\nBcc: x@y.ru"},
+         "ZHURNAL_SMTP_FROM must be the sender's e-mail address"),
+        ({"ZHURNAL_SMTP_HOST": "smtp.school.ru", "ZHURNAL_SMTP_FROM": "j@school.ru", "ZHURNAL_SMTP_SECURITY": "tls"},
+         "ZHURNAL_SMTP_SECURITY must be one of starttls, ssl, none"),
+        ({"ZHURNAL_PUBLIC_URL": "journal.school.ru"}, "ZHURNAL_PUBLIC_URL must look like https://journal.school.ru"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(env, message, tmp_path):
@@ -54,6 +60,17 @@ def test_a_malformed_setting_is_named_in_one_line(env, message, tmp_path):
         Settings.from_env({"ZHURNAL_DATA_DIR": str(tmp_path), **env})
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_smtp_settings(tmp_path):
+    assert Settings.from_env({"ZHURNAL_DATA_DIR": str(tmp_path)}).smtp is None  # no host: no e-mail at all
+    found = Settings.from_env({"ZHURNAL_DATA_DIR": str(tmp_path), "ZHURNAL_SMTP_HOST": "smtp.school.ru",
+                               "ZHURNAL_SMTP_FROM": "journal@school.ru", "ZHURNAL_SMTP_PORT": "465",
+                               "ZHURNAL_SMTP_SECURITY": "ssl", "ZHURNAL_SMTP_USER": "journal", "ZHURNAL_SMTP_PASSWORD": "секрет",
+                               "ZHURNAL_PUBLIC_URL": "https://journal.school.ru/"})
+    assert (found.smtp.host, found.smtp.port, found.smtp.security, found.smtp.user, found.smtp.sender) == (
+        "smtp.school.ru", 465, "ssl", "journal", "journal@school.ru")
+    assert found.public_url == "https://journal.school.ru"
 
 
 def test_plugin_list_parsing(tmp_path):

@@ -36,9 +36,13 @@ async def switch_to(page, base: str, login: str) -> None:
 
 
 async def save(page) -> str:
+    """Save with the keyboard; the message the answer swaps into #flash (htmx swaps it a moment
+    after the response arrives: wait for it, once the previous one is gone)."""
+    await page.evaluate("document.querySelector('#flash').replaceChildren()")
     async with page.expect_response(lambda r: r.request.method == "POST" and "/journal/lessons/" in r.url) as answer:
         await page.keyboard.press("Control+Enter")
     assert (await answer.value).status == 200, await (await answer.value).text()
+    await page.wait_for_function("document.querySelector('#flash').innerText.trim() !== ''")
     return await page.locator("#flash").inner_text()
 
 

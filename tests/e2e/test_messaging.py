@@ -18,6 +18,10 @@ async def test_the_class_teacher_and_the_parents_correspond(browser, live_server
     await teacher.locator("#nav-messaging").click()
     await teacher.wait_for_selector("#messaging-lines")
     await teacher.locator("#messaging-write").click()
+    await teacher.get_by_label("Найти получателя").fill("петрова")  # any case: the list keeps the matches in sight
+    shown = await teacher.locator(".messaging-contact:visible").all_inner_texts()
+    assert shown and all("петров" in line.lower() for line in shown)
+    await teacher.get_by_label("Найти получателя").fill("")
     section = teacher.locator(".messaging-section", has=teacher.locator("summary", has_text=re.compile(r"^Родители: 5А \(")))
     await section.locator("summary").click()
     await section.get_by_label("Всем в этой группе, каждому отдельно").check()

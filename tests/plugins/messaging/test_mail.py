@@ -255,3 +255,65 @@ async def test_the_inbox_takes_the_same_statements_however_many_conversations(ma
                 await client.get("/messaging/sent")
             counts.append(len(statements))
         assert counts[0] == counts[2] and counts[1] == counts[3], counts
+
+
+async def test_a_teacher_who_is_a_parent_in_the_class_is_no_recipient_and_blocked_parents_get_nothing(
+        make_client, database_url, world):
+    from core.people.services import PeopleService
+
+    class_5a = world.journal.tt.classes["5А"]
+    async with writing(database_url) as session:  # the class teacher is also Вера's representative
+        await PeopleService(session, world.school).add_guardian(world.student("Вера"), world.journal.class_teacher, kind="mother")
+    await execute(database_url, "UPDATE user_account SET is_blocked = true WHERE id = :id", id=world.people["father_boris"])
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, login(world, "class_teacher"))
+        compose = await client.get("/messaging/new")
+        assert f'name="to" value="{world.journal.class_teacher}"' not in compose.text
+        assert f'name="to" value="{world.people["father_boris"]}"' not in compose.text
+        sent = await client.post("/messaging/new", data={"group": f"class-{class_5a}-parents", "subject": "Собрание",
+                                                         "body": "В четверг."}, follow_redirects=False)
+        assert sent.status_code == 303
+        chosen = await client.post("/messaging/new", data={"to": [str(world.people["mother_anya"]), str(world.people["mother_vera"])],
+                                                           "subject": "Двоим", "body": "Текст"}, follow_redirects=False)
+        listed = await client.get("/messaging/sent")
+        assert "Кому: Mother_Anya Тестовый, Mother_Vera Тестовый" in listed.text and chosen.status_code == 303
+    rows = await fetch(database_url, "SELECT r.recipient_id FROM messaging_receipt r JOIN messaging_message m ON m.id = r.message_id "
+                                     "WHERE m.body = 'В четверг.' ORDER BY r.recipient_id")
+    assert rows == sorted([(world.people["mother_anya"],), (world.people["mother_vera"],)])
+
+
+async def test_a_plugins_group_reaches_only_whom_the_writer_may_write_to(make_client, database_url, world):
+    async with make_client(plugins=(*PLUGINS, "testplugin")) as client:
+        await sign_in(client, login(world, "mother_anya"))
+        compose = await client.get("/messaging/new")
+        section = compose.text.split(f'value="testplugin-teachers-{world.school}"', 1)[1].split("</details>", 1)[0]
+        offered = {int(found) for found in re.findall(r'name="to" value="(\d+)"', section)}
+        assert world.teacher("english1") in offered and world.teacher("math") in offered
+        assert world.teacher("english2") not in offered and world.teacher("spare") not in offered  # Борис's group; no load
+        async with database_unchanged(database_url):
+            refused = await client.post("/messaging/new", data={"to": str(world.teacher("english2")), "subject": "Т", "body": "Т"})
+        assert refused.status_code == 422
+
+
+async def test_an_expired_sessions_background_poll_stops_quietly(make_client, database_url, world):
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, login(world, "mother_anya"))
+        await execute(database_url, "DELETE FROM user_session")
+        polled = await client.get("/messaging/badge", headers={"HX-Request": "true"}, follow_redirects=False)
+        assert polled.status_code == 286 and "hx-redirect" not in polled.headers  # htmx stops polling; the page stays
+        page = await client.get("/messaging/inbox", headers={"HX-Request": "true"}, follow_redirects=False)
+        assert page.headers["hx-redirect"].startswith("/login")
+
+
+async def test_the_inbox_shows_only_unread_conversations_when_asked(make_client, database_url, world):
+    teacher = str(world.journal.class_teacher)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, login(world, "mother_anya"))
+        for subject in ("Первое", "Второе"):
+            await client.post("/messaging/new", data={"to": teacher, "subject": subject, "body": "Текст"})
+        await sign_in(client, login(world, "class_teacher"))
+        first = thread_ids((await client.get("/messaging/inbox?q=первое")).text)[0]
+        await client.get(f"/messaging/threads/{first}")
+        unread = await client.get("/messaging/inbox?unread=1")
+        assert "Второе" in unread.text and "Первое" not in unread.text
+        assert "Первое" in (await client.get("/messaging/inbox")).text

@@ -35,10 +35,10 @@ async def test_the_director_narrows_who_may_write_and_bad_input_changes_nothing(
     assert await fetch(database_url, "SELECT count(*) FROM audit_record WHERE action = 'messaging.settings_changed'") == [(1,)]
 
 
-async def test_conversations_older_than_the_retention_go_with_their_files(make_client, database_url, world):
+async def test_conversations_older_than_the_retention_go_with_their_files(make_client, make_platform, database_url, world):
     teacher = str(world.journal.class_teacher)
     async with make_client(plugins=PLUGINS) as client:
-        platform = client.app.state.platform
+        platform = make_platform(PLUGINS)  # the housekeeping's own (the app's engine belongs to its thread)
         await sign_in(client, login(world, "mother_anya"))
         for subject in ("Старое", "Новое"):
             await client.post("/messaging/new", data={"to": teacher, "subject": subject, "body": "Текст"},
@@ -61,3 +61,21 @@ async def test_conversations_older_than_the_retention_go_with_their_files(make_c
 def test_years_before_keeps_the_day_and_handles_29_february():
     assert years_before(datetime(2026, 11, 29, 12, tzinfo=timezone.utc), 5) == datetime(2021, 11, 29, 12, tzinfo=timezone.utc)
     assert years_before(datetime(2028, 2, 29, tzinfo=timezone.utc), 1) == datetime(2027, 2, 28, tzinfo=timezone.utc)
+
+
+async def test_a_shorter_retention_that_deletes_conversations_asks_first(make_client, make_platform, database_url, world):
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, login(world, "mother_anya"))
+        await client.post("/messaging/new", data={"to": str(world.journal.class_teacher), "subject": "Давнее", "body": "Текст"})
+        await execute(database_url, "UPDATE messaging_thread SET last_message_at = :old",
+                      old=datetime.now(timezone.utc) - timedelta(days=3 * 366))
+        await sign_in(client, login(world, "director"))
+        async with database_unchanged(database_url):
+            asked = await client.post("/messaging/settings", data={"retention_years": "2", "students_write": "1"})
+        assert asked.status_code == 422 and "сразу удалится 1 переписка" in asked.text and 'name="confirm"' in asked.text
+        agreed = await client.post("/messaging/settings", data={"retention_years": "2", "students_write": "1", "confirm": "1"},
+                                   follow_redirects=False)
+        assert agreed.status_code == 303
+        platform = make_platform(PLUGINS)
+        await housekeeping.run_once(platform, Dispatcher(platform))
+    assert await fetch(database_url, "SELECT count(*) FROM messaging_thread") == [(0,)]

@@ -2,7 +2,7 @@
 
 Revision ID: messaging_0001
 Revises: 
-Create Date: 2026-11-29 20:56:46.893505
+Create Date: 2026-11-29 21:25:09.842620
 """
 
 from typing import Sequence, Union
@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messaging_message'))
     )
     with op.batch_alter_table('messaging_message', schema=None) as batch_op:
+        batch_op.create_index('ix_messaging_message_broadcast', ['broadcast_id'], unique=False)
         batch_op.create_index('ix_messaging_message_sender', ['sender_id', 'created_at'], unique=False)
         batch_op.create_index('ix_messaging_message_thread', ['thread_id', 'id'], unique=False)
 
@@ -134,12 +135,20 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
     sa.Column('address', sa.String(length=254), nullable=False),
-    sa.Column('sent_at', core.db.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', core.db.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', core.db.types.UTCDateTime(), nullable=True),
+    sa.Column('given_up', sa.Boolean(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_until', core.db.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['messaging_message.id'], name=op.f('fk_messaging_email_copy_message_id_messaging_message'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'], name=op.f('fk_messaging_email_copy_recipient_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messaging_email_copy')),
     sa.UniqueConstraint('message_id', 'recipient_id', name=op.f('uq_messaging_email_copy_message_id_recipient_id'))
     )
+    with op.batch_alter_table('messaging_email_copy', schema=None) as batch_op:
+        batch_op.create_index('ix_messaging_email_copy_waiting', ['sent_at', 'given_up', 'created_at'], unique=False)
+
     op.create_table('messaging_receipt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -168,6 +177,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_messaging_receipt_thread_id'))
 
     op.drop_table('messaging_receipt')
+    with op.batch_alter_table('messaging_email_copy', schema=None) as batch_op:
+        batch_op.drop_index('ix_messaging_email_copy_waiting')
+
     op.drop_table('messaging_email_copy')
     with op.batch_alter_table('messaging_attachment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messaging_attachment_message_id'))
@@ -181,6 +193,7 @@ def downgrade() -> None:
     with op.batch_alter_table('messaging_message', schema=None) as batch_op:
         batch_op.drop_index('ix_messaging_message_thread')
         batch_op.drop_index('ix_messaging_message_sender')
+        batch_op.drop_index('ix_messaging_message_broadcast')
 
     op.drop_table('messaging_message')
     with op.batch_alter_table('messaging_thread', schema=None) as batch_op:
