@@ -31,15 +31,26 @@ async def execute(url: str, sql: str, **params: Any) -> None:
         await engine.dispose()
 
 
+# Columns that record activity rather than data: a request refused still counts as the person's
+# activity (a session seen over a minute ago is touched by any request).
+VOLATILE = {"user_session": {"last_seen_at"}}
+
+
+def _columns(sync: Any) -> dict[str, list[str]]:
+    inspector = inspect(sync)
+    return {name: [column["name"] for column in inspector.get_columns(name)] for name in sorted(inspector.get_table_names())}
+
+
 async def snapshot(url: str) -> Snapshot:
-    """Every row of every table, in a stable order."""
+    """Every row of every table (but ``VOLATILE`` columns), in a stable order."""
     engine = make_engine(url, pooled=False)
     try:
         async with engine.connect() as conn:
-            tables = await conn.run_sync(lambda sync: sorted(inspect(sync).get_table_names()))
+            tables = await conn.run_sync(_columns)
             content: Snapshot = {}
-            for table in tables:
-                rows = await conn.execute(text(f'SELECT * FROM "{table}"'))
+            for table, columns in tables.items():
+                kept = ", ".join(f'"{column}"' for column in columns if column not in VOLATILE.get(table, ()))
+                rows = await conn.execute(text(f'SELECT {kept} FROM "{table}"'))
                 content[table] = sorted((tuple(row) for row in rows), key=repr)
             return content
     finally:
