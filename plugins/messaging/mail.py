@@ -21,6 +21,7 @@ from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.events import emit
 from core.i18n import folded
+from core.web.structure.common import query_id
 from core.i18n import gettext as _
 from core.i18n import ngettext
 from plugins.messaging.attachments import Upload, attach
@@ -237,9 +238,5 @@ async def set_archived(session: AsyncSession, user: CurrentUser, thread_id: int,
 
 
 def form_ids(values: Iterable[str]) -> list[int]:
-    """Recipient ids as the form sends them; anything that is not one is refused as outside the list."""
-    found = []
-    for value in values:
-        value = value.strip()
-        found.append(int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else -1)
-    return found
+    """Recipient ids as the form sends them; anything that is not one (-1) is refused as outside the list."""
+    return [query_id(value) or -1 for value in values]

@@ -204,7 +204,7 @@ async def broadcast_page(request: Request, broadcast_id: FromPath[int], platform
 async def compose(request: Request, platform: NamedDependency[Platform], to: FromQuery[str] = "",
                   group: FromQuery[str] = "") -> Response[str]:
     """A new message: the people and groups the person may write to, grouped as they think of them."""
-    draft = Draft(to=[person for person in form_ids([to]) if person > 0] if to else [], groups=[group[:200]] if group else [])
+    draft = Draft(to=[person for person in [query_id(to)] if person], groups=[group[:200]] if group else [])
     return await _compose(request, platform, draft, {})
 
 
