@@ -108,6 +108,13 @@ def folded(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
+def like_pattern(query: str) -> str:
+    """A LIKE pattern (``escape="\\"``) finding ``query`` anywhere in a :func:`folded` key, its
+    ``%`` and ``_`` taken literally, runs of spaces as one."""
+    escaped = folded(" ".join(query.split())).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def format_date(value: date, format: str = "long") -> str:
     return babel_format_date(value, format=format, locale=current_locale())
 

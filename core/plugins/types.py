@@ -148,6 +148,7 @@ class DiaryEntry:
     attendance_reason: str = ""  # the class teacher's note on an absence («справка»)
     excused: bool = False  # the absence has a good reason
     attendance_at: datetime | None = None  # when the absence was marked: what is new since a family's last visit
+    url: str = ""  # where the entry is told in full (a notice's page): the diary links its topic there
 
 
 @dataclass(frozen=True)

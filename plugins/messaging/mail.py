@@ -21,10 +21,11 @@ from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.events import emit
 from core.i18n import folded
-from core.web.structure.common import query_id
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from plugins.messaging.attachments import Upload, attach
+from core.web.structure.common import query_id
+from core.web.uploads import Upload
+from plugins.messaging.attachments import attach
 from plugins.messaging.directory import Contact, Directory
 from plugins.messaging.events import MessagesSent
 from plugins.messaging.models import (

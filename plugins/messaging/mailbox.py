@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
-from core.i18n import folded
+from core.i18n import like_pattern
 from plugins.messaging.models import (
     MessagingBroadcast, MessagingMessage, MessagingParticipant, MessagingReceipt, MessagingThread,
 )
@@ -24,11 +24,6 @@ SNIPPET = 140
 def snippet(body: str) -> str:
     text = " ".join(body.split())
     return text if len(text) <= SNIPPET else text[:SNIPPET - 1].rstrip() + "…"
-
-
-def like_pattern(query: str) -> str:
-    escaped = folded(" ".join(query.split())).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ and the unread badge and dashboard block that htmx refreshes in the background."
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -24,7 +23,9 @@ from core.structure.common import school_today
 from core.web.pages import flash, redirect, render, render_fragment
 from core.web.sessions import current_user
 from core.web.structure.common import query_id
-from plugins.messaging.attachments import MAX_TOTAL, attachments_of, download, read_uploads, size_label
+from core.web.uploads import download as file_download
+from core.web.uploads import read_uploads, size_label
+from plugins.messaging.attachments import LIMITS, attachments_of, download
 from plugins.messaging.copies import EmailChoiceError, choose_email, email_choice
 from plugins.messaging.directory import build_directory, load_rules
 from plugins.messaging.mail import (
@@ -37,7 +38,7 @@ from plugins.messaging.permissions import MANAGE, USE
 from plugins.messaging.settings_pages import SETTINGS_ROUTES
 
 USE_OPT = {"permission": USE}
-BODY_LIMIT = MAX_TOTAL + 2**20  # the files and the form around them
+BODY_LIMIT = LIMITS.total + 2**20  # the files and the form around them
 BACKGROUND_OPT = {"permission": USE, "background": True}
 CSS = "messaging/messaging.css"
 BADGE_URL = "/messaging/badge"
@@ -156,7 +157,7 @@ async def reply(request: Request, thread_id: FromPath[int], platform: NamedDepen
     user = _user(request)
     form = await request.form()
     body = str(form.get("body") or "")
-    uploads, problem = await read_uploads(form.getall("attachments", []))
+    uploads, problem = await read_uploads(form.getall("attachments", []), LIMITS)
     try:
         if problem:
             async with platform.db.reading() as session:
@@ -228,7 +229,7 @@ async def send(request: Request, platform: NamedDependency[Platform]) -> Respons
     draft = Draft(subject=str(form.get("subject") or ""), body=str(form.get("body") or ""),
                   to=form_ids(str(value) for value in form.getall("to", [])),
                   groups=[str(value)[:200] for value in form.getall("group", [])])
-    uploads, problem = await read_uploads(form.getall("attachments", []))
+    uploads, problem = await read_uploads(form.getall("attachments", []), LIMITS)
     if problem:
         return await _compose(request, platform, draft, {**text_problems(draft.subject, draft.body), "attachments": problem}, 422)
     async with platform.db.reading() as session:  # not under the write lock: plugins' groups take a while
@@ -253,10 +254,7 @@ async def attachment(request: Request, attachment_id: FromPath[int], platform: N
     user = _user(request)
     async with platform.db.reading() as session:
         filename, content_type, content = await download(session, user, attachment_id)
-    ascii_name = "".join(char if char.isascii() and (char.isalnum() or char in "._-") else "_" for char in filename) or "file"
-    return Response(content, media_type=content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff"})
+    return file_download(content, filename, content_type)
 
 
 # ---- copies by e-mail ----------------------------------------------------------------------------

@@ -28,7 +28,58 @@ def register_migrations(platform: Any) -> Path:
 
 
 @hookimpl
+def register_permissions(platform: Any) -> list[Any]:
+    from plugins.noticeboard.permissions import PERMISSIONS
+
+    return list(PERMISSIONS)
+
+
+@hookimpl
+def user_text_fields(platform: Any) -> list[Any]:
+    from plugins.noticeboard.permissions import TEXT_FIELDS
+
+    return list(TEXT_FIELDS)
+
+
+@hookimpl
+def register_routes(platform: Any) -> list[Any]:
+    from plugins.noticeboard.editor_pages import EDITOR_ROUTES
+    from plugins.noticeboard.settings_pages import SETTINGS_ROUTES
+    from plugins.noticeboard.web import READER_ROUTES
+
+    return [*READER_ROUTES, *EDITOR_ROUTES, *SETTINGS_ROUTES]
+
+
+@hookimpl
+async def nav_items(platform: Any, request: Any, user: Any) -> list[Any]:
+    from plugins.noticeboard.web import noticeboard_nav
+
+    return await noticeboard_nav(platform, user)
+
+
+@hookimpl
+async def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Any]:
+    from plugins.noticeboard.web import noticeboard_widgets
+
+    return noticeboard_widgets(platform, user)
+
+
+@hookimpl
+async def diary_entries(platform: Any, viewer: Any, student: int, start: Any, end: Any) -> list[Any]:
+    from plugins.noticeboard.diary import diary_entries as entries
+
+    return await entries(platform, viewer, student, start, end)
+
+
+@hookimpl
 async def on_event(platform: Any, event: Any) -> None:
     from plugins.noticeboard.auto import handle_event
 
     await handle_event(platform, event)
+
+
+@hookimpl
+async def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> None:
+    from plugins.noticeboard.demo import seed_notices
+
+    await seed_notices(platform, session, school, rng)

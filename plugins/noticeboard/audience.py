@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.roles import ROLES, STAFF
 from core.access.scope import led_classes, own_children, taught_pages
 from core.auth.services import CurrentUser
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.people.models import Enrollment
 from core.structure.common import active_on
-from core.structure.models import ClassGroup, StudyGroup, StudyGroupClass, StudyGroupMember, SubjectPage
+from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyGroupClass, StudyGroupMember, SubjectPage
 from plugins.noticeboard.models import PEOPLE, SCOPES
 
 ANYONE = frozenset({"director", "deputy"})  # address the whole school and every part of it
@@ -65,16 +67,16 @@ async def belonging(session: AsyncSession, user: CurrentUser, day: date) -> Belo
     found = Belonging(roles=user.roles)
     school_id = user.school_id or 0
     if "student" in user.roles:
-        found.as_student = await _places_of_students(session, [user.id], school_id, day)
+        found.as_student = await places_of_students(session, [user.id], school_id, day)
     if "parent" in user.roles:
-        found.as_parent = await _places_of_students(session, await own_children(session, user.id, school_id, day),
+        found.as_parent = await places_of_students(session, await own_children(session, user.id, school_id, day),
                                                     school_id, day)
     if user.roles & TEACHERS:
         found.as_teacher = await _places_taught(session, user, day)
     return found
 
 
-async def _places_of_students(session: AsyncSession, students: list[int], school_id: int, day: date) -> set[tuple[str, int]]:
+async def places_of_students(session: AsyncSession, students: list[int], school_id: int, day: date) -> set[tuple[str, int]]:
     if not students:
         return set()
     places: set[tuple[str, int]] = set()
@@ -145,3 +147,122 @@ async def _targets_exist(session: AsyncSession, school_id: int, targets: list[Ta
     levels_ok = all(1 <= (t.scope_id or 0) <= 11 for t in targets if t.scope == "grade_level")
     if classes - found_classes or groups - found_groups or not levels_ok:
         raise AudienceError(_("Choose whom the notice is for from the list."))
+
+
+# ---- the editor's choices and a notice's audience in words ----------------------------------------
+
+PLACE_PEOPLE = ("everyone", "students", "parents", "teachers")  # of a grade level, a class, a group
+SCHOOL_PEOPLE = ("everyone", "staff", "teachers", "parents", "students")
+PEOPLE_LABELS = {  # "(audience)": the words as a column of whom a notice is for, not a sentence's
+    "everyone": N_("everyone (audience)"), "students": N_("students (audience)"), "parents": N_("parents (audience)"),
+    "teachers": N_("teachers (audience)"), "staff": N_("staff (audience)"),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    scope: str  # "grade_level", "class", "group"
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the editor offers its author: whom of the school, which grade levels, classes, groups, roles."""
+
+    school_people: tuple[str, ...]
+    places: tuple[Place, ...]
+    roles: tuple[str, ...]
+
+    def places_of(self, scope: str) -> list[Place]:
+        return [place for place in self.places if place.scope == scope]
+
+
+def target_value(target: Target) -> str:
+    """How a target travels in the editor's form: ``class:12:parents``, ``role:secretary``."""
+    if target.scope == "role":
+        return f"role:{target.role}"
+    return f"{target.scope}:{target.scope_id or 0}:{target.people}"
+
+
+def parse_targets(values: list[str]) -> tuple[Target, ...]:
+    """The form's checked targets; anything not made by :func:`target_value` is refused whole."""
+    found = []
+    for value in values[:500]:
+        parts = value.split(":")
+        if len(parts) == 2 and parts[0] == "role":
+            found.append(Target("role", "everyone", None, parts[1]))
+            continue
+        if len(parts) != 3 or not parts[1].isascii() or not parts[1].isdigit() or len(parts[1]) > 9:
+            raise AudienceError(_("Choose whom the notice is for from the list."))
+        scope_id = int(parts[1]) if parts[0] != "school" else None
+        found.append(Target(parts[0], parts[2], scope_id))
+    return tuple(dict.fromkeys(found))
+
+
+async def choices_for(session: AsyncSession, user: CurrentUser, day: date) -> Choices:
+    """The director and the deputy: the whole school, every grade level, class, group and role of
+    the year; a teacher: the staff, and the classes and groups they teach or lead."""
+    school_id = user.school_id or 0
+    year_id = await _year_of(session, school_id, day)
+    if user.roles & ANYONE:
+        classes = (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
+            ClassGroup.academic_year_id == year_id))).all()
+        groups = (await session.execute(select(StudyGroup.id, StudyGroup.name).where(
+            StudyGroup.academic_year_id == year_id))).all()
+        levels = sorted({level for _id, level, _letter in classes})
+        places = [Place("grade_level", level, str(level)) for level in levels]
+        return Choices(SCHOOL_PEOPLE, tuple(places + _class_places(classes) + _group_places(groups)),
+                       tuple(role for role in ROLES if role != "operator"))
+    taught = await _places_taught(session, user, day) if user.roles & TEACHERS else set()
+    led = set(await led_classes(session, user.id, school_id, day))
+    class_ids = ({place_id for scope, place_id in taught if scope == "class"} if "teacher" in user.roles else set()) | led
+    group_ids = {place_id for scope, place_id in taught if scope == "group"} if "teacher" in user.roles else set()
+    classes = (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
+        ClassGroup.id.in_(class_ids or {0})))).all()
+    groups = (await session.execute(select(StudyGroup.id, StudyGroup.name).where(StudyGroup.id.in_(group_ids or {0})))).all()
+    school = ("staff", "teachers") if user.roles & TEACHERS else ()
+    return Choices(school, tuple(_class_places(classes) + _group_places(groups)), ())
+
+
+def _class_places(rows: Any) -> list[Place]:
+    return [Place("class", class_id, f"{level}{letter}") for class_id, level, letter in
+            sorted(rows, key=lambda row: (row[1], row[2]))]
+
+
+def _group_places(rows: Any) -> list[Place]:
+    return [Place("group", group_id, name) for group_id, name in sorted(rows, key=lambda row: row[1])]
+
+
+async def _year_of(session: AsyncSession, school_id: int, day: date) -> int:
+    """The school year of ``day``; in the summer, the coming one (or the last one)."""
+    years = (await session.execute(select(AcademicYear.id, AcademicYear.starts_on, AcademicYear.ends_on).where(
+        AcademicYear.school_id == school_id).order_by(AcademicYear.starts_on))).all()
+    current = [year_id for year_id, starts, ends in years if starts <= day <= ends]
+    coming = [year_id for year_id, starts, _ends in years if starts > day]
+    return (current or coming or [year_id for year_id, _s, _e in years[-1:]] or [0])[0]
+
+
+async def describe_targets(session: AsyncSession, targets: list[Target]) -> list[str]:
+    """The audience in words, for the notice's page: «5А: родители», «Вся школа: сотрудники»."""
+    class_ids = {t.scope_id for t in targets if t.scope == "class"}
+    group_ids = {t.scope_id for t in targets if t.scope == "group"}
+    names: dict[tuple[str, int | None], str] = {}
+    for class_id, level, letter in (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
+            ClassGroup.id.in_(class_ids or {0})))).all():
+        names[("class", class_id)] = f"{level}{letter}"
+    for group_id, name in (await session.execute(select(StudyGroup.id, StudyGroup.name).where(
+            StudyGroup.id.in_(group_ids or {0})))).all():
+        names[("group", group_id)] = name
+    return [describe_target(target, names) for target in targets]
+
+
+def describe_target(target: Target, names: dict[tuple[str, int | None], str]) -> str:
+    if target.scope == "role":
+        return _("Role: %(role)s", role=_(ROLES.get(target.role or "", target.role or "")))
+    people = _(PEOPLE_LABELS[target.people])
+    if target.scope == "school":
+        return _("The whole school: %(people)s", people=people)
+    if target.scope == "grade_level":
+        return _("Grade %(level)s: %(people)s", level=target.scope_id, people=people)
+    return _("%(place)s: %(people)s", place=names.get((target.scope, target.scope_id), "—"), people=people)

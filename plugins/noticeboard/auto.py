@@ -24,6 +24,7 @@ from core.school.models import School
 from core.structure.common import lock_school, short_name
 from core.timetable.lessons import ACTIVE, CANCELLED, MOVED_AWAY, MOVED_IN, Lesson, TimetableData, load_timetable
 from plugins.noticeboard.models import NoticeboardAudience, NoticeboardNotice, NoticeboardRevision, NoticeboardSettings
+from plugins.noticeboard.text import search_text
 
 LOOKAHEAD = timedelta(days=14)  # a long-term replacement is announced for the coming days only
 AUDIENCE = ("class", "everyone")
@@ -89,6 +90,7 @@ async def refresh_class_day(session: AsyncSession, school_id: int, class_id: int
         return notice  # withdrawn by a person: theirs to bring back, not ours
     if (notice.title, notice.body, notice.withdrawn_at) != (title, body, None):
         notice.title, notice.body, notice.withdrawn_at, notice.updated_at, notice.updated_by = title, body, None, now, None
+        notice.search_key = search_text(title, body)
         notice.version += 1
         _revise(session, notice, "edited", class_id, now)
     return notice
@@ -98,7 +100,8 @@ async def _create(session: AsyncSession, school_id: int, class_id: int, day: dat
                   now: datetime) -> NoticeboardNotice:
     notice = NoticeboardNotice(school_id=school_id, title=title, body=body, author_id=None, publish_at=now,
                                expire_at=await _end_of(session, school_id, day), pinned=False, auto_key=key,
-                               created_at=now, updated_at=now, version=1)
+                               created_at=now, updated_at=now, version=1,
+                               search_key=search_text(title, body))
     session.add(notice)
     await session.flush()  # a second insert of the key fails here, on the unique constraint
     scope, people = AUDIENCE

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -53,6 +53,7 @@ class NoticeboardNotice(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     version: Mapped[int] = mapped_column(default=1)
+    search_key: Mapped[str] = mapped_column(Text, default="")  # the title and text folded (ё as е), for search
 
 
 class NoticeboardAudience(Base):
@@ -103,6 +104,24 @@ class NoticeboardRead(Base):
     read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class NoticeboardAttachment(Base):
+    """A file of a notice (a timetable, an order, a form to fill), kept in the database, given to
+    whoever may read the notice, always as a download."""
+
+    __tablename__ = "noticeboard_attachment"
+    __table_args__ = (Index("ix_noticeboard_attachment_notice", "notice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("noticeboard_notice.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 NOTICEBOARD_MODELS: tuple[type, ...] = (
     NoticeboardSettings, NoticeboardNotice, NoticeboardAudience, NoticeboardRevision, NoticeboardRead,
+    NoticeboardAttachment,
 )

@@ -16,12 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
+from core.i18n import like_pattern
 from core.i18n import gettext as _
+from core.web.uploads import Upload, UploadLimits
 from plugins.noticeboard.audience import ANYONE, AudienceError, Belonging, Target, belonging, check_rights, reaches
-from plugins.noticeboard.models import NoticeboardAudience, NoticeboardNotice, NoticeboardRead, NoticeboardRevision
-from plugins.noticeboard.text import NoticeTextError, clean_notice_html
+from plugins.noticeboard.models import (
+    NoticeboardAttachment, NoticeboardAudience, NoticeboardNotice, NoticeboardRead, NoticeboardRevision,
+)
+from plugins.noticeboard.text import NoticeTextError, clean_notice_html, search_text
 
 TITLE_MAX = 200
+LIMITS = UploadLimits(files=5, file_size=10 * 2**20, total=20 * 2**20)
 
 
 class NoticeError(ValueError):
@@ -40,12 +45,56 @@ class NoticeInput:
     publish_at: datetime | None = None  # None: now
     expire_at: datetime | None = None
     pinned: bool = False
+    uploads: tuple[Upload, ...] = ()  # files to add
+    remove: tuple[int, ...] = ()  # attachments to drop (an edit)
 
 
 @dataclass(frozen=True)
 class BoardNotice:
     notice: NoticeboardNotice
     unread: bool
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    size: int
+
+    @property
+    def url(self) -> str:
+        return f"/noticeboard/attachments/{self.id}"
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A notice as its page shows it to one person."""
+
+    notice: NoticeboardNotice
+    targets: tuple[Target, ...]
+    attachments: tuple[AttachmentView, ...]
+    may_change: bool  # the author, the director, the deputy
+    unread: bool
+
+
+def state_of(notice: NoticeboardNotice, now: datetime) -> str:
+    """«withdrawn», «scheduled», «expired» or «current»."""
+    if notice.withdrawn_at is not None:
+        return "withdrawn"
+    if notice.publish_at > now:
+        return "scheduled"
+    if notice.expire_at is not None and notice.expire_at <= now:
+        return "expired"
+    return "current"
+
+
+async def targets_of(session: AsyncSession, notice_ids: list[int]) -> dict[int, list[Target]]:
+    """Each notice's audience: one statement for any number of notices."""
+    found: dict[int, list[Target]] = {}
+    for row in (await session.execute(select(NoticeboardAudience).where(
+            NoticeboardAudience.notice_id.in_(notice_ids or [0])))).scalars():
+        found.setdefault(row.notice_id, []).append(Target(row.scope, row.people, row.scope_id, row.role))
+    return found
 
 
 class NoticeService:
@@ -55,12 +104,14 @@ class NoticeService:
 
     async def publish(self, wanted: NoticeInput) -> NoticeboardNotice:
         title, body, publish_at = await self._checked(wanted)
+        await self._check_files(0, wanted)
         notice = NoticeboardNotice(school_id=self.school_id, title=title, body=body, author_id=self.user.id,
                                    publish_at=publish_at, expire_at=wanted.expire_at, pinned=wanted.pinned,
-                                   updated_by=self.user.id)
+                                   updated_by=self.user.id, search_key=search_text(title, body))
         self.session.add(notice)
         await self.session.flush()
         self._set_audience(notice, wanted.targets)
+        self._attach(notice, wanted.uploads)
         self._revise(notice, "created", wanted.targets)
         await self.session.flush()
         return notice
@@ -68,15 +119,21 @@ class NoticeService:
     async def edit(self, notice_id: int, wanted: NoticeInput, version: int) -> NoticeboardNotice:
         notice = await self._own(notice_id)
         if notice.version != version:
-            raise NoticeError({"form": _("Someone changed this notice meanwhile: it is shown as it is now.")}, 409)
+            raise NoticeError({"form": _("Someone changed this notice meanwhile. What you typed is kept here: open the notice in a new tab to compare, then save again.")}, 409)
         title, body, publish_at = await self._checked(wanted)
+        await self._check_files(notice.id, wanted)
         notice.title, notice.body, notice.publish_at = title, body, publish_at
+        notice.search_key = search_text(title, body)
         notice.expire_at, notice.pinned = wanted.expire_at, wanted.pinned
         notice.updated_at, notice.updated_by, notice.version = utcnow(), self.user.id, notice.version + 1
         for old in (await self.session.execute(select(NoticeboardAudience).where(
                 NoticeboardAudience.notice_id == notice.id))).scalars():
             await self.session.delete(old)
         self._set_audience(notice, wanted.targets)
+        for attachment in (await self.session.execute(select(NoticeboardAttachment).where(
+                NoticeboardAttachment.notice_id == notice.id, NoticeboardAttachment.id.in_(wanted.remove or (0,))))).scalars():
+            await self.session.delete(attachment)
+        self._attach(notice, wanted.uploads)
         self._revise(notice, "edited", wanted.targets)
         await self.session.flush()
         return notice
@@ -88,6 +145,21 @@ class NoticeService:
             self._revise(notice, "withdrawn", ())
             await self.session.flush()
         return notice
+
+    async def _check_files(self, notice_id: int, wanted: NoticeInput) -> None:
+        """The files kept and added stay within the limits (the uploads were checked one by one)."""
+        kept = (await self.session.execute(select(NoticeboardAttachment.size).where(
+            NoticeboardAttachment.notice_id == notice_id, NoticeboardAttachment.id.not_in(wanted.remove or (0,))))).scalars().all()
+        sizes = [*kept, *(len(upload.content) for upload in wanted.uploads)]
+        if len(sizes) > LIMITS.files:
+            raise NoticeError({"attachments": _("At most %(count)d files.", count=LIMITS.files)})
+        if sum(sizes) > LIMITS.total:
+            raise NoticeError({"attachments": _("The files come to more than %(size)s MB together.", size=LIMITS.total // 2**20)})
+
+    def _attach(self, notice: NoticeboardNotice, uploads: tuple[Upload, ...]) -> None:
+        self.session.add_all(NoticeboardAttachment(
+            notice_id=notice.id, filename=upload.filename, content_type=upload.content_type, size=len(upload.content),
+            content=upload.content, added_by=self.user.id) for upload in uploads)
 
     async def board(self, now: datetime | None = None) -> list[BoardNotice]:
         """The notices meant for the person, pinned first, newest first, with whether each is unread."""
@@ -111,17 +183,61 @@ class NoticeService:
             self.session.add(NoticeboardRead(notice_id=notice_id, user_id=self.user.id))
             await self.session.flush()
 
+    async def view(self, notice_id: int, now: datetime | None = None) -> NoticeView:
+        """A notice the person may open: one meant for them once published and not withdrawn (also
+        after it expired: the diary of a past week links to it); any state for its author, the
+        director and the deputy. Anything else, and another school's, is a 404."""
+        now = now or utcnow()
+        notice = await self.session.scalar(select(NoticeboardNotice).where(
+            NoticeboardNotice.id == notice_id, NoticeboardNotice.school_id == self.school_id))
+        if notice is None:
+            raise NotFoundException()
+        targets = tuple((await self._targets_of([notice.id])).get(notice.id, []))
+        may_change = notice.author_id == self.user.id or bool(self.user.roles & ANYONE)
+        if not may_change:
+            published = notice.withdrawn_at is None and notice.publish_at <= now
+            if not published or not self._sees(notice, list(targets), await belonging(self.session, self.user, self.today)):
+                raise NotFoundException()
+        files = tuple(AttachmentView(*row) for row in (await self.session.execute(
+            select(NoticeboardAttachment.id, NoticeboardAttachment.filename, NoticeboardAttachment.size).where(
+                NoticeboardAttachment.notice_id == notice.id).order_by(NoticeboardAttachment.id))).all())
+        read = await self.session.scalar(select(NoticeboardRead.id).where(
+            NoticeboardRead.notice_id == notice.id, NoticeboardRead.user_id == self.user.id))
+        return NoticeView(notice, targets, files, may_change, read is None)
+
+    async def managed(self, *, everyone_s: bool, query: str = "", offset: int = 0, limit: int = 20) -> list[NoticeboardNotice]:
+        """Notices in every state, newest first: the person's own, or (``everyone_s``, the director
+        and the deputy) the whole school's; one more than ``limit`` tells there is a next page."""
+        statement = select(NoticeboardNotice).where(NoticeboardNotice.school_id == self.school_id)
+        if not (everyone_s and self.user.roles & ANYONE):
+            statement = statement.where(NoticeboardNotice.author_id == self.user.id)
+        if query:
+            statement = statement.where(NoticeboardNotice.search_key.like(like_pattern(query), escape="\\"))
+        return list((await self.session.execute(statement.order_by(
+            NoticeboardNotice.created_at.desc(), NoticeboardNotice.id.desc()).offset(offset).limit(limit + 1))).scalars())
+
+    async def history(self, notice_id: int) -> tuple[NoticeboardNotice, list[NoticeboardRevision]]:
+        """Every publication, edit and withdrawal of a notice the person may change, newest first."""
+        notice = await self._own(notice_id, lock=False)
+        revisions = list((await self.session.execute(select(NoticeboardRevision).where(
+            NoticeboardRevision.notice_id == notice.id).order_by(NoticeboardRevision.id.desc()))).scalars())
+        return notice, revisions
+
+    async def attachment(self, attachment_id: int, now: datetime | None = None) -> NoticeboardAttachment:
+        """A file of a notice the person may open; else 404."""
+        row = await self.session.scalar(select(NoticeboardAttachment).where(NoticeboardAttachment.id == attachment_id))
+        if row is None:
+            raise NotFoundException()
+        await self.view(row.notice_id, now)
+        return row
+
     # ---- helpers ------------------------------------------------------------------------------
 
     def _sees(self, notice: NoticeboardNotice, targets: list[Target], who: Belonging) -> bool:
         return notice.author_id == self.user.id or any(reaches(target, who) for target in targets)
 
     async def _targets_of(self, notice_ids: list[int]) -> dict[int, list[Target]]:
-        found: dict[int, list[Target]] = {}
-        for row in (await self.session.execute(select(NoticeboardAudience).where(
-                NoticeboardAudience.notice_id.in_(notice_ids or [0])))).scalars():
-            found.setdefault(row.notice_id, []).append(Target(row.scope, row.people, row.scope_id, row.role))
-        return found
+        return await targets_of(self.session, notice_ids)
 
     async def _checked(self, wanted: NoticeInput) -> tuple[str, str, datetime]:
         errors: dict[str, str] = {}
@@ -144,10 +260,10 @@ class NoticeService:
             raise NoticeError(errors)
         return title, body, publish_at
 
-    async def _own(self, notice_id: int) -> NoticeboardNotice:
+    async def _own(self, notice_id: int, *, lock: bool = True) -> NoticeboardNotice:
         """A notice of the school the person may change: their own, or any for the director and deputy."""
-        notice = await self.session.scalar(select(NoticeboardNotice).where(
-            NoticeboardNotice.id == notice_id, NoticeboardNotice.school_id == self.school_id).with_for_update())
+        statement = select(NoticeboardNotice).where(NoticeboardNotice.id == notice_id, NoticeboardNotice.school_id == self.school_id)
+        notice = await self.session.scalar(statement.with_for_update() if lock else statement)
         if notice is None or (notice.author_id != self.user.id and not self.user.roles & ANYONE):
             raise NotFoundException()
         return notice

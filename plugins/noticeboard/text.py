@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import nh3
 from markupsafe import escape
 
+from core.i18n import folded
 from core.i18n import gettext as _
 from core.web.text import link_addresses
 
@@ -61,6 +62,11 @@ def _paragraphs(html: str) -> str:
     """Blank lines part paragraphs, single newlines become line breaks."""
     chunks = (chunk.strip() for chunk in _BLANK_LINE.split(html.strip()))
     return "\n".join(f"<p>{chunk.replace(chr(10), '<br>' + chr(10))}</p>" for chunk in chunks if chunk)
+
+
+def search_text(title: str, body: str) -> str:
+    """What search looks through: the title and the body's text, folded (any case, ё as е)."""
+    return folded(f"{title} {plain_excerpt(body, limit=len(body) + 1)}")
 
 
 def plain_excerpt(html: str, limit: int = EXCERPT_LIMIT) -> str:

@@ -148,7 +148,7 @@ async def test_hook_seed_demo_data(make_platform, database_url, sqlite_template,
     everything = make_platform(plugins=None, database_url=await emptied(database_url, sqlite_template, tmp_path, "all.db"))
     steps.clear()
     await demo.seed(everything, progress=steps.append)
-    assert steps == ["core", "journal", "messaging", "testplugin", "testdependent"]  # dependency order, then by name
+    assert steps == ["core", "journal", "messaging", "noticeboard", "testplugin", "testdependent"]  # dependency order, then by name
     assert everything.state["testdependent.saw_testplugin_seeded"] is True
 
     blocked = make_platform(plugins=BLOCKED, database_url=await emptied(database_url, sqlite_template, tmp_path, "blocked.db"))

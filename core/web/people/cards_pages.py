@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -42,6 +41,7 @@ from core.structure.models import AcademicYear, ClassGroup, ClassTeacherAppointm
 from core.web.pages import flash, redirect, render
 from core.web.people.common import EDIT_CONTACTS, VIEW_CARDS, VIEW_PEOPLE, people_context, reach_of
 from core.web.structure.common import form_date, parse_date, query_id, refusal_errors, school_day
+from core.web.uploads import download
 
 
 def kind_label(kind: str) -> str:
@@ -317,8 +317,7 @@ async def class_export(request: Request, class_id: FromPath[int], platform: Name
 
 
 def attachment(content: bytes, ascii_name: str, name: str) -> Response[bytes]:
-    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
+    return download(content, name, XLSX_MEDIA_TYPE, ascii_name)
 
 
 @get("/people/my-class", name="core:my_class", opt=VIEW_CARDS)

@@ -5,8 +5,9 @@ the whole message and changes nothing."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from plugins.messaging import attachments
+from plugins.messaging import web
 from tests.plugins.messaging.test_mail import PLUGINS, login
 from tests.support.people import sign_in
 from tests.support.snapshot import database_unchanged, fetch
@@ -50,7 +51,7 @@ async def test_files_go_with_a_message_and_only_its_two_people_download_them(mak
 
 
 async def test_a_bad_file_refuses_the_message_and_changes_nothing(make_client, database_url, world, monkeypatch):
-    monkeypatch.setattr(attachments, "MAX_FILE", 1000)
+    monkeypatch.setattr(web, "LIMITS", replace(web.LIMITS, file_size=1000))
     teacher = str(world.journal.class_teacher)
     form = {"to": teacher, "subject": "Справка", "body": "Во вложении."}
     cases = [
