@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
 OUTPUT = ROOT / "test-output"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+SERVER: dict[str, Any] = {}  # the live server's "folder" and "env", for a test that runs the CLI beside it
 
 
 def require_chromium() -> None:
@@ -54,6 +55,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [sys.executable, "-c", "from core.cli import main; main()", "demo", "--port", str(port)],
         cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    SERVER.update(folder=folder, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

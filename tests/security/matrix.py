@@ -36,6 +36,9 @@ FAMILY = frozenset({"student", "parent"})
 SUMMARY_READERS = frozenset({"class_teacher", "deputy", "director", "journal_admin"})
 MAIL = frozenset(ROLES) - {"operator"}
 MAIL_RULES = frozenset({"director", "journal_admin"})  # the school's rules of the mail
+NOTICE_READERS = frozenset(ROLES) - {"operator"}
+NOTICE_AUTHORS = frozenset({"director", "deputy", "teacher", "class_teacher"})  # regulation 1.13, 4.2, 4.5
+NOTICE_SETTINGS = frozenset({"director", "deputy", "journal_admin"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -327,6 +330,23 @@ MATRIX: dict[str, Row] = {
         "retention_years": "5", "students_write": "1", "families_to_subject_teachers": "1", "teachers_to_students": "1"}),
     "messaging:badge": Row("GET", "/messaging/badge", MAIL, content='id="nav-messaging-badge"'),
     "messaging:widget": Row("GET", "/messaging/widget", MAIL, content='id="messaging-widget"'),
+    "noticeboard:board": Row("GET", "/noticeboard/board", NOTICE_READERS, content="Объявление мира"),
+    "noticeboard:notice": Row("GET", "/noticeboard/{nb_notice}", NOTICE_READERS, content="Объявление мира"),
+    "noticeboard:attachment": Row("GET", "/noticeboard/attachments/{nb_attachment}", NOTICE_READERS, content="%PDF-"),
+    "noticeboard:badge": Row("GET", "/noticeboard/badge", NOTICE_READERS, content='id="nav-noticeboard-badge"'),
+    "noticeboard:widget": Row("GET", "/noticeboard/widget", NOTICE_READERS, content='id="noticeboard-widget"'),
+    "noticeboard:compose": Row("GET", "/noticeboard/new", NOTICE_AUTHORS, content='id="noticeboard-editor"'),
+    "noticeboard:publish": Row("POST", "/noticeboard/new", NOTICE_AUTHORS, (303,), form={
+        "title": "Объявление от {role}", "body": "Для сотрудников", "audience": "school:0:staff"}),
+    "noticeboard:preview": Row("POST", "/noticeboard/preview", NOTICE_AUTHORS, form={"body": "Черновик {role}"},
+                               content="Черновик"),
+    "noticeboard:edit": Row("GET", "/noticeboard/{nb_own}/edit", NOTICE_AUTHORS, content="Своё объявление"),
+    "noticeboard:save": Row("POST", "/noticeboard/{nb_own}/edit", NOTICE_AUTHORS, (303,), form={
+        "title": "Своё объявление {role}, исправленное", "body": "Текст", "audience": "school:0:staff", "version": "1"}),
+    "noticeboard:withdraw": Row("POST", "/noticeboard/{nb_own}/withdraw", NOTICE_AUTHORS, (303,), form={}),
+    "noticeboard:history": Row("GET", "/noticeboard/{nb_own}/history", NOTICE_AUTHORS, content='id="noticeboard-history"'),
+    "noticeboard:settings": Row("GET", "/noticeboard/settings", NOTICE_SETTINGS, content='id="noticeboard-settings"'),
+    "noticeboard:settings_save": Row("POST", "/noticeboard/settings", NOTICE_SETTINGS, (303,), form={"auto_timetable": "1"}),
     "testplugin:notes_page": Row("GET", "/testplugin/notes", ALL, content="<h1>Заметки</h1>"),
     "testplugin:widget": Row("GET", "/testplugin/widget", ALL, content="Открыть заметки"),
     "testplugin:notes": Row("GET", "/testplugin/schools/{home}/notes", ALL, content="["),

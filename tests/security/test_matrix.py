@@ -222,6 +222,36 @@ async def test_messaging_regulation_expectations(world, database_url):
     assert not failures, "\n".join(failures)
 
 
+async def test_noticeboard_regulation_expectations(world, database_url):
+    """Regulation 1.13, 4.2, 4.5 on the notice board, each checked on its own: the director and the
+    deputy publish for anyone, teachers for their own classes and the staff, families read only."""
+    w, p = world, world.people
+    notice = {"title": "Объявление", "body": "Текст"}
+    async with database_unchanged(database_url):
+        checks = [
+            ("a parent cannot publish a notice", await w.request("parent", "POST", "/noticeboard/new",
+                                                                 data={**notice, "audience": f"class:{p['ct_class']}:parents"}), 403),
+            ("a student cannot publish a notice", await w.request("student", "POST", "/noticeboard/new",
+                                                                  data={**notice, "audience": "school:0:students"}), 403),
+            ("the secretary cannot publish a notice", await w.request("secretary", "POST", "/noticeboard/new",
+                                                                      data={**notice, "audience": "school:0:staff"}), 403),
+            ("a teacher cannot address the whole school's parents", await w.request("teacher", "POST", "/noticeboard/new",
+                                                                                    data={**notice, "audience": "school:0:parents"}), 422),
+            ("the class teacher cannot address another class", await w.request("class_teacher", "POST", "/noticeboard/new",
+                                                                               data={**notice, "audience": f"class:{w.structure.class_5a}:parents"}), 422),
+            ("the deputy cannot address another school's class", await w.request("deputy", "POST", "/noticeboard/new",
+                                                                                 data={**notice, "audience": f"class:{w.other_structure.class_5a}:parents"}), 422),
+            ("a teacher cannot withdraw the director's notice", await w.request("teacher", "POST", f"/noticeboard/{w.notices['nb_notice']}/withdraw"), 404),
+            ("a parent cannot open a notice for the secretaries", await w.request("parent", "GET", f"/noticeboard/{w.notices['nb_private']}"), 404),
+            ("a teacher cannot switch automatic notices", await w.request("teacher", "POST", "/noticeboard/settings", data={"auto_timetable": "1"}), 403),
+            ("another school's teacher cannot open this school's notice", await w.request("stranger", "GET", f"/noticeboard/{w.notices['nb_notice']}"), 404),
+        ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
+    withdrawn = await w.request("deputy", "POST", f"/noticeboard/{w.notices['nb_notice']}/withdraw")
+    assert withdrawn.status_code == 303, "the deputy withdraws any notice"
+
+
 async def test_journal_regulation_expectations(world, database_url):
     """Regulation 3.4, 3.8, 3.9, 4.1, 4.2, 4.4 on the class journal, each checked on its own: teachers
     fill their own lessons, the class teacher gives the reasons of absences in their class, the

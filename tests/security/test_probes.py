@@ -36,6 +36,11 @@ async def test_object_probes(world: World, tally, database_url):
     broadcast_routes = [(n, r) for n, r in MATRIX.items() if "{msg_broadcast}" in r.path]
     attachment_routes = [(n, r) for n, r in MATRIX.items() if "{msg_attachment}" in r.path]
     theirs = world.per_role["class_teacher"]
+    # notices: one for the secretaries only; someone else's own notice (edit, save, withdraw, history); their files
+    notice_routes = [(n, r) for n, r in MATRIX.items() if "{nb_notice}" in r.path]
+    own_notice_routes = [(n, r) for n, r in MATRIX.items() if "{nb_own}" in r.path]
+    notice_file_routes = [(n, r) for n, r in MATRIX.items() if "{nb_attachment}" in r.path]
+    notices = world.notices
     probes = [
         # (prober, routes, object id, neighbour id, secrets of the object)
         ("admin-other", user_routes, world.target, world.neighbour, (world.target_name, "target")),
@@ -52,6 +57,14 @@ async def test_object_probes(world: World, tally, database_url):
         ("student", broadcast_routes, theirs["msg_broadcast"], world.per_role["deputy"]["msg_broadcast"], ("Рассылка мира",)),
         ("parent", attachment_routes, theirs["msg_attachment"], world.per_role["teacher"]["msg_attachment"], ("%PDF",)),
         ("stranger", attachment_routes, theirs["msg_attachment"], world.per_role["teacher"]["msg_attachment"], ("%PDF",)),
+        ("parent", notice_routes, notices["nb_private"], theirs["nb_own"], ("Секретное объявление",)),
+        ("student", notice_routes, notices["nb_private"], theirs["nb_own"], ("Секретное объявление",)),
+        ("stranger", notice_routes, notices["nb_notice"], notices["nb_private"], ("Объявление мира",)),
+        # the journal administrator's own notice: the ids on either side are the director's and the engineer's
+        ("teacher", own_notice_routes, world.per_role["journal_admin"]["nb_own"], world.per_role["deputy"]["nb_own"], ("Своё объявление",)),
+        ("stranger", own_notice_routes, theirs["nb_own"], world.per_role["deputy"]["nb_own"], ("Своё объявление",)),
+        ("parent", notice_file_routes, notices["nb_private_file"], notices["nb_private_file"] + 1, ("%PDF",)),
+        ("stranger", notice_file_routes, notices["nb_attachment"], notices["nb_private_file"], ("%PDF",)),
     ]
     failures = []
     async with database_unchanged(database_url):
@@ -61,7 +74,8 @@ async def test_object_probes(world: World, tally, database_url):
                 for label, value in id_variants(known, neighbour).items():
                     role = prober if prober in EVERY_ROLE else "teacher"
                     path = row.path.replace("{target}", str(value)).replace("{home}", str(value)).replace("{student}", str(value))
-                    for placeholder in ("{msg_thread}", "{msg_broadcast}", "{msg_attachment}"):
+                    for placeholder in ("{msg_thread}", "{msg_broadcast}", "{msg_attachment}", "{nb_notice}", "{nb_own}",
+                                        "{nb_attachment}"):
                         path = path.replace(placeholder, str(value))
                     path = fill(path, world, role)
                     kwargs = {"data": fill(row.form, world, role)} if row.form is not None else {}

@@ -45,6 +45,7 @@ class World:
     timetable: dict[str, Any] = field(default_factory=dict)  # the room, the timetables, a lesson ...
     journal: dict[str, Any] = field(default_factory=dict)  # lessons, an absence, a kind of work ...
     diary: dict[str, Any] = field(default_factory=dict)  # a standing refusal, a parent to record one for
+    notices: dict[str, Any] = field(default_factory=dict)  # a notice for everyone, one for the secretaries only, files
 
     async def build(self) -> "World":
         # Empty schools on both sides of the home school, so its id ±1 belongs to nobody's own school.
@@ -75,6 +76,9 @@ class World:
         self.diary = await add_diary_targets(self.url, self.home)
         for role, own in (await add_messaging_targets(self.url, self.home, self.accounts, self.target)).items():
             self.per_role[role] = {**self.per_role.get(role, {}), **own}
+        self.notices, notices_per_role = await add_noticeboard_targets(self.url, self.home, self.accounts)
+        for role, own in notices_per_role.items():
+            self.per_role[role] = {**self.per_role.get(role, {}), **own}
         for role in self.per_role:  # a writer of one part uses the administrator's objects of the others
             self.per_role[role] = {**self.per_role["journal_admin"], **self.per_role[role]}
         for who in (*EVERY_ROLE, "stranger", "admin-other"):
@@ -87,7 +91,7 @@ class World:
         """What a matrix row's ``{placeholders}`` are filled with, for ``role``."""
         own = self.per_role.get(role) or self.per_role.get("journal_admin", {})
         return {"home": self.home, "target": self.target, "neighbour": self.neighbour, "role": role, "student": self.accounts.get("student"),
-                **vars(self.structure), **self.people, **self.timetable, **self.journal, **self.diary, **own}
+                **vars(self.structure), **self.people, **self.timetable, **self.journal, **self.diary, **self.notices, **own}
 
     async def sign_in(self, who: str) -> None:
         login = who if who in ("stranger", "admin-other") else f"{who}-home"
@@ -180,3 +184,46 @@ async def add_messaging_targets(url: str, school_id: int, accounts: dict[str, in
             found[role] = {"msg_thread": conversation.id, "msg_broadcast": broadcast.id, "msg_attachment": file.id,
                            "msg_to": accounts["director"] if family else target}
     return found
+
+
+async def add_noticeboard_targets(url: str, school_id: int, accounts: dict[str, int]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """A notice for the whole school («Объявление мира», with a file); three for the secretaries only
+    («Секретное объявление», each with a file: probes of the middle one find the same answer on either
+    side); and for every role an own notice to edit and withdraw («Своё объявление <role>», for the
+    staff; the guard refuses those who may not write any)."""
+    from plugins.noticeboard.models import NoticeboardAttachment, NoticeboardAudience, NoticeboardNotice, NoticeboardRevision
+    from tests.support.structure import writing
+
+    def notice(title: str, author: int) -> NoticeboardNotice:
+        return NoticeboardNotice(school_id=school_id, title=title, body=f"<p>{title}</p>", author_id=author, search_key=title.lower())
+
+    async def with_file(row: NoticeboardNotice, audience: NoticeboardAudience) -> int:
+        session.add(row)
+        await session.flush()
+        audience.notice_id = row.id
+        file = NoticeboardAttachment(notice_id=row.id, filename=f"{row.title}.pdf", content_type="application/pdf", size=9,
+                                     content=b"%PDF-1.4\n")
+        session.add_all([audience, file])
+        await session.flush()
+        return file.id
+
+    per_role: dict[str, dict[str, int]] = {}
+    async with writing(url) as session:
+        secrets = [notice("Секретное объявление", accounts["director"]) for _ in range(3)]
+        secret_files = [await with_file(row, NoticeboardAudience(scope="role", role="secretary", people="everyone"))
+                        for row in secrets]
+        public = notice("Объявление мира", accounts["director"])
+        public_file = await with_file(public, NoticeboardAudience(scope="school", people="everyone"))
+        for role, account in accounts.items():
+            if role == "operator":
+                continue
+            own = notice(f"Своё объявление {role}", account)
+            session.add(own)
+            await session.flush()
+            session.add_all([NoticeboardAudience(notice_id=own.id, scope="school", people="staff"),
+                             NoticeboardRevision(notice_id=own.id, action="created", changed_by=account, title=own.title)])
+            per_role[role] = {"nb_own": own.id}
+        await session.flush()
+        shared = {"nb_notice": public.id, "nb_attachment": public_file, "nb_private": secrets[1].id,
+                  "nb_private_file": secret_files[1]}
+    return shared, per_role
