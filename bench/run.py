@@ -57,11 +57,13 @@ PAGES = [
     ("d_marks", "/diary/students/…/marks: the quarter's subjects", "DIARY_MARKS"),
     ("m_inbox", "/messaging/inbox: a parent's conversations", "/messaging/inbox"),
     ("m_badge", "/messaging/badge: the unread count, polled", "/messaging/badge"),
+    ("n_board", "/noticeboard/board: a parent's notices", "/noticeboard/board"),
+    ("n_badge", "/noticeboard/badge: the unread notices, polled", "/noticeboard/badge"),
 ]
 SIGNED_IN = {"B1", "classes", "plan", "pages", "load", "students", "class_card", "movement", "occupancy", "tt_day", "tt_class",
              "tt_changes", "j_week", "j_lesson"}
 AS_TEACHER = {"j_grid"}  # signed in as the grid page's teacher, who also saves the marks of j_mark
-AS_PARENT = {"d_week", "d_marks", "m_inbox", "m_badge"}  # signed in as the demo parent (two children), on the first child's diary
+AS_PARENT = {"d_week", "d_marks", "m_inbox", "m_badge", "n_board", "n_badge"}  # signed in as the demo parent (two children), on the first child's diary
 MARK_CELLS = 100  # cells the j_mark load toggles: ten times the requests in flight, each saved again and again
 
 

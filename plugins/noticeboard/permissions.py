@@ -27,8 +27,8 @@ PERMISSIONS = (
 # A notice's title and text are read on the board, the notice's page, the dashboard and in the diary;
 # its files' names on its page.
 TEXT_FIELDS = (
-    UserTextField(form="noticeboard:publish", field="title",
-                  shown_on=("noticeboard:board", "noticeboard:notice", "noticeboard:widget", "noticeboard:history")),
+    UserTextField(form="noticeboard:publish", field="title", shown_on=(
+        "noticeboard:board", "noticeboard:notice", "noticeboard:widget", "noticeboard:history", "noticeboard:edit", "diary:week")),
     UserTextField(form="noticeboard:publish", field="body", shown_on=("noticeboard:board", "noticeboard:notice",
                                                                       "noticeboard:history")),
     UserTextField(form="noticeboard:publish", field="attachments", shown_on=("noticeboard:notice",)),

@@ -52,6 +52,24 @@ def test_every_translation_formats_like_its_message(owner, package, folder):
     assert not problems, f"{owner}:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize(("owner", "package", "folder"), owners(), ids=lambda v: v if isinstance(v, str) else "")
+def test_no_message_carries_markup(owner, package, folder):
+    """Jinja marks a translation safe: «<p>» in a message becomes a real tag on the page (a hint
+    naming the notice board's HTML tags once opened an unclosed link over the rest of the editor).
+    Messages name markup in words; values with «<» come in through placeholders, escaped."""
+    from babel.messages.pofile import read_po
+
+    problems = []
+    for path in folder.glob("*/LC_MESSAGES/*.po"):
+        for message in read_po(path.open("rb")):
+            if not message.id:
+                continue
+            texts = [*(message.id if isinstance(message.id, (list, tuple)) else (message.id,)),
+                     *(message.string if isinstance(message.string, (list, tuple)) else (message.string,))]
+            problems += [f"{path.parent.parent.name}: {text!r}" for text in texts if text and re.search(r"<[A-Za-z/!]|&\w+;", text)]
+    assert not problems, f"{owner}:\n" + "\n".join(problems)
+
+
 def test_no_two_catalogs_translate_one_message_differently():
     """Catalogs are merged into one: a message core or another plugin already translates would
     change its words on their pages too (the mail's «%(num)d new» once turned the people import's

@@ -17,18 +17,20 @@ from core.web.builtin import user_text_fields as core_fields
 from plugins.diary import user_text_fields as diary_fields
 from plugins.journal import user_text_fields as journal_fields
 from plugins.messaging import user_text_fields as messaging_fields
+from plugins.noticeboard import user_text_fields as noticeboard_fields
 from tests.security.conftest import TALLY
 from tests.security.matrix import MATRIX
 from tests.security.payloads import PAYLOADS
 from tests.testplugin import user_text_fields as plugin_fields
 
 FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None), *diary_fields(None),
-                               *messaging_fields(None)]
+                               *messaging_fields(None), *noticeboard_fields(None)]
 # A POST route that shows the text in its answer: (who submits the form, the form's button) on the page the
 # battery opens for it; the answer swapped into that page is checked like a page.
 SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save")}
 # Pages of someone's own mail: only the two people of a conversation open it, only the sender a broadcast.
-VIEWERS = {"messaging:thread": {"student", "teacher"}, "messaging:broadcast": {"class_teacher"}}
+VIEWERS = {"messaging:thread": {"student", "teacher"}, "messaging:broadcast": {"class_teacher"},
+           "noticeboard:history": {"deputy", "director"}, "noticeboard:edit": {"deputy", "director"}}
 
 DETECT = """() => ({
   markup: document.querySelectorAll('[data-xss]').length,
@@ -88,6 +90,7 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
     structure.update(await store_in_the_journal(browser, admin, teacher, live_server))
     await store_in_the_diary(admin, live_server)
     structure.update(await store_in_messages(browser, live_server))
+    structure.update(await store_in_notices(browser, live_server))
     await admin_context.close()
     await teacher_context.close()
 
@@ -446,6 +449,28 @@ async def store_in_messages(browser, base: str) -> dict[str, str]:
     return {"msg_thread": thread.split("#")[0], "msg_broadcast": broadcast}
 
 
+async def store_in_notices(browser, base: str) -> dict[str, str]:
+    """As the deputy, for the whole school: the payloads packed as titles of notices, all of them as
+    each one's text, and packed as names of the last one's files; then one notice edited with them
+    again (its history shows both). Returns a notice's page."""
+    context, deputy = await new_tab(browser, base, "deputy")
+    post = poster(deputy, base)
+    body = " ".join(PAYLOADS)
+    for group in packed(PAYLOADS, 200):
+        notice = await post("/noticeboard/new", {"title": " ".join(group), "body": body, "audience": "school:0:everyone"})
+    TALLY["XSS payloads stored"] += 2 * len(PAYLOADS) - len(packed(PAYLOADS, 200))
+    for group in packed(PAYLOADS, 190):
+        answer = await deputy.request.post(f"{base}/noticeboard/new", max_redirects=0, multipart={
+            "title": "Файлы", "body": "Во вложении", "audience": "school:0:everyone", "_csrf_token": deputy.csrf,
+            "attachments": {"name": f"{' '.join(group)}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}})
+        assert answer.status == 303, (answer.status, (await answer.text())[:300])
+        TALLY["XSS payloads stored"] += len(group)
+        files = answer.headers["location"]
+    await post(f"{notice}/edit", {"title": PAYLOADS[-1][:200], "body": body, "audience": "school:0:everyone", "version": "1"})
+    await context.close()
+    return {"nb_notice": notice, "nb_files": files}
+
+
 def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str, str]]:
     """(route name, path) of every page that shows a registered user-text field."""
     pages = [("core:admin_users", "/admin/users"), ("core:admin_user", f"/admin/users/{created[0]}"),
@@ -478,7 +503,11 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               *(("diary:week", f"{structure['jr_diary']}?week={week}") for week in structure["jr_weeks"]),
               ("journal:page_plan", f"/journal/pages/{structure['jr_page']}/plan"), ("diary:refusals", "/diary/refusals"),
               ("messaging:inbox", "/messaging/inbox"), ("messaging:sent", "/messaging/sent"),
-              ("messaging:thread", structure["msg_thread"]), ("messaging:broadcast", structure["msg_broadcast"])]
+              ("messaging:thread", structure["msg_thread"]), ("messaging:broadcast", structure["msg_broadcast"]),
+              ("noticeboard:board", "/noticeboard/board"), ("noticeboard:board", "/noticeboard/board?page=2"),
+              ("noticeboard:widget", "/noticeboard/widget"), ("noticeboard:notice", structure["nb_notice"]),
+              ("noticeboard:notice", structure["nb_files"]), ("noticeboard:history", f"{structure['nb_notice']}/history"),
+              ("noticeboard:edit", f"{structure['nb_notice']}/edit"), ("diary:week", structure["jr_diary"])]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"
