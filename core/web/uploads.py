@@ -45,6 +45,20 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class FileLink:
+    """A stored file as a page lists it: a download link, the name, the size."""
+
+    id: int
+    filename: str
+    size: int
+    route: str  # the download route's address before the id: "/messaging/attachments"
+
+    @property
+    def url(self) -> str:
+        return f"{self.route}/{self.id}"
+
+
+@dataclass(frozen=True)
 class UploadLimits:
     files: int = 5
     file_size: int = 10 * 2**20

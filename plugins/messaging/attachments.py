@@ -5,7 +5,6 @@ two people of the thread, always as a download."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
@@ -13,21 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
-from core.web.uploads import Upload, UploadLimits
+from core.web.uploads import FileLink, Upload, UploadLimits
 from plugins.messaging.models import MessagingAttachment, MessagingFile, MessagingMessage, MessagingParticipant, MessagingThread
 
 LIMITS = UploadLimits(files=5, file_size=10 * 2**20, total=20 * 2**20)
-
-
-@dataclass(frozen=True)
-class AttachmentView:
-    id: int
-    filename: str
-    size: int
-
-    @property
-    def url(self) -> str:
-        return f"/messaging/attachments/{self.id}"
 
 
 async def attach(session: AsyncSession, message_ids: list[int], uploads: list[Upload]) -> None:
@@ -52,14 +40,14 @@ async def attach(session: AsyncSession, message_ids: list[int], uploads: list[Up
                     for message_id in message_ids for upload in uploads)
 
 
-async def attachments_of(session: AsyncSession, message_ids: list[int]) -> dict[int, list[AttachmentView]]:
-    found: dict[int, list[AttachmentView]] = {}
+async def attachments_of(session: AsyncSession, message_ids: list[int]) -> dict[int, list[FileLink]]:
+    found: dict[int, list[FileLink]] = {}
     if not message_ids:
         return found
     for attachment_id, message_id, filename, size in (await session.execute(
             select(MessagingAttachment.id, MessagingAttachment.message_id, MessagingAttachment.filename, MessagingAttachment.size)
             .where(MessagingAttachment.message_id.in_(message_ids)).order_by(MessagingAttachment.id))).all():
-        found.setdefault(message_id, []).append(AttachmentView(attachment_id, filename, size))
+        found.setdefault(message_id, []).append(FileLink(attachment_id, filename, size, "/messaging/attachments"))
     return found
 
 

@@ -83,3 +83,10 @@ async def seed_demo_data(platform: Any, session: Any, school: Any, rng: Any) -> 
     from plugins.noticeboard.demo import seed_notices
 
     await seed_notices(platform, session, school, rng)
+
+
+@hookimpl
+def prepare_jinja_env(platform: Any, env: Any) -> None:
+    from plugins.noticeboard.web import until_label
+
+    env.globals["noticeboard_until"] = until_label

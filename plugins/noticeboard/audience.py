@@ -152,7 +152,7 @@ async def _targets_exist(session: AsyncSession, school_id: int, targets: list[Ta
 # ---- the editor's choices and a notice's audience in words ----------------------------------------
 
 PLACE_PEOPLE = ("everyone", "students", "parents", "teachers")  # of a grade level, a class, a group
-SCHOOL_PEOPLE = ("everyone", "staff", "teachers", "parents", "students")
+SCHOOL_PEOPLE = ("everyone", "students", "parents", "teachers", "staff")
 PEOPLE_LABELS = {  # "(audience)": the words as a column of whom a notice is for, not a sentence's
     "everyone": N_("everyone (audience)"), "students": N_("students (audience)"), "parents": N_("parents (audience)"),
     "teachers": N_("teachers (audience)"), "staff": N_("staff (audience)"),

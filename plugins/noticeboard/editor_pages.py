@@ -113,6 +113,12 @@ async def editor(request: Request, platform: Platform, draft: Draft, errors: dic
         "page_title": _("Edit the notice") if view else _("New notice"), "extra_css": CSS}, status_code=status_code)
 
 
+def recorded(session: Any, request: Request, action: str, notice_id: int, title: str) -> None:
+    """A publication, edit or withdrawal in the audit log."""
+    record(session, f"noticeboard.{action}", connection=request, object_type="noticeboard_notice", object_id=notice_id,
+           details={"title": title})
+
+
 def preview_of(body: str) -> tuple[Markup | None, str]:
     """The text as readers will see it (None while empty), or why it cannot be published."""
     try:
@@ -140,8 +146,7 @@ async def publish(request: Request, platform: NamedDependency[Platform]) -> Resp
             if problem:
                 raise NoticeError({"attachments": problem})
             notice = await service.publish(NoticeInput(**{**vars(wanted), "uploads": tuple(uploads)}))
-            record(session, "noticeboard.published", connection=request, object_type="noticeboard_notice",
-                   object_id=notice.id, details={"title": notice.title})
+            recorded(session, request, "published", notice.id, notice.title)
             notice_id, scheduled = notice.id, notice.publish_at > utcnow()
     except NoticeError as error:
         return await editor(request, platform, draft, error.errors, status_code=error.status)
@@ -186,8 +191,7 @@ async def save(request: Request, notice_id: FromPath[int], platform: NamedDepend
                 raise NoticeError({"attachments": problem})
             await service.edit(notice_id, NoticeInput(**{**vars(wanted), "uploads": tuple(uploads),
                                                          "remove": tuple(draft.remove)}), draft.version)
-            record(session, "noticeboard.edited", connection=request, object_type="noticeboard_notice",
-                   object_id=notice_id, details={"title": notice.title})
+            recorded(session, request, "edited", notice_id, notice.title)
     except NoticeError as error:
         async with platform.db.reading() as session:
             service, zone = await service_for(session, user)
@@ -206,8 +210,7 @@ async def withdraw(request: Request, notice_id: FromPath[int], platform: NamedDe
     async with platform.db.writing() as session:
         service, _zone = await service_for(session, user)
         notice = await service.withdraw(notice_id)
-        record(session, "noticeboard.withdrawn", connection=request, object_type="noticeboard_notice",
-               object_id=notice.id, details={"title": notice.title})
+        recorded(session, request, "withdrawn", notice.id, notice.title)
     flash(request, _("The notice is withdrawn."))
     return redirect(request, f"/noticeboard/{notice_id}")
 

@@ -18,7 +18,7 @@ from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.i18n import like_pattern
 from core.i18n import gettext as _
-from core.web.uploads import Upload, UploadLimits
+from core.web.uploads import FileLink, Upload, UploadLimits
 from plugins.noticeboard.audience import ANYONE, AudienceError, Belonging, Target, belonging, check_rights, reaches
 from plugins.noticeboard.models import (
     NoticeboardAttachment, NoticeboardAudience, NoticeboardNotice, NoticeboardRead, NoticeboardRevision,
@@ -56,23 +56,12 @@ class BoardNotice:
 
 
 @dataclass(frozen=True)
-class AttachmentView:
-    id: int
-    filename: str
-    size: int
-
-    @property
-    def url(self) -> str:
-        return f"/noticeboard/attachments/{self.id}"
-
-
-@dataclass(frozen=True)
 class NoticeView:
     """A notice as its page shows it to one person."""
 
     notice: NoticeboardNotice
     targets: tuple[Target, ...]
-    attachments: tuple[AttachmentView, ...]
+    attachments: tuple[FileLink, ...]
     may_change: bool  # the author, the director, the deputy
     unread: bool
 
@@ -198,7 +187,7 @@ class NoticeService:
             published = notice.withdrawn_at is None and notice.publish_at <= now
             if not published or not self._sees(notice, list(targets), await belonging(self.session, self.user, self.today)):
                 raise NotFoundException()
-        files = tuple(AttachmentView(*row) for row in (await self.session.execute(
+        files = tuple(FileLink(*row, route="/noticeboard/attachments") for row in (await self.session.execute(
             select(NoticeboardAttachment.id, NoticeboardAttachment.filename, NoticeboardAttachment.size).where(
                 NoticeboardAttachment.notice_id == notice.id).order_by(NoticeboardAttachment.id))).all())
         read = await self.session.scalar(select(NoticeboardRead.id).where(

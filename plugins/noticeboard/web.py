@@ -5,8 +5,9 @@ dashboard block that htmx refreshes in the background."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
@@ -16,7 +17,7 @@ from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency
-from core.i18n import folded
+from core.i18n import folded, format_date, format_datetime
 from core.i18n import gettext as _
 from core.platform import Platform
 from core.plugins.types import NavItem, Widget
@@ -85,6 +86,15 @@ async def noticeboard_nav(platform: Any, user: CurrentUser | None) -> list[NavIt
         items.append(NavItem(id="noticeboard-settings", label=_("Notice board settings"), url="/noticeboard/settings",
                              section=80, order=46))
     return items
+
+
+def until_label(moment: datetime, timezone: str) -> str:
+    """«до 3 декабря, 18:00»; a notice taken off at midnight (an automatic one at the end of its day)
+    is «до конца 2 декабря»."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    if local.time() == time.min:
+        return _("until the end of %(day)s", day=format_date(local.date() - timedelta(days=1), "d MMMM"))
+    return _("until %(when)s", when=format_datetime(moment, timezone, "d MMMM, HH:mm"))
 
 
 def noticeboard_widgets(platform: Any, user: CurrentUser | None) -> list[Widget]:
