@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.roles import ROLES, STAFF
@@ -24,7 +24,7 @@ from core.i18n import gettext as _
 from core.people.models import Enrollment
 from core.structure.common import active_on
 from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyGroupClass, StudyGroupMember, SubjectPage
-from plugins.noticeboard.models import PEOPLE, SCOPES
+from plugins.noticeboard.models import PEOPLE, SCOPES, NoticeboardAudience
 
 ANYONE = frozenset({"director", "deputy"})  # address the whole school and every part of it
 TEACHERS = frozenset({"teacher", "class_teacher"})
@@ -48,7 +48,10 @@ class Target:
             raise AudienceError(_("Choose whom the notice is for from the list."))
         if (self.scope == "role") != (self.role is not None) or (self.role is not None and self.role not in ROLES):
             raise AudienceError(_("Choose whom the notice is for from the list."))
-        if self.scope in ("grade_level", "class", "group") and self.scope_id is None:
+        place = self.scope in ("grade_level", "class", "group")
+        if place and (self.scope_id is None or self.people == "staff") or (not place and self.scope_id is not None):
+            raise AudienceError(_("Choose whom the notice is for from the list."))  # a class has no staff of its own
+        if self.scope == "role" and self.people != "everyone":
             raise AudienceError(_("Choose whom the notice is for from the list."))
 
 
@@ -119,34 +122,71 @@ def reaches(target: Target, who: Belonging) -> bool:
     return place in groups.get(target.people, set())
 
 
+def reaching(who: Belonging) -> ColumnElement[bool]:
+    """:func:`reaches` as SQL: the audience rows that include the person (one OR of a few terms)."""
+    school_people = ["everyone", *(["students"] if "student" in who.roles else []), *(["parents"] if "parent" in who.roles else []),
+                     *(["teachers"] if who.roles & TEACHERS else []), *(["staff"] if who.roles & STAFF else [])]
+    terms = [and_(NoticeboardAudience.scope == "school", NoticeboardAudience.people.in_(school_people)),
+             and_(NoticeboardAudience.scope == "role", NoticeboardAudience.role.in_(sorted(who.roles)))]
+    for people, places in (("students", who.as_student), ("parents", who.as_parent), ("teachers", who.as_teacher)):
+        for scope in ("grade_level", "class", "group"):
+            ids = sorted(place_id for place_scope, place_id in places if place_scope == scope)
+            if ids:
+                terms.append(and_(NoticeboardAudience.scope == scope, NoticeboardAudience.scope_id.in_(ids),
+                                  NoticeboardAudience.people.in_((people, "everyone"))))
+    return or_(*terms)
+
+
 async def check_rights(session: AsyncSession, user: CurrentUser, targets: list[Target], day: date) -> None:
-    """An audience the author may address: refused whole, naming the first target beyond their rights."""
+    """An audience the author may address: refused whole if any target is beyond their rights."""
     if not targets:
         raise AudienceError(_("Choose whom the notice is for."))
+    if await beyond_rights(session, user, targets, day):
+        raise AudienceError(beyond_message(user))
+
+
+def beyond_message(user: CurrentUser) -> str:
+    """Why an audience is refused: the director and the deputy address anyone in the school, so for
+    them it can only be something not offered (a forged form)."""
     if user.roles & ANYONE:
-        await _targets_exist(session, user.school_id or 0, targets)
-        return
-    taught = await _places_taught(session, user, day) if user.roles & TEACHERS else set()
-    led = {("class", c) for c in await led_classes(session, user.id, user.school_id or 0, day)}
-    for target in targets:
-        staff_only = target.scope == "school" and target.people in ("staff", "teachers")
-        teaches = "teacher" in user.roles and target.scope in ("class", "group") and (target.scope, target.scope_id) in taught
-        leads = (target.scope, target.scope_id) in led
-        if not (staff_only and user.roles & TEACHERS or teaches or leads):
-            raise AudienceError(_("You may address the classes and groups you teach, your own class and the staff."))
+        return _("Choose whom the notice is for from the list.")
+    return _("You may address the classes and groups you teach, your own class and the staff.")
 
 
-async def _targets_exist(session: AsyncSession, school_id: int, targets: list[Target]) -> None:
-    """A class or a group of another school (a forged form) is no target at all."""
+async def beyond_rights(session: AsyncSession, user: CurrentUser, targets: list[Target], day: date) -> list[Target]:
+    """The targets the person may not address (a forged class of another school among them)."""
+    if user.roles & ANYONE:
+        return await _missing_targets(session, user.school_id or 0, targets)
+    addressed = await places_addressed(session, user, day)
+    return [target for target in targets
+            if not (target.scope == "school" and target.people in ("staff", "teachers") and user.roles & TEACHERS
+                    or (target.scope, target.scope_id) in addressed)]
+
+
+async def places_addressed(session: AsyncSession, user: CurrentUser, day: date) -> set[tuple[str, int]]:
+    """The classes and groups a teacher may address: a class whose subject page they teach (not a
+    class one of whose groups they teach: a group teacher addresses the group), a group they teach,
+    the class they lead."""
+    school_id = user.school_id or 0
+    led = {("class", class_id) for class_id in await led_classes(session, user.id, school_id, day)}
+    if "teacher" not in user.roles:
+        return led
+    pages = await taught_pages(session, user.id, school_id, day)
+    rows = (await session.execute(select(SubjectPage.class_group_id, SubjectPage.study_group_id).where(
+        SubjectPage.id.in_(pages or [0])))).all()
+    return led | {("class", c) for c, _g in rows if c} | {("group", g) for _c, g in rows if g}
+
+
+async def _missing_targets(session: AsyncSession, school_id: int, targets: list[Target]) -> list[Target]:
+    """Classes and groups of another school (a forged form) or no grade level at all: no target."""
     classes = {t.scope_id for t in targets if t.scope == "class"}
     groups = {t.scope_id for t in targets if t.scope == "group"}
-    found_classes = set((await session.execute(select(ClassGroup.id).where(
-        ClassGroup.id.in_(classes or {0}), ClassGroup.school_id == school_id))).scalars())
-    found_groups = set((await session.execute(select(StudyGroup.id).where(
-        StudyGroup.id.in_(groups or {0}), StudyGroup.school_id == school_id))).scalars())
-    levels_ok = all(1 <= (t.scope_id or 0) <= 11 for t in targets if t.scope == "grade_level")
-    if classes - found_classes or groups - found_groups or not levels_ok:
-        raise AudienceError(_("Choose whom the notice is for from the list."))
+    found = {("class", class_id) for class_id in (await session.execute(select(ClassGroup.id).where(
+        ClassGroup.id.in_(classes or {0}), ClassGroup.school_id == school_id))).scalars()}
+    found |= {("group", group_id) for group_id in (await session.execute(select(StudyGroup.id).where(
+        StudyGroup.id.in_(groups or {0}), StudyGroup.school_id == school_id))).scalars()}
+    return [t for t in targets if t.scope in ("class", "group") and (t.scope, t.scope_id) not in found
+            or t.scope == "grade_level" and not 1 <= (t.scope_id or 0) <= 11]
 
 
 # ---- the editor's choices and a notice's audience in words ----------------------------------------
@@ -195,7 +235,7 @@ def parse_targets(values: list[str]) -> tuple[Target, ...]:
             continue
         if len(parts) != 3 or not parts[1].isascii() or not parts[1].isdigit() or len(parts[1]) > 9:
             raise AudienceError(_("Choose whom the notice is for from the list."))
-        scope_id = int(parts[1]) if parts[0] != "school" else None
+        scope_id = None if parts[0] == "school" and parts[1] == "0" else int(parts[1])
         found.append(Target(parts[0], parts[2], scope_id))
     return tuple(dict.fromkeys(found))
 
@@ -208,19 +248,17 @@ async def choices_for(session: AsyncSession, user: CurrentUser, day: date) -> Ch
     if user.roles & ANYONE:
         classes = (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
             ClassGroup.academic_year_id == year_id))).all()
-        groups = (await session.execute(select(StudyGroup.id, StudyGroup.name).where(
+        groups = (await session.execute(select(StudyGroup.id, StudyGroup.name, StudyGroup.grade_level).where(
             StudyGroup.academic_year_id == year_id))).all()
         levels = sorted({level for _id, level, _letter in classes})
         places = [Place("grade_level", level, str(level)) for level in levels]
         return Choices(SCHOOL_PEOPLE, tuple(places + _class_places(classes) + _group_places(groups)),
                        tuple(role for role in ROLES if role != "operator"))
-    taught = await _places_taught(session, user, day) if user.roles & TEACHERS else set()
-    led = set(await led_classes(session, user.id, school_id, day))
-    class_ids = ({place_id for scope, place_id in taught if scope == "class"} if "teacher" in user.roles else set()) | led
-    group_ids = {place_id for scope, place_id in taught if scope == "group"} if "teacher" in user.roles else set()
+    addressed = await places_addressed(session, user, day)
     classes = (await session.execute(select(ClassGroup.id, ClassGroup.grade_level, ClassGroup.letter).where(
-        ClassGroup.id.in_(class_ids or {0})))).all()
-    groups = (await session.execute(select(StudyGroup.id, StudyGroup.name).where(StudyGroup.id.in_(group_ids or {0})))).all()
+        ClassGroup.id.in_({place_id for scope, place_id in addressed if scope == "class"} or {0})))).all()
+    groups = (await session.execute(select(StudyGroup.id, StudyGroup.name, StudyGroup.grade_level).where(
+        StudyGroup.id.in_({place_id for scope, place_id in addressed if scope == "group"} or {0})))).all()
     school = ("staff", "teachers") if user.roles & TEACHERS else ()
     return Choices(school, tuple(_class_places(classes) + _group_places(groups)), ())
 
@@ -231,7 +269,8 @@ def _class_places(rows: Any) -> list[Place]:
 
 
 def _group_places(rows: Any) -> list[Place]:
-    return [Place("group", group_id, name) for group_id, name in sorted(rows, key=lambda row: row[1])]
+    """By grade level, then name: «2А, …» before «10А, …»."""
+    return [Place("group", group_id, name) for group_id, name, _level in sorted(rows, key=lambda row: (row[2], row[1]))]
 
 
 async def _year_of(session: AsyncSession, school_id: int, day: date) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.types import utcnow
@@ -23,7 +23,9 @@ from core.events import Event, TimetableChanged
 from core.school.models import School
 from core.structure.common import lock_school, short_name
 from core.timetable.lessons import ACTIVE, CANCELLED, MOVED_AWAY, MOVED_IN, Lesson, TimetableData, load_timetable
-from plugins.noticeboard.models import NoticeboardAudience, NoticeboardNotice, NoticeboardRevision, NoticeboardSettings
+from plugins.noticeboard.models import (
+    NoticeboardAudience, NoticeboardNotice, NoticeboardRead, NoticeboardRevision, NoticeboardSettings,
+)
 from plugins.noticeboard.text import search_text
 
 LOOKAHEAD = timedelta(days=14)  # a long-term replacement is announced for the coming days only
@@ -77,7 +79,7 @@ async def refresh_class_day(session: AsyncSession, school_id: int, class_id: int
     notice = await session.scalar(select(NoticeboardNotice).where(
         NoticeboardNotice.school_id == school_id, NoticeboardNotice.auto_key == key))
     if not changed:
-        if notice is not None and notice.withdrawn_at is None:
+        if notice is not None and notice.withdrawn_at is None and notice.updated_by is None:
             notice.withdrawn_at = notice.updated_at = now
             notice.version += 1
             _revise(session, notice, "withdrawn", class_id, now)
@@ -86,9 +88,10 @@ async def refresh_class_day(session: AsyncSession, school_id: int, class_id: int
     body = "<ul>" + "".join(f"<li>{escape(describe(data, lesson))}</li>" for lesson in changed) + "</ul>"
     if notice is None:
         return await _create(session, school_id, class_id, day, key, title, body, now)
-    if notice.withdrawn_at is not None and notice.withdrawn_by is not None:
-        return notice  # withdrawn by a person: theirs to bring back, not ours
+    if notice.withdrawn_by is not None or notice.updated_by is not None:
+        return notice  # withdrawn or edited by a person: theirs from now on, not ours to overwrite
     if (notice.title, notice.body, notice.withdrawn_at) != (title, body, None):
+        await session.execute(delete(NoticeboardRead).where(NoticeboardRead.notice_id == notice.id))  # new to everyone again
         notice.title, notice.body, notice.withdrawn_at, notice.updated_at, notice.updated_by = title, body, None, now, None
         notice.search_key = search_text(title, body)
         notice.version += 1
@@ -119,7 +122,8 @@ async def _end_of(session: AsyncSession, school_id: int, day: date) -> datetime:
 def _revise(session: AsyncSession, notice: NoticeboardNotice, action: str, class_id: int, now: datetime) -> None:
     scope, people = AUDIENCE
     session.add(NoticeboardRevision(notice_id=notice.id, action=action, changed_by=None, changed_at=now,
-                                    title=notice.title, body=notice.body, audience=f"{scope}:{class_id}:{people}"))
+                                    title=notice.title, body=notice.body, audience=f"{scope}:{class_id}:{people}",
+                                    publish_at=notice.publish_at, expire_at=notice.expire_at, pinned=False))
 
 
 # ---- the text of one changed lesson ------------------------------------------------------------------

@@ -36,7 +36,8 @@ async def diary_entries(platform: Any, viewer: CurrentUser, student: int, start:
             NoticeboardNotice.publish_at < until).order_by(NoticeboardNotice.publish_at))).scalars())
         if not notices:
             return []
-        places = await places_of_students(session, [student], viewer.school_id, school_today(zone_name))
+        # the child's classes and groups at the end of the range (up to today): a past week's, not this one's
+        places = await places_of_students(session, [student], viewer.school_id, min(end, school_today(zone_name)))
         targets = await targets_of(session, [notice.id for notice in notices])
     who = (Belonging(frozenset({"parent"}), as_parent=places) if viewer.id != student and "parent" in viewer.roles
            else Belonging(frozenset({"student"}), as_student=places))

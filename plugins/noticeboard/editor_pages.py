@@ -4,7 +4,7 @@ a refused form publishes nothing and comes back as typed, with the reasons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone as utc
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 from core.access.roles import ROLES
 from core.audit.log import record
-from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.di import FromPath, NamedDependency
 from core.i18n import gettext as _
@@ -23,7 +22,7 @@ from core.web.pages import flash, redirect, render, render_fragment
 from core.web.structure.common import query_id
 from core.web.uploads import ACCEPT, read_uploads, size_label
 from plugins.noticeboard.audience import (
-    ANYONE, PEOPLE_LABELS, PLACE_PEOPLE, AudienceError, Target, choices_for, parse_targets, target_value,
+    ANYONE, PEOPLE_LABELS, PLACE_PEOPLE, AudienceError, Target, choices_for, describe_targets, parse_targets, target_value,
 )
 from plugins.noticeboard.notices import LIMITS, NoticeError, NoticeInput, NoticeView
 from plugins.noticeboard.permissions import POST
@@ -74,8 +73,9 @@ async def read_draft(request: Request) -> tuple[Draft, Any]:
     return draft, form
 
 
-def wanted_of(draft: Draft, zone: str, user: CurrentUser, keep_publish: datetime | None = None) -> NoticeInput:
-    """The service's input from the form; NoticeError for what the form alone shows is wrong."""
+def wanted_of(draft: Draft, zone: str, keep_publish: datetime | None = None) -> tuple[NoticeInput, dict[str, str]]:
+    """The service's input from the form, and what the form alone shows is wrong (the service adds
+    the rest, so every problem is told at once)."""
     errors: dict[str, str] = {}
     targets: tuple[Target, ...] = ()
     try:
@@ -87,17 +87,14 @@ def wanted_of(draft: Draft, zone: str, user: CurrentUser, keep_publish: datetime
         try:
             moments[name] = parse_local(getattr(draft, name), zone)
         except ValueError:
+            moments[name] = None
             errors[name] = _("Enter the date and time as 31.12.2026 18:00.")
-    if draft.pinned and not user.roles & ANYONE:
-        errors["pinned"] = _("Only the director and the deputy pin notices.")
-    if errors:
-        raise NoticeError(errors)
     publish_at = moments["publish_at"]
     if keep_publish is not None and draft.publish_at == local_text(keep_publish, zone):
         publish_at = keep_publish  # unchanged: the exact moment it was published
     elif publish_at is not None and publish_at < utcnow():
         publish_at = None  # a moment past: publish now
-    return NoticeInput(draft.title, draft.body, targets, publish_at, moments["expire_at"], draft.pinned)
+    return NoticeInput(draft.title, draft.body, targets, publish_at, moments["expire_at"], draft.pinned), errors
 
 
 async def editor(request: Request, platform: Platform, draft: Draft, errors: dict[str, str], *,
@@ -106,11 +103,30 @@ async def editor(request: Request, platform: Platform, draft: Draft, errors: dic
     async with platform.db.reading() as session:
         service, zone = await service_for(session, user)
         choices = await choices_for(session, user, service.today)
+        offered = {target_value(Target(place.scope, people, place.id)) for place in choices.places for people in PLACE_PEOPLE}
+        offered |= {target_value(Target("school", people)) for people in choices.school_people}
+        offered |= {target_value(Target("role", "everyone", None, role)) for role in choices.roles}
+        kept = await describe_targets(session, [t for t in (view.targets if view else ()) if target_value(t) not in offered])
     return await render(request, "noticeboard/editor.html", {
+        "kept": kept,
         "draft": draft, "errors": errors, "choices": choices, "view": view, "manager": bool(user.roles & ANYONE),
         "place_people": PLACE_PEOPLE, "people_labels": PEOPLE_LABELS, "value_of": target_value, "Target": Target,
         "chosen_scopes": {value.split(":")[0] for value in draft.audience}, "role_names": ROLES, "accept": ACCEPT, "limits": LIMITS, "size_label": size_label, "preview": preview_of(draft.body)[0], "problem": "",
         "page_title": _("Edit the notice") if view else _("New notice"), "extra_css": CSS}, status_code=status_code)
+
+
+def parse_recorded(audience: str) -> tuple[Target, ...]:
+    """A revision's audience as it was written (older revisions wrote another form: shown as none)."""
+    try:
+        return parse_targets([value for value in audience.split("; ") if value])
+    except AudienceError:
+        return ()
+
+
+async def described(session: Any, audiences: dict[int, tuple[Target, ...]]) -> dict[int, list[str]]:
+    """Each audience in words: one lookup of names for all of them."""
+    words = iter(await describe_targets(session, [target for targets in audiences.values() for target in targets]))
+    return {key: [next(words) for _target in targets] for key, targets in audiences.items()}
 
 
 def recorded(session: Any, request: Request, action: str, notice_id: int, title: str) -> None:
@@ -142,10 +158,9 @@ async def publish(request: Request, platform: NamedDependency[Platform]) -> Resp
     try:
         async with platform.db.writing() as session:
             service, zone = await service_for(session, user)
-            wanted = wanted_of(draft, zone, user)
-            if problem:
-                raise NoticeError({"attachments": problem})
-            notice = await service.publish(NoticeInput(**{**vars(wanted), "uploads": tuple(uploads)}))
+            wanted, errors = wanted_of(draft, zone)
+            notice = await service.publish(replace(wanted, uploads=tuple(uploads)),
+                                           {**errors, **({"attachments": problem} if problem else {})})
             recorded(session, request, "published", notice.id, notice.title)
             notice_id, scheduled = notice.id, notice.publish_at > utcnow()
     except NoticeError as error:
@@ -186,11 +201,9 @@ async def save(request: Request, notice_id: FromPath[int], platform: NamedDepend
         async with platform.db.writing() as session:
             service, zone = await service_for(session, user)
             notice, _revisions = await service.history(notice_id)
-            wanted = wanted_of(draft, zone, user, keep_publish=notice.publish_at)
-            if problem:
-                raise NoticeError({"attachments": problem})
-            await service.edit(notice_id, NoticeInput(**{**vars(wanted), "uploads": tuple(uploads),
-                                                         "remove": tuple(draft.remove)}), draft.version)
+            wanted, errors = wanted_of(draft, zone, keep_publish=notice.publish_at)
+            await service.edit(notice_id, replace(wanted, uploads=tuple(uploads), remove=tuple(draft.remove)), draft.version,
+                               {**errors, **({"attachments": problem} if problem else {})})
             recorded(session, request, "edited", notice_id, notice.title)
     except NoticeError as error:
         async with platform.db.reading() as session:
@@ -223,8 +236,9 @@ async def history(request: Request, notice_id: FromPath[int], platform: NamedDep
         service, zone = await service_for(session, user)
         notice, revisions = await service.history(notice_id)
         names = await author_names_of(session, {revision.changed_by for revision in revisions})
+        audiences = await described(session, {revision.id: parse_recorded(revision.audience) for revision in revisions})
     return await render(request, "noticeboard/history.html", {
-        "notice": notice, "revisions": revisions, "names": names, "timezone": zone,
+        "notice": notice, "revisions": revisions, "names": names, "timezone": zone, "audiences": audiences,
         "page_title": _("History: %(title)s", title=notice.title), "extra_css": CSS})
 
 

@@ -91,7 +91,11 @@ class NoticeboardRevision(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    audience: Mapped[str] = mapped_column(Text, default="")  # the targets as text, for the record
+    audience: Mapped[str] = mapped_column(Text, default="")  # the targets as the editor's values, for the record
+    publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the times, the pin and the files then
+    expire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pinned: Mapped[bool | None] = mapped_column(Boolean)
+    files: Mapped[str] = mapped_column(Text, default="")  # the files' names, one a line
 
 
 class NoticeboardRead(Base):

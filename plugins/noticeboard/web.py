@@ -17,7 +17,7 @@ from core.auth.models import UserAccount
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency
-from core.i18n import folded, format_date, format_datetime
+from core.i18n import format_date, format_datetime
 from core.i18n import gettext as _
 from core.platform import Platform
 from core.plugins.types import NavItem, Widget
@@ -79,7 +79,7 @@ async def noticeboard_nav(platform: Any, user: CurrentUser | None) -> list[NavIt
         return []
     async with platform.db.reading() as session:
         service, _zone = await service_for(session, user)
-        unread = sum(1 for item in await service.board() if item.unread)
+        _total, unread = await service.counts()
     items = [NavItem(id="noticeboard", label=_("Notice board"), url="/noticeboard/board", section=20, order=20,
                      badge=unread or None, badge_url=BADGE_URL)]
     if platform.permissions.allows(user.roles, MANAGE):
@@ -124,9 +124,8 @@ async def board(request: Request, platform: NamedDependency[Platform], q: FromQu
             notices = await service.managed(everyone_s=show == "school", query=query, offset=number * PAGE, limit=PAGE)
             more, shown = len(notices) > PAGE, [BoardNotice(notice, False) for notice in notices[:PAGE]]
         else:
-            found = [item for item in await service.board() if (show != "unread" or item.unread)
-                     and (not query or folded(" ".join(query.split())) in item.notice.search_key)]
-            more, shown = len(found) > (number + 1) * PAGE, found[number * PAGE:(number + 1) * PAGE]
+            found = await service.board(query=query, unread_only=show == "unread", offset=number * PAGE, limit=PAGE)
+            more, shown = len(found) > PAGE, found[:PAGE]
         lines = await lines_of(session, shown)
     return await render(request, "noticeboard/board.html", {
         "lines": lines, "more": more, "page": number, "q": query, "show": show, "timezone": timezone,
@@ -156,11 +155,12 @@ async def notice_page(request: Request, notice_id: FromPath[int], platform: Name
         view = await service.view(notice_id)
         audience = await describe_targets(session, list(view.targets))
         names = await author_names(session, view.notice)
+        readers = await service.readers(view.notice.id) if view.may_change else 0
     if view.unread and state_of(view.notice, utcnow()) == "current":
         async with platform.db.writing() as session:
             await NoticeService(session, user, service.today).mark_read(view.notice.id)
     return await render(request, "noticeboard/notice.html", {
-        "view": view, "notice": view.notice, "audience": audience, "names": names, "timezone": timezone,
+        "view": view, "notice": view.notice, "audience": audience, "names": names, "timezone": timezone, "readers": readers,
         "state": state_of(view.notice, utcnow()), "size_label": size_label, "page_title": view.notice.title,
         "extra_css": CSS})
 
@@ -194,7 +194,7 @@ async def badge(request: Request, platform: NamedDependency[Platform]) -> Respon
     user = page_user(request)
     async with platform.db.reading() as session:
         service, _zone = await service_for(session, user)
-        unread = sum(1 for item in await service.board() if item.unread)
+        _total, unread = await service.counts()
     item = NavItem(id="noticeboard", label=_("Notice board"), url="/noticeboard/board", badge=unread or None, badge_url=BADGE_URL)
     return await render_fragment(request, "core/_nav_badge.html", {"item": item})
 
@@ -205,10 +205,10 @@ async def widget(request: Request, platform: NamedDependency[Platform]) -> Respo
     user = page_user(request)
     async with platform.db.reading() as session:
         service, timezone = await service_for(session, user)
-        items = await service.board()
-        lines = await lines_of(session, items[:WIDGET_LINES])
+        lines = await lines_of(session, (await service.board(limit=WIDGET_LINES))[:WIDGET_LINES])
+        total, unread = await service.counts()
     return await render_fragment(request, "noticeboard/_widget.html", {
-        "lines": lines, "total": len(items), "unread": sum(1 for item in items if item.unread), "timezone": timezone})
+        "lines": lines, "total": total, "unread": unread, "timezone": timezone})
 
 
 READER_ROUTES = [board, notice_page, attachment, badge, widget]

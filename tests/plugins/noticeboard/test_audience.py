@@ -62,6 +62,8 @@ async def test_who_may_address_whom(database_url, world):
     assert await refused(world.class_teacher, ("class_teacher",), Target("class", "everyone", five_a)) is None
     assert await refused(world.teacher("english1"), ("teacher",), Target("group", "students", world.tt.groups["гр1"])) is None
     assert await refused(world.teacher("english1"), ("teacher",), Target("group", "students", world.tt.groups["гр2"])) == beyond
+    # a group's teacher addresses the group, not the whole class it is part of (the other group's families)
+    assert await refused(world.teacher("english1"), ("teacher",), Target("class", "parents", five_a)) == beyond
     assert await refused(deputy, ("deputy",)) == _("Choose whom the notice is for.")
     assert await refused(deputy, ("deputy",), Target("class", "everyone", 10**6)) == _("Choose whom the notice is for from the list.")
 
@@ -73,4 +75,10 @@ def test_a_target_is_well_formed():
         Target("class", "everyone")  # which class?
     with pytest.raises(AudienceError):
         Target("role", "everyone", role="emperor")
+    with pytest.raises(AudienceError):
+        Target("class", "staff", 1)  # a class has no staff: a notice for nobody
+    with pytest.raises(AudienceError):
+        Target("school", "everyone", 1)  # the school is the current one, never an id
+    with pytest.raises(AudienceError):
+        Target("role", "parents", role="teacher")
     assert Target("school", "staff").scope_id is None and date(2026, 11, 20) == TODAY

@@ -200,3 +200,21 @@ def test_affected_days_skip_the_past_and_keep_a_replacement_to_two_weeks():
     assert affected_days(event(kind="move", on_date=today - timedelta(days=1), to_date=today), today) == [today]
     replacement = affected_days(event(kind="replacement", on_date=date(2026, 11, 1), ends_on=date(2027, 3, 1)), today)
     assert (replacement[0], replacement[-1], len(replacement)) == (today, today + timedelta(days=14), 15)
+
+
+async def test_a_person_s_edit_is_kept_and_an_update_is_new_to_those_who_read_it(database_url):
+    from plugins.noticeboard.models import NoticeboardRead
+
+    world = await _world(database_url)
+    await _substitute(world)
+    [notice] = await world.notices()
+    async with writing(database_url) as session:
+        session.add(NoticeboardRead(notice_id=notice.id, user_id=world.tt.teachers["math"]))
+    await world.record(ChangeInput("cancel", MONDAY, await world.slot("5А физика"), reason="Карантин"))
+    async with writing(database_url) as session:
+        assert await session.scalar(select(func.count(NoticeboardRead.id))) == 0  # updated: unread again
+        edited = await session.get(NoticeboardNotice, notice.id)
+        edited.body, edited.updated_by = "<p>Уточнение завуча</p>", world.tt.teachers["spare"]
+    await world.record(ChangeInput("cancel", MONDAY, await world.slot("гр1"), reason="Карантин"))
+    [kept] = await world.notices()
+    assert kept.body == "<p>Уточнение завуча</p>"  # a person's words are not overwritten by the next change

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from core.db.types import utcnow
 from core.i18n import gettext as _
 from core.people.models import Enrollment, Guardianship
-from plugins.noticeboard.audience import Target
-from plugins.noticeboard.models import NoticeboardRevision
+from plugins.noticeboard.audience import Target, belonging, reaches
+from plugins.noticeboard.models import NoticeboardAudience, NoticeboardRevision
 from plugins.noticeboard.notices import NoticeError, NoticeInput, NoticeService
 from tests.support.journal import TODAY, YEAR_START, as_user, journal_world
 from tests.support.people import add_user
@@ -110,3 +110,56 @@ async def test_pinned_first_then_newest_and_not_before_publication(database_url,
     await publish(database_url, world, world.deputy, ("deputy",), title="Завтрашнее", publish_at=utcnow() + timedelta(days=1))
     titles = [title for title, _unread in await board(database_url, world, world.mother, "parent")]
     assert titles == ["Закреплённое", "Новое", "Старое"]
+
+
+async def test_a_teacher_s_edit_keeps_what_the_deputy_added_and_the_pin(database_url, world):
+    five_a = Target("class", "everyone", world.tt.classes["5А"])
+    notice = await publish(database_url, world, world.teacher("math"), ("teacher",), targets=(five_a,))
+    school_parents = Target("school", "parents")
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.deputy, world.school, "deputy"), TODAY).edit(
+            notice, NoticeInput("Собрание", "Для всех родителей.", (five_a, school_parents), pinned=True), 1)
+    async with writing(database_url) as session:  # the teacher's form has neither the school's parents nor the pin
+        saved = await NoticeService(session, as_user(world.teacher("math"), world.school, "teacher"), TODAY).edit(
+            notice, NoticeInput("Собрание", "Для всех родителей, в 18:00.", (five_a,)), 2)
+        assert saved.pinned
+        targets = {(row.scope, row.scope_id, row.people) for row in (await session.execute(
+            select(NoticeboardAudience).where(NoticeboardAudience.notice_id == notice))).scalars()}
+    assert targets == {("class", world.tt.classes["5А"], "everyone"), ("school", None, "parents")}
+    assert await board(database_url, world, world.other_parent, "parent") == [("Собрание", True)]  # 6А: a parent of the school
+
+
+async def test_the_author_has_nothing_new_and_an_edited_text_is_new_again(database_url, world):
+    notice = await publish(database_url, world, world.deputy, ("deputy",))
+    assert await board(database_url, world, world.deputy, "deputy") == [("Родительское собрание", False)]
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.mother, world.school, "parent"), TODAY).mark_read(notice)
+    assert await board(database_url, world, world.mother, "parent") == [("Родительское собрание", False)]
+    async with writing(database_url) as session:
+        await NoticeService(session, as_user(world.deputy, world.school, "deputy"), TODAY).edit(notice, NoticeInput(
+            "Собрание переносится", "На пятницу.", (Target("class", "parents", world.tt.classes["5А"]),)), 1)
+    assert await board(database_url, world, world.mother, "parent") == [("Собрание переносится", True)]
+    assert await board(database_url, world, world.deputy, "deputy") == [("Собрание переносится", False)]
+
+
+async def test_the_board_in_sql_agrees_with_reaches(database_url, world):
+    """The board selects in SQL what ``reaches`` decides for one notice (the diary, a notice's page)."""
+    classes, groups = world.tt.classes, world.tt.groups
+    targets = [Target("school", people) for people in ("everyone", "students", "parents", "teachers", "staff")]
+    targets += [Target(scope, people, place) for scope, place in (("class", classes["5А"]), ("class", classes["6А"]),
+                                                                    ("grade_level", 5), ("grade_level", 6), ("group", groups["гр1"]),
+                                                                    ("group", groups["гр2"]))
+                for people in ("everyone", "students", "parents", "teachers")]
+    targets += [Target("role", "everyone", None, role) for role in ("parent", "teacher", "deputy", "secretary")]
+    for number, target in enumerate(targets):
+        await publish(database_url, world, world.deputy, ("deputy",), title=f"№{number}", targets=(target,))
+    people = [(world.mother, ("parent",)), (world.other_parent, ("parent",)), (world.student("Аня"), ("student",)),
+              (world.student("Борис"), ("student",)), (world.teacher("math"), ("teacher",)),
+              (world.teacher("english1"), ("teacher",)), (world.class_teacher, ("teacher", "class_teacher"))]
+    for user_id, roles in people:
+        async with writing(database_url) as session:
+            service = NoticeService(session, as_user(user_id, world.school, *roles), TODAY)
+            shown = {item.notice.title for item in await service.board(limit=1000)}
+            who = await belonging(session, as_user(user_id, world.school, *roles), TODAY)
+        expected = {f"№{number}" for number, target in enumerate(targets) if reaches(target, who)}
+        assert shown == expected, (roles, sorted(shown ^ expected))

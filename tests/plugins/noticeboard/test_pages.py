@@ -149,6 +149,10 @@ async def test_forged_and_bad_forms_publish_nothing(make_client, database_url, w
             assert refused.status_code == 422 and message in refused.text, (form, files, refused.text[-3000:])
             assert "Ничего не опубликовано" in refused.text and 'value="Собрание"' in refused.text or form.get("title")
         await sign_in(client, f"nb-deputy-{school}")
+        async with database_unchanged(database_url):  # every mistake told at once, not one per try
+            refused = await client.post("/noticeboard/new", data={"title": " ", "body": "", "expire_at": "завтра"})
+        assert all(text in refused.text for text in ("Введите заголовок", "Текст пуст.", "31.12.2026 18:00",
+                                                     "Выберите, для кого объявление."))
         sent = await publish_form(client, audience=[five_a_parents(world)], body='<p onclick="x()" hx-get="/logout">Смотрите '
                                   '<a href="javascript:alert(1)">тут</a> <b data-hx-post="/x">жирно</b></p>')
         page = await client.get(sent.headers["location"])
