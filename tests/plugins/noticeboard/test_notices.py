@@ -10,29 +10,12 @@ from sqlalchemy import select
 
 from core.db.types import utcnow
 from core.i18n import gettext as _
-from core.people.models import Enrollment, Guardianship
 from plugins.noticeboard.audience import Target, belonging, reaches
 from plugins.noticeboard.models import NoticeboardAudience, NoticeboardRevision
 from plugins.noticeboard.notices import NoticeError, NoticeInput, NoticeService
-from tests.support.journal import TODAY, YEAR_START, as_user, journal_world
-from tests.support.people import add_user
+from tests.support.journal import TODAY, as_user
 from tests.support.snapshot import database_unchanged
 from tests.support.structure import writing
-
-
-@pytest.fixture
-async def world(database_url):
-    school, found = await journal_world(database_url)
-    found.deputy = await add_user(database_url, f"nb-deputy-{school}", [("deputy", school)])
-    found.mother = await add_user(database_url, f"nb-mother-{school}", [("parent", school)], full_name="Мама Ани")
-    found.other_parent = await add_user(database_url, f"nb-other-{school}", [("parent", school)], full_name="Папа из 6А")
-    other_child = await add_user(database_url, f"nb-child-{school}", [("student", school)], full_name="Ребёнок Шестиклассник")
-    async with writing(database_url) as session:
-        session.add(Guardianship(student_id=found.student("Аня"), guardian_id=found.mother, kind="mother"))
-        session.add(Guardianship(student_id=other_child, guardian_id=found.other_parent, kind="father"))
-        session.add(Enrollment(school_id=school, student_id=other_child, class_group_id=found.tt.classes["6А"],
-                               starts_on=YEAR_START, start_kind="continued"))
-    return found
 
 
 async def publish(url: str, world, user_id: int, roles: tuple[str, ...], **values):

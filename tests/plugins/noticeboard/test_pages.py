@@ -16,7 +16,6 @@ from plugins.noticeboard import editor_pages
 from plugins.noticeboard.audience import Target
 from plugins.noticeboard.notices import NoticeInput, NoticeService
 from tests.core.structure.test_organisation_pages import counted_statements
-from tests.plugins.noticeboard.test_notices import world  # noqa: F401  (the fixture)
 from tests.support.journal import TODAY, as_user
 from tests.support.people import add_school, add_user, sign_in
 from tests.support.snapshot import database_unchanged, fetch
