@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access.roles import ROLES, STAFF
-from core.access.scope import led_classes, own_children, taught_pages
+from core.access.scope import led_classes, taught_pages
 from core.auth.services import CurrentUser
 from core.i18n import N_
 from core.i18n import gettext as _
-from core.people.models import Enrollment
+from core.people.models import Enrollment, Guardianship
 from core.structure.common import active_on
-from core.structure.models import AcademicYear, ClassGroup, StudyGroup, StudyGroupClass, StudyGroupMember, SubjectPage
+from core.structure.models import (
+    AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass, StudyGroupMember, SubjectPage,
+    TeachingAssignment,
+)
 from plugins.noticeboard.models import PEOPLE, SCOPES, NoticeboardAudience
 
 ANYONE = frozenset({"director", "deputy"})  # address the whole school and every part of it
@@ -66,46 +69,71 @@ class Belonging:
 
 
 async def belonging(session: AsyncSession, user: CurrentUser, day: date) -> Belonging:
-    """The classes, grade levels and groups a person studies in, has children in, or teaches."""
+    """The classes, grade levels and groups a person studies in, has children in, or teaches: one
+    statement (every page's nav asks it for the unread count), none for the rest of the staff."""
     found = Belonging(roles=user.roles)
     school_id = user.school_id or 0
+    parts: list[Select[Any]] = []
     if "student" in user.roles:
-        found.as_student = await places_of_students(session, [user.id], school_id, day)
+        parts += _places_of("student", [user.id], school_id, day)
     if "parent" in user.roles:
-        found.as_parent = await places_of_students(session, await own_children(session, user.id, school_id, day),
-                                                    school_id, day)
+        children = (select(Guardianship.student_id).join(Enrollment, Enrollment.student_id == Guardianship.student_id)
+                    .where(Guardianship.guardian_id == user.id, Enrollment.school_id == school_id,
+                           or_(Guardianship.starts_on.is_(None), Guardianship.starts_on <= day),
+                           or_(Guardianship.ends_on.is_(None), Guardianship.ends_on >= day),
+                           active_on(Enrollment.starts_on, Enrollment.ends_on, day)))
+        parts += _places_of("parent", children, school_id, day)
     if user.roles & TEACHERS:
-        found.as_teacher = await _places_taught(session, user, day)
+        parts += _places_taught(user, day)
+    if not parts:
+        return found
+    kinds = {"student": found.as_student, "parent": found.as_parent, "teacher": found.as_teacher}
+    for kind, scope, place_id in (await session.execute(union_all(*parts))).all():
+        kinds[kind].add((scope, place_id))
     return found
 
 
+def _places_of(kind: str, students: Any, school_id: int, day: date) -> list[Select[Any]]:
+    """The classes, grade levels and groups of ``students`` (ids, or a subquery) as (kind, scope, id) rows."""
+    enrolled = and_(Enrollment.student_id.in_(students), Enrollment.school_id == school_id,
+                    active_on(Enrollment.starts_on, Enrollment.ends_on, day))
+    return [
+        select(literal(kind), literal("class"), Enrollment.class_group_id).where(enrolled),
+        select(literal(kind), literal("grade_level"), ClassGroup.grade_level)
+        .join(Enrollment, Enrollment.class_group_id == ClassGroup.id).where(enrolled),
+        select(literal(kind), literal("group"), StudyGroupMember.study_group_id).where(
+            StudyGroupMember.student_id.in_(students), active_on(StudyGroupMember.starts_on, StudyGroupMember.ends_on, day)),
+    ]
+
+
+def _places_taught(user: CurrentUser, day: date) -> list[Select[Any]]:
+    """The classes (a taught group's too, with their grade levels) and groups a teacher teaches or
+    leads on the day, as ("teacher", scope, id) rows."""
+    school_id = user.school_id or 0
+    pages = (select(TeachingAssignment.subject_page_id).join(SubjectPage, SubjectPage.id == TeachingAssignment.subject_page_id)
+             .where(TeachingAssignment.teacher_id == user.id, SubjectPage.school_id == school_id,
+                    active_on(TeachingAssignment.starts_on, TeachingAssignment.ends_on, day)))
+    groups = select(SubjectPage.study_group_id).where(SubjectPage.id.in_(pages), SubjectPage.study_group_id.is_not(None))
+    classes = union_all(
+        select(SubjectPage.class_group_id).where(SubjectPage.id.in_(pages), SubjectPage.class_group_id.is_not(None)),
+        select(ClassTeacherAppointment.class_group_id).where(
+            ClassTeacherAppointment.teacher_id == user.id, ClassTeacherAppointment.school_id == school_id,
+            active_on(ClassTeacherAppointment.starts_on, ClassTeacherAppointment.ends_on, day)),
+        select(StudyGroupClass.class_group_id).where(StudyGroupClass.study_group_id.in_(groups)))
+    return [
+        select(literal("teacher"), literal("class"), ClassGroup.id).where(ClassGroup.id.in_(classes)),
+        select(literal("teacher"), literal("grade_level"), ClassGroup.grade_level).where(ClassGroup.id.in_(classes)),
+        select(literal("teacher"), literal("group"), groups.selected_columns[0]).where(SubjectPage.id.in_(pages),
+                                                                                       SubjectPage.study_group_id.is_not(None)),
+    ]
+
+
 async def places_of_students(session: AsyncSession, students: list[int], school_id: int, day: date) -> set[tuple[str, int]]:
+    """The classes, grade levels and groups of these students on the day (the diary's child)."""
     if not students:
         return set()
-    places: set[tuple[str, int]] = set()
-    for class_id, level in (await session.execute(
-            select(ClassGroup.id, ClassGroup.grade_level).join(Enrollment, Enrollment.class_group_id == ClassGroup.id)
-            .where(Enrollment.student_id.in_(students), Enrollment.school_id == school_id,
-                   active_on(Enrollment.starts_on, Enrollment.ends_on, day)))).all():
-        places |= {("class", class_id), ("grade_level", level)}
-    for (group_id,) in (await session.execute(select(StudyGroupMember.study_group_id).where(
-            StudyGroupMember.student_id.in_(students), active_on(StudyGroupMember.starts_on, StudyGroupMember.ends_on, day)))).all():
-        places.add(("group", group_id))
-    return places
-
-
-async def _places_taught(session: AsyncSession, user: CurrentUser, day: date) -> set[tuple[str, int]]:
-    """The classes (with their grade levels) and groups a teacher teaches or leads on the day."""
-    school_id = user.school_id or 0
-    pages = await taught_pages(session, user.id, school_id, day)
-    rows = (await session.execute(select(SubjectPage.class_group_id, SubjectPage.study_group_id).where(
-        SubjectPage.id.in_(pages or [0])))).all()
-    classes = {class_id for class_id, _group in rows if class_id} | set(await led_classes(session, user.id, school_id, day))
-    groups = {group_id for _class, group_id in rows if group_id}
-    classes |= set((await session.execute(select(StudyGroupClass.class_group_id).where(
-        StudyGroupClass.study_group_id.in_(groups or {0})))).scalars())
-    levels = set((await session.execute(select(ClassGroup.grade_level).where(ClassGroup.id.in_(classes or {0})))).scalars())
-    return {("class", c) for c in classes} | {("group", g) for g in groups} | {("grade_level", n) for n in levels}
+    rows = (await session.execute(union_all(*_places_of("student", students, school_id, day)))).all()
+    return {(scope, place_id) for _kind, scope, place_id in rows}
 
 
 def reaches(target: Target, who: Belonging) -> bool:
