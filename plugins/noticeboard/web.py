@@ -5,7 +5,7 @@ dashboard block that htmx refreshes in the background."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,16 @@ async def service_for(session: Any, user: CurrentUser) -> tuple[NoticeService, s
     return NoticeService(session, user, school_today(timezone)), timezone
 
 
+DATED = frozenset({"student", "parent", "teacher", "class_teacher"})  # whose notices depend on the day's data
+
+
+async def counts_for(session: Any, user: CurrentUser) -> tuple[int, int]:
+    """The person's (notices, unread) for the nav and the badge: the school's time zone is read only
+    when what reaches them depends on the day (every page asks this)."""
+    today = school_today(await timezone_of(session, user)) if user.roles & DATED else date.min
+    return await NoticeService(session, user, today).counts()
+
+
 @dataclass(frozen=True)
 class Line:
     """A notice in a list."""
@@ -78,8 +88,7 @@ async def noticeboard_nav(platform: Any, user: CurrentUser | None) -> list[NavIt
     if user is None or user.school_id is None or not platform.permissions.allows(user.roles, READ):
         return []
     async with platform.db.reading() as session:
-        service, _zone = await service_for(session, user)
-        _total, unread = await service.counts()
+        _total, unread = await counts_for(session, user)
     items = [NavItem(id="noticeboard", label=_("Notice board"), url="/noticeboard/board", section=20, order=20,
                      badge=unread or None, badge_url=BADGE_URL)]
     if platform.permissions.allows(user.roles, MANAGE):
@@ -193,8 +202,7 @@ async def badge(request: Request, platform: NamedDependency[Platform]) -> Respon
     """The nav's count of unread notices, asked for again every minute; it keeps no session alive."""
     user = page_user(request)
     async with platform.db.reading() as session:
-        service, _zone = await service_for(session, user)
-        _total, unread = await service.counts()
+        _total, unread = await counts_for(session, user)
     item = NavItem(id="noticeboard", label=_("Notice board"), url="/noticeboard/board", badge=unread or None, badge_url=BADGE_URL)
     return await render_fragment(request, "core/_nav_badge.html", {"item": item})
 

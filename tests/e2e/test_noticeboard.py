@@ -1,7 +1,7 @@
 """The notice board in Chromium, on the demo school. The deputy writes a notice for the parents of
 5А, with a live preview of its paragraphs and links; the demo parent (mother of Илья, 5А) finds it
 on her phone's dashboard with the nav badge, reads it, the board no longer marks it new and Илья's
-diary lists it under today; a
+diary lists it under today; withdrawn by the deputy, it leaves her board; a
 parent whose children are all in 6Б neither sees it nor opens it by its address. With automatic
 notices on, the dispatcher's two cancellations of 5А's lessons on the next lesson day make ONE
 notice for the class and day that lists both. The journal administrator switches the module off:
@@ -146,6 +146,20 @@ async def test_the_deputy_writes_to_the_parents_of_5a_and_only_they_read_it(brow
     await other.wait_for_selector("#noticeboard-empty")  # the search does not find it either
     answer = await other.goto(notice_url)
     assert answer.status == 404
+
+    await deputy.goto(notice_url)  # withdrawn, after a confirmation: off the parent's board
+    asked: list[str] = []
+
+    async def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    deputy.on("dialog", confirm)
+    await deputy.get_by_role("button", name="Снять объявление").click()
+    await deputy.wait_for_selector("#noticeboard-withdrawn")
+    assert asked == ["Снять объявление с доски для всех?"]
+    await parent.goto(f"{live_server}/noticeboard/board")
+    assert await parent.locator(f"#noticeboard-notice-{notice_id}").count() == 0
     await done(deputy, parent, other)
 
 
