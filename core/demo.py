@@ -72,7 +72,6 @@ async def seed(platform: Platform, seed: int = DEFAULT_SEED, progress: Progress 
             rng = owner_rng(seed, impl.plugin_name)
             await resolve(invoke(impl, platform=platform, session=session, school=school, rng=rng))
             await session.flush()
-    await platform.db.refresh_statistics()  # a fresh file of thousands of rows: the planner's statistics now
     return school
 
 

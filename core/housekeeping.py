@@ -32,7 +32,6 @@ async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int
     if uploads:
         log.info("forgot %d week-old uploaded lists", uploads)
     events = await dispatcher.prune()
-    await platform.db.refresh_statistics()
     for impl in implementations(platform.hook.housekeeping):
         try:
             await resolve(invoke(impl, platform=platform, now=now))

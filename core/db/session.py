@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import aiosqlite
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -224,16 +224,6 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
-
-    async def refresh_statistics(self) -> None:
-        """SQLite: gather the query planner's statistics (``ANALYZE``, sampled so it stays quick on a
-        large file). Without them SQLite guesses: it read a parent's children through the school's
-        every enrollment instead of the guardian's index. PostgreSQL's autovacuum does this itself."""
-        if not self.is_sqlite:
-            return
-        async with self.writing() as session:
-            await session.execute(text("PRAGMA analysis_limit=1000"))
-            await session.execute(text("ANALYZE"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

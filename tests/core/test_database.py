@@ -30,21 +30,6 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_wait_for_locks_withou
         assert isinstance(raw.driver_connection, InlineConnection)
 
 
-async def test_sqlite_gathers_the_planner_s_statistics(make_platform, database_url):
-    """Without statistics SQLite read a parent's children through the school's every enrollment;
-    housekeeping (and the demo's seeding) gather them. On PostgreSQL autovacuum does: nothing to do."""
-    from tests.support.people import add_school
-
-    platform = make_platform()
-    await add_school(database_url, "Школа")
-    await platform.db.refresh_statistics()
-    if platform.db.is_sqlite:
-        async with platform.db.reading() as session:
-            tables = set((await session.execute(text("SELECT tbl FROM sqlite_stat1"))).scalars())
-        assert "school" in tables
-    await platform.db.dispose()
-
-
 async def test_reads_do_not_wait_for_a_writer(make_platform, database_url):
     platform = make_platform()
     async with platform.db.write_session() as writer:
