@@ -107,11 +107,12 @@ async def editor(request: Request, platform: Platform, draft: Draft, errors: dic
         offered |= {target_value(Target("school", people)) for people in choices.school_people}
         offered |= {target_value(Target("role", "everyone", None, role)) for role in choices.roles}
         kept = await describe_targets(session, [t for t in (view.targets if view else ()) if target_value(t) not in offered])
+    preview, problem = preview_of(draft.body)
     return await render(request, "noticeboard/editor.html", {
         "kept": kept,
         "draft": draft, "errors": errors, "choices": choices, "view": view, "manager": bool(user.roles & ANYONE),
         "place_people": PLACE_PEOPLE, "people_labels": PEOPLE_LABELS, "value_of": target_value, "Target": Target,
-        "chosen_scopes": {value.split(":")[0] for value in draft.audience}, "role_names": ROLES, "accept": ACCEPT, "limits": LIMITS, "size_label": size_label, "preview": preview_of(draft.body)[0], "problem": "",
+        "chosen_scopes": {value.split(":")[0] for value in draft.audience}, "role_names": ROLES, "accept": ACCEPT, "limits": LIMITS, "size_label": size_label, "preview": preview, "problem": problem,
         "page_title": _("Edit the notice") if view else _("New notice"), "extra_css": CSS}, status_code=status_code)
 
 
@@ -183,7 +184,7 @@ async def edit_page(request: Request, notice_id: FromPath[int], platform: NamedD
     user = page_user(request)
     async with platform.db.reading() as session:
         service, zone = await service_for(session, user)
-        notice, _revisions = await service.history(notice_id)
+        notice = await service.own(notice_id, lock=False)
         view = await service.view(notice.id)
     draft = Draft(title=notice.title, body=notice.body, audience={target_value(t) for t in view.targets},
                   publish_at=local_text(notice.publish_at, zone), expire_at=local_text(notice.expire_at, zone),
@@ -200,7 +201,7 @@ async def save(request: Request, notice_id: FromPath[int], platform: NamedDepend
     try:
         async with platform.db.writing() as session:
             service, zone = await service_for(session, user)
-            notice, _revisions = await service.history(notice_id)
+            notice = await service.own(notice_id)
             wanted, errors = wanted_of(draft, zone, keep_publish=notice.publish_at)
             await service.edit(notice_id, replace(wanted, uploads=tuple(uploads), remove=tuple(draft.remove)), draft.version,
                                {**errors, **({"attachments": problem} if problem else {})})

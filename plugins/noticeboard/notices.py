@@ -91,6 +91,7 @@ class NoticeService:
     def __init__(self, session: AsyncSession, user: CurrentUser, today: date) -> None:
         self.session, self.user, self.today = session, user, today
         self.school_id = user.school_id or 0
+        self._who: Belonging | None = None
 
     async def publish(self, wanted: NoticeInput, form_errors: dict[str, str] | None = None) -> NoticeboardNotice:
         """Publish (``form_errors``: what the form alone showed wrong, reported with the rest)."""
@@ -115,7 +116,7 @@ class NoticeService:
         """Save an edit. What the editor may not address (a class a teacher no longer teaches, the
         deputy's additions to a teacher's notice) is not in their form: it is kept, as is the pin
         for those who do not pin. A changed title or text is new again to everyone who read it."""
-        notice = await self._own(notice_id)
+        notice = await self.own(notice_id)
         if notice.version != version:
             raise NoticeError({"form": _("Someone changed this notice meanwhile. What you typed is kept here: open the notice in a new tab to compare, then save again.")}, 409)
         existing = (await self._targets_of([notice.id])).get(notice.id, [])
@@ -142,7 +143,7 @@ class NoticeService:
         return notice
 
     async def withdraw(self, notice_id: int) -> NoticeboardNotice:
-        notice = await self._own(notice_id)
+        notice = await self.own(notice_id)
         if notice.withdrawn_at is None:
             notice.withdrawn_at, notice.withdrawn_by, notice.version = utcnow(), self.user.id, notice.version + 1
             self._revise(notice, "withdrawn", (), await self._file_names(notice.id))
@@ -197,7 +198,7 @@ class NoticeService:
         return int(total), int(unread)
 
     async def _on_my_board(self, now: datetime) -> ColumnElement[bool]:
-        who = await belonging(self.session, self.user, self.today)
+        who = await self._belonging()
         reached = select(NoticeboardAudience.id).where(NoticeboardAudience.notice_id == NoticeboardNotice.id,
                                                        reaching(who)).exists()
         return and_(NoticeboardNotice.school_id == self.school_id, NoticeboardNotice.withdrawn_at.is_(None),
@@ -228,7 +229,7 @@ class NoticeService:
         may_change = notice.author_id == self.user.id or bool(self.user.roles & ANYONE)
         if not may_change:
             published = notice.withdrawn_at is None and notice.publish_at <= now
-            if not published or not self._sees(notice, list(targets), await belonging(self.session, self.user, self.today)):
+            if not published or not self._sees(notice, list(targets), await self._belonging()):
                 raise NotFoundException()
         files = tuple(FileLink(*row, route="/noticeboard/attachments") for row in (await self.session.execute(
             select(NoticeboardAttachment.id, NoticeboardAttachment.filename, NoticeboardAttachment.size).where(
@@ -250,7 +251,7 @@ class NoticeService:
 
     async def history(self, notice_id: int) -> tuple[NoticeboardNotice, list[NoticeboardRevision]]:
         """Every publication, edit and withdrawal of a notice the person may change, newest first."""
-        notice = await self._own(notice_id, lock=False)
+        notice = await self.own(notice_id, lock=False)
         revisions = list((await self.session.execute(select(NoticeboardRevision).where(
             NoticeboardRevision.notice_id == notice.id).order_by(NoticeboardRevision.id.desc()))).scalars())
         return notice, revisions
@@ -273,6 +274,12 @@ class NoticeService:
             NoticeboardRead.notice_id == notice_id, NoticeboardRead.user_id != func.coalesce(NoticeboardNotice.author_id, 0))) or 0
 
     # ---- helpers ------------------------------------------------------------------------------
+
+    async def _belonging(self) -> Belonging:
+        """Whom the person belongs to today: asked once per service (the block asks the list and the counts)."""
+        if self._who is None:
+            self._who = await belonging(self.session, self.user, self.today)
+        return self._who
 
     def _sees(self, notice: NoticeboardNotice, targets: list[Target], who: Belonging) -> bool:
         return notice.author_id == self.user.id or any(reaches(target, who) for target in targets)
@@ -305,7 +312,7 @@ class NoticeService:
             raise NoticeError(errors)
         return title, body, publish_at
 
-    async def _own(self, notice_id: int, *, lock: bool = True) -> NoticeboardNotice:
+    async def own(self, notice_id: int, *, lock: bool = True) -> NoticeboardNotice:
         """A notice of the school the person may change: their own, or any for the director and deputy."""
         statement = select(NoticeboardNotice).where(NoticeboardNotice.id == notice_id, NoticeboardNotice.school_id == self.school_id)
         notice = await self.session.scalar(statement.with_for_update() if lock else statement)

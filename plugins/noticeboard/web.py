@@ -25,7 +25,7 @@ from core.school.models import School
 from core.structure.common import school_today
 from core.web.pages import render, render_fragment
 from core.web.sessions import current_user
-from core.web.structure.common import query_id
+from core.web.structure.common import query_id, school_day
 from core.web.uploads import download, size_label
 from plugins.noticeboard.audience import ANYONE, describe_targets
 from plugins.noticeboard.models import NoticeboardNotice
@@ -65,7 +65,7 @@ DATED = frozenset({"student", "parent", "teacher", "class_teacher"})  # whose no
 async def counts_for(session: Any, user: CurrentUser) -> tuple[int, int]:
     """The person's (notices, unread) for the nav and the badge: the school's time zone is read only
     when what reaches them depends on the day (every page asks this)."""
-    today = school_today(await timezone_of(session, user)) if user.roles & DATED else date.min
+    today = await school_day(session, user.school_id or 0) if user.roles & DATED else date.min
     return await NoticeService(session, user, today).counts()
 
 
