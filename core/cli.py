@@ -200,7 +200,8 @@ def start_server(settings: Settings, host: str | None, port: int | None, workers
         host=host,
         port=port,
         workers=workers or settings.workers,
-        proxy_headers=True,
+        proxy_headers=True,  # the client's address and scheme from X-Forwarded-* of trusted proxies only
+        forwarded_allow_ips=",".join(settings.security.trusted_proxies),
         server_header=False,
         log_level="info",
     )
@@ -472,6 +473,28 @@ def i18n_check(owner: str) -> None:
     if problems:
         raise SystemExit(1)
     click.echo("Every message has a Russian translation.")
+
+
+# ---- check --------------------------------------------------------------------------------------
+
+
+@cli.command("check")
+@click.option("--deploy", is_flag=True, help="Check the settings for an installation open to the network.")
+def check_command(deploy: bool) -> None:
+    """Check the installation's settings (with --deploy: for unsafe ones)."""
+    from core.deploy_check import deploy_findings
+
+    settings = Settings.from_env()
+    if not deploy:
+        click.echo("The settings are valid. Add --deploy to check them for safety.")
+        return
+    findings = deploy_findings(settings)
+    for finding in findings:
+        click.echo(f"{'ok  ' if finding.ok else 'FAIL'} {finding.name}: {finding.message}")
+    failed = [f for f in findings if not f.ok]
+    if failed and settings.is_production:
+        raise ZhurnalError(f"{len(failed)} unsafe setting(s) in production")
+    click.echo(f"{len(failed)} finding(s)" + ("" if settings.is_production else " (development: not an error)"))
 
 
 # ---- plugins, worker, events -------------------------------------------------------------------

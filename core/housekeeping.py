@@ -1,4 +1,4 @@
-"""Periodic clean-up in every app process: expired sessions, delivered events, week-old uploaded
+"""Periodic clean-up in every app process: expired and idle sessions, day-old failed sign-ins, delivered events, week-old uploaded
 lists, and whatever plugins clean up through the ``housekeeping`` hook.
 
 Each run is a short transaction; running it in several processes at once is harmless.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from core.auth.defences import LoginGuard
 from core.auth.services import SessionService
 from core.db.types import utcnow
 from core.plugins.calling import implementations, invoke, resolve
@@ -27,7 +29,8 @@ FIRST_AFTER_SECONDS = 60  # not during start-up, when the process is busiest
 async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int]:
     now = utcnow()
     async with platform.db.writing() as session:
-        sessions = await SessionService(session).delete_expired()
+        sessions = await SessionService(session).delete_expired(idle=timedelta(minutes=platform.settings.security.idle_minutes))
+        await LoginGuard(session, platform.settings.security).delete_old(now)
         uploads = await forget_old_uploads(session, now)
     if uploads:
         log.info("forgot %d week-old uploaded lists", uploads)

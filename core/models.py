@@ -1,7 +1,7 @@
 """Core's ORM classes, in the order their tables depend on each other."""
 
 from core.audit.models import AuditRecord
-from core.auth.models import ExternalIdentity, RoleGrant, UserAccount, UserSession
+from core.auth.models import ExternalIdentity, LoginAttempt, RecoveryCode, RoleGrant, UserAccount, UserSession
 from core.db.migrate import ParkedMigration
 from core.outbox import EventDelivery, OutboxEvent
 from core.people.models import PEOPLE_MODELS
@@ -11,6 +11,6 @@ from core.timetable.models import TIMETABLE_MODELS
 
 CORE_MODELS: tuple[type, ...] = (
     School, OutboxEvent, EventDelivery, ParkedMigration,
-    UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule,
+    UserAccount, RoleGrant, UserSession, ExternalIdentity, AuditRecord, SchoolModule, RecoveryCode, LoginAttempt,
     *STRUCTURE_MODELS, *PEOPLE_MODELS, *TIMETABLE_MODELS,
 )

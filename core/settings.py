@@ -7,6 +7,7 @@ stops start-up with a ``ConfigError`` naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -44,7 +45,27 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("ZHURNAL_SMTP_USER", "none", "the login at the SMTP server, if it asks for one"),
     SettingSpec("ZHURNAL_SMTP_PASSWORD", "none", "its password"),
     SettingSpec("ZHURNAL_SMTP_FROM", "none (required with a host)", "the sender's address, e.g. `journal@school.ru`"),
+    SettingSpec("ZHURNAL_TRUSTED_PROXIES", "127.0.0.1", "comma-separated addresses or networks of the reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed; `*` believes anyone (unsafe)"),
+    SettingSpec("ZHURNAL_LOGIN_LOCK_AFTER", "5", "failed sign-ins for one login from one address within the lock time that lock that pair (1-100)"),
+    SettingSpec("ZHURNAL_LOGIN_LOCK_MINUTES", "15", "the window the failures are counted in, and how long the lock lasts (1-1440)"),
+    SettingSpec("ZHURNAL_LOGIN_ADDRESS_LIMIT", "300", "failed sign-ins from one address (any login) within the lock time before that address must wait; generous for a school behind one NAT address (10-100000)"),
+    SettingSpec("ZHURNAL_SESSION_IDLE_MINUTES", "30", "a session ends after this many minutes without a request (5-1440)"),
+    SettingSpec("ZHURNAL_SESSION_HOURS", "12", "a session ends this many hours after sign-in, active or not (1-720)"),
+    SettingSpec("ZHURNAL_SESSION_LIMITS", "none", "concurrent sessions per role, e.g. `student=2,parent=3`; signing in beyond the limit ends the oldest session"),
+    SettingSpec("ZHURNAL_INITIAL_PASSWORD_HOURS", "72", "how long an issued one-time password works (1-720)"),
 )
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    lock_after: int = 5
+    lock_minutes: int = 15
+    address_limit: int = 300
+    idle_minutes: int = 30
+    session_hours: int = 12
+    session_limits: Mapping[str, int] = field(default_factory=dict)  # role -> concurrent sessions
+    initial_password_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,8 @@ class Settings:
     event_dispatcher: bool = True
     public_url: str = ""
     smtp: SmtpSettings | None = None  # None: no e-mail is sent
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    secret_key_generated: bool = False  # read from the data folder, not from ZHURNAL_SECRET_KEY
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -94,6 +117,8 @@ class Settings:
             "event_dispatcher": _choice(env, "ZHURNAL_EVENT_DISPATCHER", ("on", "off"), "on") == "on",
             "public_url": _public_url(env.get("ZHURNAL_PUBLIC_URL")),
             "smtp": _smtp(env),
+            "security": _security(env),
+            "secret_key_generated": not env.get("ZHURNAL_SECRET_KEY"),
         }
         values.update(overrides)
         if "secret_key" not in values:
@@ -152,6 +177,40 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     return SmtpSettings(host=host, port=_integer(env, "ZHURNAL_SMTP_PORT", 587, 1, 65535),
                         security=_choice(env, "ZHURNAL_SMTP_SECURITY", SECURITY, "starttls"),
                         user=env.get("ZHURNAL_SMTP_USER") or "", password=env.get("ZHURNAL_SMTP_PASSWORD") or "", sender=sender)
+
+
+def _security(env: Mapping[str, str]) -> SecuritySettings:
+    proxies = tuple(p.strip() for p in (env.get("ZHURNAL_TRUSTED_PROXIES") or "127.0.0.1").split(",") if p.strip())
+    for proxy in proxies:
+        if proxy != "*":
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(f"ZHURNAL_TRUSTED_PROXIES must list IP addresses or networks, got {proxy!r}") from None
+    return SecuritySettings(
+        trusted_proxies=proxies,
+        lock_after=_integer(env, "ZHURNAL_LOGIN_LOCK_AFTER", 5, 1, 100),
+        lock_minutes=_integer(env, "ZHURNAL_LOGIN_LOCK_MINUTES", 15, 1, 1440),
+        address_limit=_integer(env, "ZHURNAL_LOGIN_ADDRESS_LIMIT", 300, 10, 100000),
+        idle_minutes=_integer(env, "ZHURNAL_SESSION_IDLE_MINUTES", 30, 5, 1440),
+        session_hours=_integer(env, "ZHURNAL_SESSION_HOURS", 12, 1, 720),
+        session_limits=_session_limits(env.get("ZHURNAL_SESSION_LIMITS")),
+        initial_password_hours=_integer(env, "ZHURNAL_INITIAL_PASSWORD_HOURS", 72, 1, 720),
+    )
+
+
+def _session_limits(raw: str | None) -> dict[str, int]:
+    from core.access.roles import ROLES
+
+    limits: dict[str, int] = {}
+    if not raw or raw.strip().lower() == "none":
+        return limits
+    for part in raw.split(","):
+        role, sep, number = part.strip().partition("=")
+        if not sep or role.strip() not in ROLES or not number.strip().isdigit() or not 1 <= int(number) <= 100:
+            raise ConfigError(f"ZHURNAL_SESSION_LIMITS must look like student=2,parent=3 (known roles, 1-100), got {part.strip()!r}")
+        limits[role.strip()] = int(number)
+    return limits
 
 
 def _plugin_list(raw: str | None) -> tuple[str, ...] | None:

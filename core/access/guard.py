@@ -3,7 +3,9 @@
 A route declares ``opt={"permission": "<owner>.<verb>"}``, or ``opt={"public": True}`` for the
 short public list (signing in and out, static files, health checks, the language switch). A
 route that declares neither is refused for everyone. Signed-in people act in a current school;
-only routes marked ``"schoolless": True`` (choosing the school) work before one is chosen.
+only routes marked ``"schoolless": True`` (choosing the school) work before one is chosen, and
+only routes marked ``"account_setup": True`` while the person must first set a password of
+their own or the second factor their school requires.
 State-changing requests must carry the CSRF token and, when the browser names an Origin or
 Referer, come from this site. A plugin switched off for the current school answers 404 there.
 Which *objects* a person reaches is checked in services (``core.access.scope``).
@@ -34,6 +36,15 @@ class SchoolChoiceRequired(PermissionDeniedException):
     """Signed in with several schools and none chosen yet: sent to the school chooser."""
 
 
+class AccountSetupRequired(PermissionDeniedException):
+    """Signed in with a one-time password, or without the second factor the school requires:
+    every page but the account's own setup sends the person there first."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+
+
 class CsrfRefused(PermissionDeniedException):
     """The request lacks a valid CSRF token or comes from another site."""
 
@@ -57,6 +68,11 @@ async def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler
         raise PermissionDeniedException()
     if user is None:
         raise SignInRequired()
+    if not opt.get("account_setup"):
+        if user.must_change_password:
+            raise AccountSetupRequired("/account/password")
+        if user.second_factor_missing:
+            raise AccountSetupRequired("/account/two-factor")
     if user.school_id is None and not user.is_operator and not opt.get("schoolless"):
         raise SchoolChoiceRequired()
     roles = user.all_roles if user.school_id is None and opt.get("schoolless") else user.roles

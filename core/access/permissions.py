@@ -29,6 +29,8 @@ CORE_PERMISSIONS = (
                frozenset({"journal_admin", "operator", "secretary", "class_teacher"})),
     Permission("core.manage_people", N_("Admit, transfer and release students, link representatives, add staff, import lists"),
                frozenset({"journal_admin", "operator", "secretary"})),
+    Permission("core.issue_credentials", N_("Issue logins and one-time passwords with a printed protocol (a class teacher: to their class's students and parents)"),
+               frozenset({"journal_admin", "operator", "class_teacher"})),
     Permission("core.view_timetable", N_("See the timetable of every class, teacher and room, and the day's changes"),
                STAFF | {"operator"}),
     Permission("core.manage_timetable", N_("Edit the weekly timetable and the rooms"), frozenset({"journal_admin", "operator"})),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -23,6 +23,18 @@ class UserAccount(Base):
     is_blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_address: Mapped[str | None] = mapped_column(String(64))
+    # The sign-in before the last one: shown to the person after they sign in (regulation 3.5).
+    previous_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_login_address: Mapped[str | None] = mapped_column(String(64))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An issued one-time password: it works until ``password_expires_at`` and only to set a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (RFC 6238): the shared secret once enrolment is confirmed, and the last
+    # accepted time step, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
 
 
 class RoleGrant(Base):
@@ -52,6 +64,31 @@ class UserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """A failed sign-in step (password or second-factor code), by the login typed and the
+    address it came from: the lockout counts these. Kept for a day."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_login", "login", "address", "at"), Index("ix_login_attempt_address", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))  # casefolded, as typed: unknown logins count too
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    step: Mapped[str] = mapped_column(String(16), default="password")  # "password" or "code"
 
 
 class ExternalIdentity(Base):

@@ -21,6 +21,16 @@ class School(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The school's rule that every minor student has a legal representative on record before admission.
     representative_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Password and sign-in rules the school chose (recorded in the audit log when changed): by
+    # default no composition rule and no periodic change (NIST SP 800-63B, OWASP ASVS 2.1).
+    password_needs_letters_and_digits: Mapped[bool] = mapped_column(default=False, server_default=false())
+    password_max_age_days: Mapped[int | None] = mapped_column()  # None: no forced change
+    two_factor: Mapped[str] = mapped_column(String(16), default="optional", server_default="optional")  # TWO_FACTOR_MODES
+
+
+# off: staff cannot turn it on; optional: any staff member may; admins: required for the
+# administrative roles (ADMINISTRATIVE_ROLES in core.auth.policy).
+TWO_FACTOR_MODES = ("off", "optional", "admins")
 
 
 class SchoolModule(Base):

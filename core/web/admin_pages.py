@@ -4,6 +4,7 @@ administrator (and the platform operator). Everything acts in the current school
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,13 +16,14 @@ from core.access.roles import ROLES, SCHOOLLESS
 from core.access.scope import account_in_school, account_only_in_school, current_school, require_account_in_school
 from core.audit.log import record
 from core.auth.models import RoleGrant, UserAccount
-from core.auth.services import AccountError, AccountService, password_problem
+from core.auth.policy import password_problem
+from core.auth.services import AccountError, AccountService
 from core.db.types import utcnow
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
-from core.i18n import folded
+from core.i18n import N_, folded
 from core.i18n import gettext as _
 from core.platform import Platform
-from core.school.models import School, SchoolModule
+from core.school.models import TWO_FACTOR_MODES, School, SchoolModule
 from core.web.pages import flash, redirect, render, validation_error
 from core.web.sessions import current_user
 
@@ -84,6 +86,9 @@ async def create_user(request: Request, platform: NamedDependency[Platform], dat
         if not errors:
             try:
                 account = await service.create(login=data.login, full_name=data.full_name, password=data.password)
+                if data.password:  # chosen by the administrator: the person sets their own at first sign-in
+                    account.must_change_password = True
+                    account.password_expires_at = utcnow() + timedelta(hours=platform.settings.security.initial_password_hours)
                 await service.grant(account, None if data.role in SCHOOLLESS else school_id, data.role, granted_by=actor.id)  # type: ignore[union-attr]
             except AccountError as exc:  # a concurrent request took the login meanwhile
                 await session.rollback()
@@ -195,7 +200,9 @@ async def set_password(request: Request, user_id: FromPath[int], platform: Named
             _own_account_only(session, context, "password")
             if problem:
                 raise Refused(session, context, "password", problem)
-            context["account"].password_hash = new_hash
+            # Someone else chose it: it works once, to set the person's own (like an issued one).
+            context["account"].password_hash, context["account"].must_change_password = new_hash, True
+            context["account"].password_expires_at = utcnow() + timedelta(hours=platform.settings.security.initial_password_hours)
             await AccountService(session, platform.passwords).end_sessions(user_id)
             record(session, "core.password_set", connection=request, object_type="user", object_id=user_id)
     except Refused as refusal:
@@ -274,8 +281,10 @@ async def _modules_context(request: Request, platform: Platform, session: AsyncS
         select(SchoolModule.plugin).where(SchoolModule.school_id == school_id, SchoolModule.enabled.is_(False))
     )).scalars())
     modules = [(p.name, p.title, p.version, p.requires, p.name not in off) for p in platform.plugins.values()]
-    representative_required = await session.scalar(select(School.representative_required).where(School.id == school_id))
-    return {"modules": modules, "error": error, "representative_required": bool(representative_required)}
+    school = await session.get(School, school_id)
+    assert school is not None
+    return {"modules": modules, "error": error, "representative_required": school.representative_required, "school": school,
+            "two_factor_modes": TWO_FACTOR_LABELS}
 
 
 @dataclass
@@ -323,23 +332,46 @@ async def switch_module(request: Request, platform: NamedDependency[Platform], d
     return redirect(request, "/admin/modules")
 
 
+TWO_FACTOR_LABELS = {
+    "off": N_("not used"),
+    "optional": N_("staff may switch it on for themselves"),
+    "admins": N_("required for the administration (director, deputies, journal administrator, engineer)"),
+}
+
+
 @dataclass
 class SchoolRulesForm:
     representative_required: str = ""
+    password_needs_letters_and_digits: str = ""
+    password_max_age_days: str = ""
+    two_factor: str = "optional"
 
 
 @post("/admin/school-rules", name="core:admin_school_rules", opt=MODULES)
 async def school_rules(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[SchoolRulesForm]) -> Response[str]:
     """The school's own rules: whether a minor is admitted only with a legal representative on record."""
     school_id = current_school(current_user(request))
-    required = data.representative_required == "1"
+    max_age = data.password_max_age_days.strip()
+    if data.two_factor not in TWO_FACTOR_MODES or not (max_age == "" or (max_age.isdigit() and 1 <= int(max_age) <= 3650)):
+        async with platform.db.reading() as session:
+            context = await _modules_context(request, platform, session,
+                                             error=_("The password's lifetime is a number of days from 1 to 3650, or empty for none."))
+        return await render(request, "core/admin_modules.html", context, status_code=422)
+    chosen = {
+        "representative_required": data.representative_required == "1",
+        "password_needs_letters_and_digits": data.password_needs_letters_and_digits == "1",
+        "password_max_age_days": int(max_age) if max_age else None,
+        "two_factor": data.two_factor,
+    }
     async with platform.db.writing() as session:
         school = await session.get(School, school_id)
         assert school is not None
-        if school.representative_required != required:
+        changes = {name: [getattr(school, name), value] for name, value in chosen.items() if getattr(school, name) != value}
+        if changes:  # the school's own choice, on record (the password rules are not the default)
             record(session, "core.school_rules_changed", connection=request, object_type="school", object_id=school_id,
-                   details={"representative_required": [school.representative_required, required]})
-            school.representative_required = required
+                   details=changes)
+            for name, (_old, value) in changes.items():
+                setattr(school, name, value)
     flash(request, _("Saved."))
     return redirect(request, "/admin/modules")
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from urllib.parse import urlencode
 
-from core.access.guard import CsrfRefused, SchoolChoiceRequired, SignInRequired
+from core.access.guard import AccountSetupRequired, CsrfRefused, SchoolChoiceRequired, SignInRequired
 from core.i18n import N_, gettext
 from core.web.pages import redirect
 from core.web.middleware import prepare_request_context
@@ -80,6 +80,13 @@ def school_choice_required(request: Request, exc: Exception) -> Response[str]:
     return redirect(request, "/school?" + urlencode({"next": target}))
 
 
+def account_setup_required(request: Request, exc: AccountSetupRequired) -> Response[str]:
+    handler = request.scope.get("route_handler")
+    if handler is not None and handler.opt.get("background") and request.headers.get("hx-request") == "true":
+        return Response("", status_code=STOP_POLLING, media_type=MediaType.HTML)
+    return redirect(request, exc.target)
+
+
 def csrf_refused(request: Request, exc: Exception) -> Response[str]:
     log.info("CSRF check refused %s %s", request.method, request.url.path)
     return error_response(request, 403, gettext("The page was out of date or came from another site. Reload it and try again."))
@@ -112,6 +119,7 @@ def internal_error(request: Request, exc: Exception) -> Response[str]:
 EXCEPTION_HANDLERS = {
     SignInRequired: sign_in_required,
     SchoolChoiceRequired: school_choice_required,
+    AccountSetupRequired: account_setup_required,
     CsrfRefused: csrf_refused,
     IntegrityError: integrity_error,
     HTTPException: http_error,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -62,7 +63,7 @@ async def attach_user(scope: Scope) -> CurrentUser | None:
         return None
     platform = scope["app"].state.platform
     async with platform.db.reading() as session:
-        user = await SessionService(session).load(token)
+        user = await SessionService(session).load(token, idle=timedelta(minutes=platform.settings.security.idle_minutes))
     handler = scope.get("route_handler")
     background = handler is not None and bool(handler.opt.get("background"))
     if user is not None and not background and (user.last_seen_at is None or utcnow() - user.last_seen_at > LAST_SEEN_EVERY):

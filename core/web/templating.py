@@ -35,6 +35,20 @@ def plugin_folders(platform: Platform, name: str) -> list[Path]:
     return found
 
 
+BROWSERS = (("Edg/", "Edge"), ("YaBrowser", "Яндекс Браузер"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+            ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS X", "macOS"),
+           ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device_name(user_agent: str | None) -> str:
+    """«Chrome, Android» from a User-Agent header: enough to recognise one's own devices."""
+    text = user_agent or ""
+    browser = next((name for marker, name in BROWSERS if marker in text), None)
+    system = next((name for marker, name in SYSTEMS if marker in text), None)
+    return ", ".join(part for part in (browser, system) if part) or i18n.gettext("Unknown browser")
+
+
 def build_environment(platform: Platform, static: StaticFiles) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(CORE_TEMPLATES), *map(FileSystemLoader, plugin_folders(platform, "templates"))]),
@@ -46,7 +60,8 @@ def build_environment(platform: Platform, static: StaticFiles) -> Environment:
     )
     env.install_gettext_callables(i18n.translate, i18n.translate_plural, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
-        format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number
+        format_date=i18n.format_date, format_datetime=i18n.format_datetime, format_number=i18n.format_number,
+        device_name=device_name,
     )
     env.globals.update(static_url=static.url, current_locale=i18n.current_locale, csrf_token=_csrf_token, csrf_input=_csrf_input,
                        badge_poll_seconds=BADGE_POLL_SECONDS)

@@ -22,6 +22,7 @@ VIEW_PEOPLE = {"permission": "core.view_people"}  # the whole school: lists, mov
 VIEW_CARDS = {"permission": "core.view_class_people"}  # cards; a class teacher: of their own class
 EDIT_CONTACTS = {"permission": "core.edit_contacts"}
 MANAGE_PEOPLE = {"permission": "core.manage_people"}
+ISSUE_CREDENTIALS = {"permission": "core.issue_credentials"}  # a class teacher: for their own class
 
 # The section's tabs: (id, label, url, permission). Pages pass their id as ``tab``.
 TABS = (
@@ -30,6 +31,7 @@ TABS = (
     ("movement", N_("Movement of students"), "/people/movement", "core.view_people"),
     ("occupancy", N_("Class occupancy"), "/people/occupancy", "core.view_people"),
     ("import", N_("Import lists"), "/people/import", "core.manage_people"),
+    ("credentials", N_("Logins and passwords"), "/people/credentials", "core.issue_credentials"),
 )
 
 

@@ -1,0 +1,269 @@
+"""A person's own account: the password, the sessions signed in, the second factor (regulation
+3.5: everyone keeps their credentials safe). These pages work before a school is chosen and while
+the person must first set their own password or the second factor their school requires."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import segno
+from litestar import Request, Response, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.log import client_address, record
+from core.auth import totp
+from core.auth.defences import LoginGuard, delay_after
+from core.auth.models import UserAccount
+from core.auth.policy import ADMINISTRATIVE_ROLES, is_staff
+from core.auth.services import AccountError, AccountService, CurrentUser, SessionService, hash_token
+from core.db.types import utcnow
+from core.di import FromPath, NamedDependency, URLEncodedBody
+from core.i18n import gettext as _
+from core.platform import Platform
+from core.school.models import School
+from core.web.pages import flash, redirect, render
+from core.web.sessions import current_user
+
+ACCOUNT = {"permission": "core.use_site", "schoolless": True, "account_setup": True}
+
+
+def _user(request: Request) -> CurrentUser:
+    user = current_user(request)
+    assert user is not None
+    return user
+
+
+def session_handle(session_id: str) -> str:
+    """What a page names a session by: not its stored id, which the CSRF token is derived from."""
+    return hash_token(session_id)[:16]
+
+
+async def _account_context(request: Request, session: AsyncSession, platform: Platform) -> dict[str, Any]:
+    user = _user(request)
+    account = await session.get(UserAccount, user.id)
+    assert account is not None
+    idle = timedelta(minutes=platform.settings.security.idle_minutes)
+    sessions = await SessionService(session).of_user(user.id, idle=idle)
+    mode = (await session.get(School, user.school_id)).two_factor if user.school_id else "optional"  # type: ignore[union-attr]
+    timezone = (await session.get(School, user.school_id)).timezone if user.school_id else None  # type: ignore[union-attr]
+    return {
+        "account": account, "sessions": [(session_handle(s.id), s, s.id == user.session_id) for s in sessions],
+        "two_factor_mode": mode, "two_factor_offered": mode != "off" and is_staff(user.all_roles),
+        "timezone": timezone, "errors": {}, "must_change": user.must_change_password,
+        "recovery_codes": None, "secret": None, "error": None, "off_error": None,
+    }
+
+
+@get("/account", name="core:account", opt=ACCOUNT)
+async def account_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await _account_context(request, session, platform)
+    return await render(request, "core/account.html", context)
+
+
+@get("/account/password", name="core:account_password", opt=ACCOUNT)
+async def password_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await _account_context(request, session, platform)
+    return await render(request, "core/account.html", context)
+
+
+@dataclass
+class PasswordChangeForm:
+    current: str = ""
+    password: str = ""
+    repeat: str = ""
+    end_others: str = ""
+
+
+@post("/account/password", name="core:account_password_change", opt=ACCOUNT)
+async def change_password(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[PasswordChangeForm]) -> Response[str]:
+    """Needs the current password (a wrong one counts towards the sign-in lock); the new one must
+    pass the rules; other sessions end when asked, and always after a one-time password."""
+    user, address = _user(request), client_address(request) or "?"
+    errors: dict[str, str] = {}
+    async with platform.db.reading() as session:
+        account = await session.get(UserAccount, user.id)
+        assert account is not None
+        state = await LoginGuard(session, platform.settings.security).state(user.login, address)
+        right = not state.locked_until and await AccountService(session, platform.passwords).authenticate(user.login, data.current) is not None
+    if state.locked_until:
+        errors["current"] = _("Too many failed attempts. Signing in with this login from here is paused for %(minutes)d min.",
+                              minutes=state.wait_minutes(utcnow()))
+    elif not right:
+        async with platform.db.writing() as session:
+            guard = LoginGuard(session, platform.settings.security)
+            guard.failed(user.login, address)
+            record(session, "core.password_change_failed", result="failed", connection=request, details={"reason": "current"})
+            await session.flush()
+            failures = (await guard.state(user.login, address)).failures
+        await asyncio.sleep(delay_after(failures))
+        errors["current"] = _("The current password is wrong.")
+    elif data.password != data.repeat:
+        errors["repeat"] = _("The two new passwords differ.")
+    elif data.password == data.current:
+        errors["password"] = _("The new password must differ from the current one.")
+    if not errors:
+        async with platform.db.writing() as session:
+            account = await session.get(UserAccount, user.id)
+            assert account is not None
+            service = AccountService(session, platform.passwords)
+            try:
+                end_all_others = data.end_others == "1" or user.must_change_password
+                await service.set_password(account, data.password, keep_session=user.session_id, end_others=end_all_others)
+                record(session, "core.password_changed", connection=request, object_type="user", object_id=user.id,
+                       details={"other_sessions_ended": end_all_others})
+            except AccountError as exc:
+                errors[exc.field or "password"] = str(exc)
+                await session.rollback()
+    if errors:
+        async with platform.db.reading() as session:
+            context = await _account_context(request, session, platform)
+        context["errors"] = errors
+        return await render(request, "core/account.html", context, status_code=422)
+    flash(request, _("Your password was changed."))
+    return redirect(request, "/account" if not user.must_change_password else "/")
+
+
+@post("/account/sessions/{handle:str}/end", name="core:account_session_end", opt=ACCOUNT)
+async def end_session(request: Request, handle: FromPath[str], platform: NamedDependency[Platform]) -> Response[str]:
+    """Sign out one of one's own sessions (a phone left somewhere); a handle of someone else's
+    session matches none of one's own and ends nothing."""
+    user = _user(request)
+    async with platform.db.writing() as session:
+        service = SessionService(session)
+        mine = {session_handle(s.id): s.id for s in await service.of_user(user.id, idle=timedelta(days=365))}
+        session_id = mine.get(handle[:32])
+        if session_id is not None and session_id != user.session_id:
+            await service.end_for_user(user.id, session_id)
+            record(session, "core.session_ended", connection=request, object_type="user", object_id=user.id)
+    if session_id is None or session_id == user.session_id:
+        flash(request, _("That session has already ended."), "info")
+    else:
+        flash(request, _("The session was ended."))
+    return redirect(request, "/account")
+
+
+@post("/account/sessions/end-others", name="core:account_sessions_end_others", opt=ACCOUNT)
+async def end_other_sessions(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    user = _user(request)
+    async with platform.db.writing() as session:
+        await AccountService(session, platform.passwords).end_sessions(user.id, keep=user.session_id)
+        record(session, "core.sessions_ended", connection=request, object_type="user", object_id=user.id)
+    flash(request, _("You were signed out everywhere else."))
+    return redirect(request, "/account")
+
+
+# ---- the second factor -------------------------------------------------------------------------
+
+
+def _enrolment_mac(platform: Platform, user_id: int, secret: str) -> str:
+    message = f"totp-enrolment:{user_id}:{secret}".encode()
+    return hmac.new(platform.settings.secret_key.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def _qr_svg(uri: str) -> str:
+    return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+
+
+async def _two_factor_context(request: Request, session: AsyncSession, platform: Platform, *, secret: str | None = None) -> dict[str, Any]:
+    user = _user(request)
+    context = await _account_context(request, session, platform)
+    if context["account"].totp_secret is None and context["two_factor_offered"]:
+        secret = secret or totp.new_secret()
+        issuer = "zhurnal" if user.school_name is None else f"zhurnal {user.school_name}"[:60]
+        uri = totp.provisioning_uri(secret, account=user.login, issuer=issuer)
+        context.update(secret=secret, secret_groups=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+                       secret_mac=_enrolment_mac(platform, user.id, secret), qr=_qr_svg(uri))
+    return context
+
+
+@get("/account/two-factor", name="core:account_two_factor", opt=ACCOUNT)
+async def two_factor_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await _two_factor_context(request, session, platform)
+    return await render(request, "core/account_two_factor.html", context)
+
+
+@dataclass
+class EnrolForm:
+    secret: str = ""
+    secret_mac: str = ""
+    code: str = ""
+
+
+@post("/account/two-factor", name="core:account_two_factor_enrol", opt=ACCOUNT, status_code=200)
+async def enrol_two_factor(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[EnrolForm]) -> Response[str]:
+    """Switch the second factor on once the app shows the right code; the recovery codes are
+    shown on this answer only."""
+    user = _user(request)
+    secret = data.secret[:64]
+    genuine = hmac.compare_digest(data.secret_mac[:64], _enrolment_mac(platform, user.id, secret))
+    error = None
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, platform)
+        account = context["account"]
+        if account.totp_secret is not None:
+            error = _("The second factor is already on.")
+        elif not context["two_factor_offered"]:
+            error = _("Your school does not use a second factor for your role.")
+        elif not genuine:
+            error = _("The page was out of date. Scan the new QR code and enter its code.")
+        else:
+            step = totp.matching_step(secret, data.code[:20], after=None)
+            if step is None:
+                error = _("Wrong code. Check that the phone's clock is right and enter the code the app shows now.")
+            else:
+                account.totp_secret, account.totp_last_step = secret, step
+                codes = await AccountService(session, platform.passwords).set_recovery_codes(user.id)
+                record(session, "core.two_factor_on", connection=request, object_type="user", object_id=user.id)
+    if error:
+        async with platform.db.reading() as session:
+            context = await _two_factor_context(request, session, platform, secret=secret if genuine else None)
+        context["error"] = error
+        return await render(request, "core/account_two_factor.html", context, status_code=422)
+    flash(request, _("The second factor is on. From now on, signing in asks for the code from the app."))
+    async with platform.db.reading() as session:
+        context = await _account_context(request, session, platform)
+    return await render(request, "core/account_two_factor.html", {**context, "recovery_codes": codes})
+
+
+@dataclass
+class TwoFactorOffForm:
+    current: str = ""
+
+
+@post("/account/two-factor/off", name="core:account_two_factor_off", opt=ACCOUNT)
+async def two_factor_off(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[TwoFactorOffForm]) -> Response[str]:
+    """Needs the password; refused where the school requires the second factor for the role."""
+    user = _user(request)
+    async with platform.db.reading() as session:
+        right = await AccountService(session, platform.passwords).authenticate(user.login, data.current) is not None
+    error = None if right else _("The current password is wrong.")
+    async with platform.db.writing() as session:
+        context = await _account_context(request, session, platform)
+        if error is None and context["two_factor_mode"] == "admins" and user.roles & ADMINISTRATIVE_ROLES:
+            error = _("Your school requires the second factor for your role: it cannot be switched off.")
+        if error is None:
+            context["account"].totp_secret, context["account"].totp_last_step = None, None
+            await AccountService(session, platform.passwords).clear_recovery_codes(user.id)
+            record(session, "core.two_factor_off", connection=request, object_type="user", object_id=user.id)
+    if error:
+        if not right:
+            async with platform.db.writing() as session:
+                LoginGuard(session, platform.settings.security).failed(user.login, client_address(request) or "?")
+        async with platform.db.reading() as session:
+            context = await _two_factor_context(request, session, platform)
+        context["off_error"] = error
+        return await render(request, "core/account_two_factor.html", context, status_code=422)
+    flash(request, _("The second factor is off."))
+    return redirect(request, "/account/two-factor")
+
+
+ROUTES = [account_page, password_page, change_password, end_session, end_other_sessions, two_factor_page, enrol_two_factor,
+          two_factor_off]
