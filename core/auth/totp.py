@@ -49,4 +49,4 @@ def matching_step(secret: str, code: str, *, after: int | None, now: float | Non
 def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     """The otpauth:// address a QR code carries to the app."""
     label = quote(f"{issuer}:{account}")
-    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer, "digits": DIGITS, "period": STEP_SECONDS})
+    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer})  # 6 digits, 30 s: the defaults

@@ -234,6 +234,25 @@ async def block_user(request: Request, user_id: FromPath[int], platform: NamedDe
     return redirect(request, f"/admin/users/{user_id}")
 
 
+@post("/admin/users/{user_id:int}/two-factor/off", name="core:admin_user_two_factor_off", opt=ACCOUNTS)
+async def two_factor_off(request: Request, user_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
+    """For a person who lost the phone and the recovery codes: the second factor goes, and so do
+    their sessions; where the school requires it, they set it up again at the next sign-in."""
+    try:
+        async with platform.db.writing() as session:
+            context = await _account_context(request, session, user_id)
+            _own_account_only(session, context, "block")
+            service = AccountService(session, platform.passwords)
+            context["account"].totp_secret, context["account"].totp_last_step = None, None
+            await service.clear_recovery_codes(user_id)
+            await service.end_sessions(user_id)
+            record(session, "core.two_factor_reset", connection=request, object_type="user", object_id=user_id)
+    except Refused as refusal:
+        return await _refused(request, refusal)
+    flash(request, _("The second factor is off; the person's sessions were ended."))
+    return redirect(request, f"/admin/users/{user_id}")
+
+
 @dataclass
 class RoleForm:
     role: str = ""
@@ -376,5 +395,5 @@ async def school_rules(request: Request, platform: NamedDependency[Platform], da
     return redirect(request, "/admin/modules")
 
 
-ROUTES = [users_page, new_user_page, create_user, user_page, update_user, set_password, block_user, change_role,
+ROUTES = [users_page, new_user_page, create_user, user_page, update_user, set_password, block_user, two_factor_off, change_role,
           modules_page, switch_module, school_rules]

@@ -124,6 +124,8 @@ def redirect(request: Request, url: str) -> Response[str]:
 
 async def navigation(request: Request, platform: Platform) -> list[NavItem]:
     user = request.state.get("user")
+    if user is not None and (user.must_change_password or user.second_factor_missing):
+        return []  # every item would lead back to the account's setup
     hooks = platform.hooks_for(user.disabled_modules if user else frozenset())
     items: list[NavItem] = []
     for plugin, result in await call_each(hooks.nav_items, platform=platform, request=request, user=user):

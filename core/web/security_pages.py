@@ -49,8 +49,8 @@ async def _account_context(request: Request, session: AsyncSession, platform: Pl
     assert account is not None
     idle = timedelta(minutes=platform.settings.security.idle_minutes)
     sessions = await SessionService(session).of_user(user.id, idle=idle)
-    mode = (await session.get(School, user.school_id)).two_factor if user.school_id else "optional"  # type: ignore[union-attr]
-    timezone = (await session.get(School, user.school_id)).timezone if user.school_id else None  # type: ignore[union-attr]
+    school = await session.get(School, user.school_id) if user.school_id else None
+    mode, timezone = (school.two_factor, school.timezone) if school else ("optional", None)
     return {
         "account": account, "sessions": [(session_handle(s.id), s, s.id == user.session_id) for s in sessions],
         "two_factor_mode": mode, "two_factor_offered": mode != "off" and is_staff(user.all_roles),
@@ -59,18 +59,16 @@ async def _account_context(request: Request, session: AsyncSession, platform: Pl
     }
 
 
-@get("/account", name="core:account", opt=ACCOUNT)
+async def _page(request: Request, platform: Platform, template: str, build: Any = _account_context, *,
+                extra: dict[str, Any] | None = None, status_code: int = 200) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await build(request, session, platform)
+    return await render(request, template, {**context, **(extra or {})}, status_code=status_code)
+
+
+@get(["/account", "/account/password"], name="core:account", opt=ACCOUNT)  # where a one-time password sends people
 async def account_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
-    async with platform.db.reading() as session:
-        context = await _account_context(request, session, platform)
-    return await render(request, "core/account.html", context)
-
-
-@get("/account/password", name="core:account_password", opt=ACCOUNT)
-async def password_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
-    async with platform.db.reading() as session:
-        context = await _account_context(request, session, platform)
-    return await render(request, "core/account.html", context)
+    return await _page(request, platform, "core/account.html")
 
 
 @dataclass
@@ -122,10 +120,7 @@ async def change_password(request: Request, platform: NamedDependency[Platform],
                 errors[exc.field or "password"] = str(exc)
                 await session.rollback()
     if errors:
-        async with platform.db.reading() as session:
-            context = await _account_context(request, session, platform)
-        context["errors"] = errors
-        return await render(request, "core/account.html", context, status_code=422)
+        return await _page(request, platform, "core/account.html", extra={"errors": errors}, status_code=422)
     flash(request, _("Your password was changed."))
     return redirect(request, "/account" if not user.must_change_password else "/")
 
@@ -176,7 +171,8 @@ async def _two_factor_context(request: Request, session: AsyncSession, platform:
     context = await _account_context(request, session, platform)
     if context["account"].totp_secret is None and context["two_factor_offered"]:
         secret = secret or totp.new_secret()
-        issuer = "zhurnal" if user.school_name is None else f"zhurnal {user.school_name}"[:60]
+        short_name = dict(user.schools).get(user.school_id) if user.school_id else None
+        issuer = f"zhurnal {short_name}"[:40] if short_name else "zhurnal"  # short: a long one makes a dense QR code
         uri = totp.provisioning_uri(secret, account=user.login, issuer=issuer)
         context.update(secret=secret, secret_groups=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
                        secret_mac=_enrolment_mac(platform, user.id, secret), qr=_qr_svg(uri))
@@ -185,9 +181,7 @@ async def _two_factor_context(request: Request, session: AsyncSession, platform:
 
 @get("/account/two-factor", name="core:account_two_factor", opt=ACCOUNT)
 async def two_factor_page(request: Request, platform: NamedDependency[Platform]) -> Response[str]:
-    async with platform.db.reading() as session:
-        context = await _two_factor_context(request, session, platform)
-    return await render(request, "core/account_two_factor.html", context)
+    return await _page(request, platform, "core/account_two_factor.html", _two_factor_context)
 
 
 @dataclass
@@ -228,9 +222,7 @@ async def enrol_two_factor(request: Request, platform: NamedDependency[Platform]
         context["error"] = error
         return await render(request, "core/account_two_factor.html", context, status_code=422)
     flash(request, _("The second factor is on. From now on, signing in asks for the code from the app."))
-    async with platform.db.reading() as session:
-        context = await _account_context(request, session, platform)
-    return await render(request, "core/account_two_factor.html", {**context, "recovery_codes": codes})
+    return await _page(request, platform, "core/account_two_factor.html", extra={"recovery_codes": codes})
 
 
 @dataclass
@@ -257,13 +249,11 @@ async def two_factor_off(request: Request, platform: NamedDependency[Platform], 
         if not right:
             async with platform.db.writing() as session:
                 LoginGuard(session, platform.settings.security).failed(user.login, client_address(request) or "?")
-        async with platform.db.reading() as session:
-            context = await _two_factor_context(request, session, platform)
-        context["off_error"] = error
-        return await render(request, "core/account_two_factor.html", context, status_code=422)
+        return await _page(request, platform, "core/account_two_factor.html", _two_factor_context, extra={"off_error": error},
+                           status_code=422)
     flash(request, _("The second factor is off."))
     return redirect(request, "/account/two-factor")
 
 
-ROUTES = [account_page, password_page, change_password, end_session, end_other_sessions, two_factor_page, enrol_two_factor,
+ROUTES = [account_page, change_password, end_session, end_other_sessions, two_factor_page, enrol_two_factor,
           two_factor_off]

@@ -44,7 +44,7 @@ def test_a_password_is_not_the_persons_name_login_or_school():
 
 def test_a_school_may_choose_a_composition_rule():
     assert password_problem("горная речка шумит", PasswordRules()) is None
-    assert "letters and digits" in password_problem("горная речка шумит", PasswordRules(needs_letters_and_digits=True))
+    assert password_problem("горная речка шумит", PasswordRules(needs_letters_and_digits=True)) is not None
     assert password_problem("горная речка 7 шумит", PasswordRules(needs_letters_and_digits=True)) is None
 
 
@@ -396,3 +396,55 @@ def test_the_deployment_check_lists_unsafe_settings_and_fails_in_production(tmp_
     monkeypatch.setenv("ZHURNAL_HOST", "0.0.0.0")
     safe = CliRunner().invoke(cli, ["check", "--deploy"])
     assert safe.exit_code == 0 and "FAIL" not in safe.output, safe.output
+
+
+async def test_the_administrator_switches_off_a_lost_second_factor(make_client, database_url):
+    async with signed_in(make_client, database_url, role="deputy") as (deputy, school):
+        await _enrol(deputy)
+    deputy_id = (await fetch(database_url, "SELECT id FROM user_account WHERE login = :l", l=f"deputy-{school}"))[0][0]
+    await add_user(database_url, "admin", [("journal_admin", school)])
+    async with make_client() as admin:
+        await sign_in(admin, "admin")
+        page = await admin.get(f"/admin/users/{deputy_id}")
+        assert "core-admin-2fa-off" in page.text
+        done = await admin.post(f"/admin/users/{deputy_id}/two-factor/off", follow_redirects=False)
+        assert done.status_code == 303
+    assert await fetch(database_url, "SELECT totp_secret FROM user_account WHERE id = :i", i=deputy_id) == [(None,)]
+    assert await fetch(database_url, "SELECT count(*) FROM recovery_code WHERE user_id = :i", i=deputy_id) == [(0,)]
+    async with make_client() as client:
+        await sign_in(client, f"deputy-{school}")  # straight in: no code asked
+
+
+async def test_a_school_may_ask_for_a_periodic_change(make_client, database_url):
+    school = await add_school(database_url)
+    await add_user(database_url, "teacher", [("teacher", school)])
+    await execute(database_url, "UPDATE school SET password_max_age_days = 90")
+    await execute(database_url, "UPDATE user_account SET password_changed_at = :at", at=datetime.now(timezone.utc) - timedelta(days=89))
+    async with make_client() as client:
+        await sign_in(client, "teacher")
+        assert (await client.get("/", follow_redirects=False)).status_code == 200  # not yet
+    await execute(database_url, "UPDATE user_account SET password_changed_at = :at", at=datetime.now(timezone.utc) - timedelta(days=91))
+    async with make_client() as client:
+        await sign_in(client, "teacher")
+        assert (await client.get("/", follow_redirects=False)).headers["location"] == "/account/password"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("ZHURNAL_SESSION_LIMITS", "student=0"), ("ZHURNAL_SESSION_LIMITS", "pupil=2"), ("ZHURNAL_SESSION_LIMITS", "student"),
+    ("ZHURNAL_TRUSTED_PROXIES", "proxy.school.ru"), ("ZHURNAL_LOGIN_LOCK_AFTER", "0"), ("ZHURNAL_SESSION_IDLE_MINUTES", "2"),
+])
+def test_malformed_security_settings_stop_the_start(tmp_path, name, value):
+    from core.errors import ConfigError
+    from core.settings import Settings
+
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({"ZHURNAL_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_security_settings_are_read(tmp_path):
+    from core.settings import Settings
+
+    settings = Settings.from_env({"ZHURNAL_DATA_DIR": str(tmp_path), "ZHURNAL_SESSION_LIMITS": "student=2, parent=3",
+                                  "ZHURNAL_TRUSTED_PROXIES": "10.0.0.5,192.168.0.0/24", "ZHURNAL_SESSION_IDLE_MINUTES": "20"})
+    assert settings.security.session_limits == {"student": 2, "parent": 3}
+    assert settings.security.trusted_proxies == ("10.0.0.5", "192.168.0.0/24") and settings.security.idle_minutes == 20

@@ -51,9 +51,9 @@ async def test_every_route_declares_a_known_permission_or_is_public(make_platfor
                 public.add(handler.name)
                 continue
             assert handler.opt.get("permission") in platform.permissions, f"{handler.name} declares no known permission"
-    # the short public list (DESIGN §7): login and logout, static files, health checks, the language switch;
+    # the short public list (DESIGN §7): login (and its second-factor step) and logout, static files, health checks, the language switch;
     # and the explicit class of routes a token authenticates instead of a session: the diary's private calendar feed
-    assert public == {"core:login", "core:login_submit", "core:logout", "core:static", "core:favicon", "core:healthz",
+    assert public == {"core:login", "core:login_submit", "core:login_code", "core:login_code_submit", "core:logout", "core:static", "core:favicon", "core:healthz",
                       "core:readyz", "core:set_locale", "diary:feed"}
 
 

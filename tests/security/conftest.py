@@ -9,6 +9,8 @@ from typing import Any, AsyncIterator
 
 import pytest
 
+from core.settings import SecuritySettings
+
 from tests.security.world import World
 
 TALLY: Counter[str] = Counter()
@@ -17,7 +19,11 @@ REPORT = Path(__file__).parents[2] / "test-output" / "battery.json"
 
 @pytest.fixture
 async def world(make_client: Any, database_url: str) -> AsyncIterator[World]:
-    async with make_client(plugins=None) as client:
+    # Every battery request comes from one test address and fails password checks on purpose (the
+    # injections into the login and password forms): the limits would soon lock the world's roles.
+    # Sessions must not go idle while a long battery leaves a role unused either.
+    security = SecuritySettings(address_limit=100000, lock_after=100, idle_minutes=1440)
+    async with make_client(plugins=None, security=security) as client:
         yield await World(client, database_url).build()
 
 

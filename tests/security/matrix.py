@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.access.roles import ROLES
+from tests.support.families import CLASS_TEACHER_STUDENT
 
 ALL = frozenset(ROLES)
 ADMINS = frozenset({"journal_admin", "operator"})
@@ -39,6 +40,7 @@ MAIL_RULES = frozenset({"director", "journal_admin"})  # the school's rules of t
 NOTICE_READERS = frozenset(ROLES) - {"operator"}
 NOTICE_AUTHORS = frozenset({"director", "deputy", "teacher", "class_teacher"})  # regulation 1.13, 4.2, 4.5
 NOTICE_SETTINGS = frozenset({"director", "deputy", "journal_admin"})
+CREDENTIAL_ISSUERS = frozenset({"journal_admin", "operator", "class_teacher"})
 NOTE_WRITERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin", "dispatcher", "secretary", "site_admin"})
 
 
@@ -61,6 +63,19 @@ MATRIX: dict[str, Row] = {
     "core:choose_school": Row("GET", "/school", ALL, content="Домашняя школа"),
     "core:choose_school_submit": Row("POST", "/school", ALL, (303,), form={"school_id": "{home}", "next": "/"}),
     "core:logout": Row("POST", "/logout", ALL, (303,), form={}, public=True),
+    # One's own account: everyone, before a school is chosen too.
+    "core:account": Row("GET", "/account", ALL, content="Моя учётная запись"),
+    "core:account_password_change": Row("POST", "/account/password", ALL, (422,), content="Новые пароли не совпадают", form={
+        "current": "пароль-для-тестов", "password": "зелёный слон идёт в школу", "repeat": "другой"}),
+    "core:account_session_end": Row("POST", "/account/sessions/0123456789abcdef/end", ALL, (303,), form={}),
+    "core:account_sessions_end_others": Row("POST", "/account/sessions/end-others", ALL, (303,), form={}),
+    "core:account_two_factor": Row("GET", "/account/two-factor", ALL, content="Второй фактор"),
+    "core:account_two_factor_enrol": Row("POST", "/account/two-factor", ALL, (422,), form={"secret": "AAAA", "secret_mac": "0", "code": "1"}),
+    "core:account_two_factor_off": Row("POST", "/account/two-factor/off", ALL, (303,), form={"current": "пароль-для-тестов"}),
+    # Issuing credentials (regulation 3.3, 4.7): the journal administrator, and a class teacher for their class.
+    "core:credentials": Row("GET", "/people/credentials?group=students:{ct_class}", CREDENTIAL_ISSUERS, content=CLASS_TEACHER_STUDENT),
+    "core:credentials_issue": Row("POST", "/people/credentials", CREDENTIAL_ISSUERS, form={
+        "group": "students:{ct_class}", "user_ids": "{ct_student}"}),
     "core:admin_users": Row("GET", "/admin/users", ADMINS, content="Целевой Учитель Тестович"),
     "core:admin_user_new": Row("GET", "/admin/users/new", ADMINS, content="Новая учётная запись"),
     "core:admin_user_create": Row("POST", "/admin/users/new", ADMINS, (303,), form={
@@ -68,6 +83,7 @@ MATRIX: dict[str, Row] = {
     "core:admin_user": Row("GET", "/admin/users/{target}", ADMINS, content="Целевой Учитель Тестович"),
     "core:admin_user_update": Row("POST", "/admin/users/{target}", ADMINS, (303,), form={"full_name": "Целевой Учитель Тестович"}),
     "core:admin_user_password": Row("POST", "/admin/users/{target}/password", ADMINS, (303,), form={"password": "новый-пароль-123"}),
+    "core:admin_user_two_factor_off": Row("POST", "/admin/users/{target}/two-factor/off", ADMINS, (303,), form={}),
     "core:admin_user_block": Row("POST", "/admin/users/{target}/block", ADMINS, (303,), form={"blocked": "0"}),
     "core:admin_user_roles": Row("POST", "/admin/users/{target}/roles", ADMINS, (303,), form={"role": "teacher", "action": "grant"}),
     "core:admin_modules": Row("GET", "/admin/modules", ADMINS, content="Модули школы"),
@@ -355,6 +371,8 @@ MATRIX: dict[str, Row] = {
     # The short public list: everyone, signed in or not.
     "core:login": Row("GET", "/login", ALL, (200, 303), public=True),
     "core:login_submit": Row("POST", "/login", ALL, (422,), form={"login": "nobody", "password": "неверный"}, public=True),
+    "core:login_code": Row("GET", "/login/code", ALL, (303,), public=True),  # no password step passed: back to /login
+    "core:login_code_submit": Row("POST", "/login/code", ALL, (303,), form={"code": "123456"}, public=True),
     "core:set_locale": Row("POST", "/locale", ALL, (303,), form={"locale": "ru", "next": "/"}, public=True),
     "core:static": Row("GET", "/static/0/zhurnal.css", ALL, public=True),
     "core:favicon": Row("GET", "/favicon.ico", ALL, (301,), public=True),

@@ -346,3 +346,37 @@ async def test_a_teacher_cannot_add_a_lesson_to_another_teachers_page(world, dat
     assert response.status_code == 303 and response.headers["location"].startswith("/journal/lessons?week=")
     added = await fetch(database_url, "SELECT count(*) FROM journal_lesson WHERE subject_page_id = :page AND origin = 'extra'", page=page)
     assert added == [(0,)]
+
+
+async def test_credentials_regulation_expectations(world, database_url):
+    """Regulation 3.3, 4.4, 4.7: who hands out logins and passwords, to whom."""
+    w, p = world, world.people
+    class_5a_students = f"students:{w.structure.class_5a}"
+    async with database_unchanged(database_url):
+        checks = [
+            # 3.3: staff get their credentials from the journal administrator, not from a class teacher
+            ("a class teacher does not issue the staff's credentials",
+             await w.request("class_teacher", "POST", "/people/credentials", data={"group": "staff", "user_ids": str(w.target)}), 422),
+            # 4.7: parents get theirs from their child's class teacher: of the class they lead only
+            ("a class teacher does not issue for a class they do not lead",
+             await w.request("class_teacher", "POST", "/people/credentials", data={"group": class_5a_students, "user_ids": str(w.accounts["student"])}), 422),
+            ("a class teacher cannot slip a parent of another class into their own class's protocol",
+             await w.request("class_teacher", "POST", "/people/credentials",
+                             data={"group": f"parents:{p['ct_class']}", "user_ids": [str(p["ct_parent"]), str(w.accounts["parent"])]}), 422),
+            ("a teacher does not issue credentials", await w.request("teacher", "GET", "/people/credentials"), 403),
+            ("the director does not issue credentials", await w.request("director", "POST", "/people/credentials",
+                                                                         data={"group": class_5a_students, "user_ids": str(w.accounts["student"])}), 403),
+            ("a parent does not issue credentials", await w.request("parent", "GET", "/people/credentials"), 403),
+            ("the secretary keeps lists, not passwords", await w.request("secretary", "GET", "/people/credentials"), 403),
+            ("another school's administrator cannot issue for this school's people",
+             await w.request("admin-other", "POST", "/people/credentials", data={"group": class_5a_students, "user_ids": str(w.accounts["student"])}), 422),
+        ]
+    failures = [f"{what}: got {response.status_code}, expected {status}" for what, response, status in checks if response.status_code != status]
+    assert not failures, "\n".join(failures)
+    staff = await w.request("journal_admin", "GET", "/people/credentials?group=staff")
+    assert staff.status_code == 200 and "Целевой Учитель Тестович" in staff.text  # the administrator issues the staff's
+    for who, person in (("class_teacher", w.target), ("admin-other", w.target), ("class_teacher", w.accounts["parent"])):
+        for variant in (person, person + 1, 2**31 - 1):
+            probe = await w.request(who, "GET", f"/people/credentials?user={variant}")
+            assert probe.status_code == 404, (who, variant)
+            assert w.target_name not in probe.text and "Тестовый parent-home" not in probe.text

@@ -44,6 +44,7 @@ class Reach:
     whole_school: bool  # core.view_people
     can_manage: bool  # core.manage_people
     can_edit_contacts: bool  # core.edit_contacts (scoped like the view for a class teacher)
+    can_issue_credentials: bool = False  # core.issue_credentials (a class teacher: their class)
 
 
 def reach_of(request: Request) -> Reach:
@@ -51,7 +52,7 @@ def reach_of(request: Request) -> Reach:
     assert user is not None and user.school_id is not None  # the guard made sure
     allows = request.app.state.platform.permissions.allows
     return Reach(user.school_id, user.id, allows(user.roles, "core.view_people"), allows(user.roles, "core.manage_people"),
-                 allows(user.roles, "core.edit_contacts"))
+                 allows(user.roles, "core.edit_contacts"), allows(user.roles, "core.issue_credentials"))
 
 
 def visible_tabs(request: Request) -> list[tuple[str, str, str]]:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
 
 from core.audit.log import record
 from core.auth.services import AccountService
@@ -33,7 +35,9 @@ def _service(request: Request, session: Any) -> CredentialsService:
 
 
 async def _page_context(request: Request, session: Any, group: Group | None, *, error: str | None = None,
-                        chosen: set[int] | None = None) -> dict[str, Any]:
+                        chosen: set[int] | None = None, out_of_reach_is_404: bool = False) -> dict[str, Any]:
+    """The page for ``group``. Asked for by address, a group out of reach (another class, another
+    school's person, an id that names nothing) is a 404 that looks like nothing at all."""
     service = _service(request, session)
     today = await school_day(session, service.school_id)
     classes = await service.classes(today)
@@ -42,11 +46,14 @@ async def _page_context(request: Request, session: Any, group: Group | None, *, 
         try:
             holders = await service.holders(group, today)
         except CredentialsError as exc:
+            if out_of_reach_is_404:
+                raise NotFoundException() from None
             error, group = str(exc), None
     if chosen is None:
         chosen = {h.id for h in holders if h.needs_credentials}
+    timezone = await session.scalar(select(School.timezone).where(School.id == service.school_id))
     return people_context(request, "credentials", today, classes=classes, group=group, holders=holders, chosen=chosen,
-                          whole_school=service.whole_school, error=error, now=utcnow(),
+                          whole_school=service.whole_school, error=error, now=utcnow(), timezone=timezone,
                           hours=request.app.state.platform.settings.security.initial_password_hours)
 
 
@@ -59,8 +66,9 @@ async def credentials_page(request: Request, platform: NamedDependency[Platform]
             classes = await _service(request, session).classes(await school_day(session, reach_of(request).school_id))
             if len(classes) == 1 and not _service(request, session).whole_school:  # a class teacher's one class
                 chosen = Group("parents", classes[0][0])
-        context = await _page_context(request, session, chosen,
-                                      error=_("Choose a group.") if (group or user) and chosen is None else None)
+        if (group or user) and chosen is None:
+            raise NotFoundException()
+        context = await _page_context(request, session, chosen, out_of_reach_is_404=True)
     return await render(request, "core/people/credentials.html", context)
 
 

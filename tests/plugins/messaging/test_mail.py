@@ -221,7 +221,7 @@ async def test_sending_is_rate_limited_per_user(make_client, database_url, world
 
 
 async def test_the_background_badge_does_not_keep_an_idle_session_alive(make_client, database_url, world):
-    old = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    old = (datetime.now(timezone.utc) - timedelta(minutes=20)).replace(microsecond=0)  # idle, not yet timed out (30 min)
     async with make_client(plugins=PLUGINS) as client:
         await sign_in(client, login(world, "mother_anya"))
         await execute(database_url, "UPDATE user_session SET last_seen_at = :old", old=old)
@@ -230,10 +230,13 @@ async def test_the_background_badge_does_not_keep_an_idle_session_alive(make_cli
         widget = await client.get("/messaging/widget", headers={"HX-Request": "true"})
         assert widget.status_code == 200 and "Новых сообщений нет" in widget.text
         [(seen,)] = await fetch(database_url, "SELECT last_seen_at FROM user_session")
-        assert str(seen).startswith("2026-11-20 08:00")
+        assert str(seen).startswith(old.strftime("%Y-%m-%d %H:%M:%S"))
         await client.get("/messaging/inbox")
         [(seen,)] = await fetch(database_url, "SELECT last_seen_at FROM user_session")
-        assert not str(seen).startswith("2026-11-20 08:00")
+        assert not str(seen).startswith(old.strftime("%Y-%m-%d %H:%M:%S"))
+        # left open past the idle time, the page's poll finds the session over and stops polling
+        await execute(database_url, "UPDATE user_session SET last_seen_at = :old", old=old - timedelta(minutes=11))
+        assert (await client.get("/messaging/badge", headers={"HX-Request": "true"})).status_code == 286
 
 
 async def test_the_inbox_takes_the_same_statements_however_many_conversations(make_client, database_url, world):
