@@ -128,19 +128,16 @@ class AccountService:
         if end_others:
             await self.end_sessions(user.id, keep=keep_session)
 
-    async def issue_one_time(self, users: list[UserAccount], *, hours: int) -> dict[int, str]:
-        """New one-time passwords (valid ``hours``, to be changed at first sign-in); each
-        replaces the person's previous password and ends their sessions. Returns them by user id:
-        they are shown once, on the printed protocol, and never stored."""
-        plain = {user.id: one_time_password() for user in users}
-        hashes = await asyncio.gather(*(self.passwords.hash_async(plain[user.id]) for user in users))  # both cores
+    async def set_one_time(self, users: list[UserAccount], hashes: dict[int, str], *, hours: int) -> None:
+        """Give each user their one-time password (valid ``hours``, to be changed at the first
+        sign-in): it replaces the previous password and ends their sessions. The passwords
+        themselves are shown once, on the printed protocol, and never stored."""
         expires = utcnow() + timedelta(hours=hours)
-        for user, password_hash in zip(users, hashes):
-            user.password_hash, user.must_change_password, user.password_expires_at = password_hash, True, expires
+        for user in users:
+            user.password_hash, user.must_change_password, user.password_expires_at = hashes[user.id], True, expires
             user.password_changed_at = utcnow()
         if users:
             await self.session.execute(delete(UserSession).where(UserSession.user_id.in_([u.id for u in users])))
-        return plain
 
     async def rules_for(self, user: UserAccount) -> PasswordRules:
         """The password rules for ``user``: staff length if any grant is a staff one, and the
@@ -230,6 +227,14 @@ class AccountService:
 
 def _chunk(length: int = 4) -> str:
     return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(length))
+
+
+async def new_one_time(passwords: Passwords, user_ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """One-time passwords and their hashes, by user id, hashed on both cores. Call it before the
+    write session: a batch of a hundred must not hold the write lock."""
+    plain = {user_id: one_time_password() for user_id in user_ids}
+    hashes = await asyncio.gather(*(passwords.hash_async(plain[user_id]) for user_id in user_ids))
+    return plain, dict(zip(user_ids, hashes))
 
 
 def one_time_password() -> str:

@@ -62,10 +62,17 @@ class Holder:
     expires_at: datetime | None
     last_login_at: datetime | None
     note: str = ""  # for parents: whose parent
+    beyond: str = ""  # why the issuer may not reset this account (staff, another school): empty if they may
+
+    @property
+    def issuable(self) -> bool:
+        return not self.blocked and not self.beyond
 
     @property
     def needs_credentials(self) -> bool:
-        return not self.blocked and self.status != "own"
+        """Ticked by default: nobody who uses the journal, nor holds a one-time password still valid
+        (a second batch must not void the first protocol handed out)."""
+        return self.issuable and self.status in ("none", "expired")
 
 
 def status_of(account: UserAccount, now: datetime) -> str:
@@ -120,9 +127,28 @@ class CredentialsService:
                 raise CredentialsError(_("This person is not among those you issue credentials for."))
             ids = select(UserAccount.id).where(UserAccount.id == group.target_id)
         accounts = (await self.session.scalars(select(UserAccount).where(UserAccount.id.in_(ids)))).all()
+        grants = await self._grants([a.id for a in accounts])
         holders = [Holder(a.id, a.full_name, a.login, a.is_blocked, status_of(a, now), a.password_expires_at, a.last_login_at,
-                          notes.get(a.id, "")) for a in accounts]
+                          notes.get(a.id, ""), self._beyond(grants.get(a.id, []))) for a in accounts]
         return sorted(holders, key=lambda h: (h.name.casefold(), h.id))
+
+    async def _grants(self, user_ids: list[int]) -> dict[int, list[tuple[int | None, str]]]:
+        found: dict[int, list[tuple[int | None, str]]] = {}
+        if user_ids:
+            for user_id, school_id, role in await self.session.execute(
+                    select(RoleGrant.user_id, RoleGrant.school_id, RoleGrant.role).where(RoleGrant.user_id.in_(user_ids))):
+                found.setdefault(user_id, []).append((school_id, role))
+        return found
+
+    def _beyond(self, grants: list[tuple[int | None, str]]) -> str:
+        """A new password opens everything the account reaches: a class teacher resets only
+        students and parents, and nobody resets an account of another school (or the operator)
+        from here; the journal administrator or the platform operator does that."""
+        if any(school_id != self.school_id for school_id, _role in grants):
+            return _("also has access elsewhere: the platform operator resets the password")
+        if not self.whole_school and any(role not in ("student", "parent") for _school, role in grants):
+            return _("a member of staff: the journal administrator resets the password")
+        return ""
 
     async def _children_names(self, class_id: int, day: date) -> dict[int, str]:
         rows = await self.session.execute(
@@ -146,6 +172,8 @@ class CredentialsService:
             raise CredentialsError(_("Some of the chosen people are not in this group. Nothing was issued; reload the page."))
         if any(holders[user_id].blocked for user_id in user_ids):
             raise CredentialsError(_("A blocked account gets no credentials. Unblock it first."))
+        if any(holders[user_id].beyond for user_id in user_ids):
+            raise CredentialsError(_("Some of the chosen accounts are not yours to reset. Nothing was issued."))
         accounts = (await self.session.scalars(select(UserAccount).where(UserAccount.id.in_(user_ids)))).all()
         ordered = sorted(set(user_ids), key=lambda i: (holders[i].name.casefold(), i))
         return [holders[i] for i in ordered], sorted(accounts, key=lambda a: ordered.index(a.id))

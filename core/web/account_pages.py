@@ -11,7 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.log import client_address, record
@@ -46,14 +46,16 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Response[s
 
 @post("/login", name="core:login_submit", opt={"public": True})
 async def login_submit(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[LoginForm]) -> Response[str]:
-    """The password step. Unknown logins, wrong passwords and locks answer alike; the password
-    check (argon2 in a thread) runs in a read session, holding no write lock."""
+    """The password step. Unknown logins, wrong passwords and locks answer alike. The attempt is
+    counted first (a short write), then the password is checked (argon2 in a thread) holding no
+    write lock."""
     target, address, login = local_path(data.next), client_address(request) or "?", data.login[:200]
-    async with platform.db.reading() as session:
-        state = await LoginGuard(session, platform.settings.security).state(login, address)
-        account = None if state.locked_until else await AccountService(session, platform.passwords).authenticate(login, data.password)
+    async with platform.db.writing() as session:
+        state = await LoginGuard(session, platform.settings.security).attempt(login, address)
     if state.locked_until:
-        return await _login_refused(request, platform, data, target, locked=state)
+        return await _login_refused(request, data, target, locked=state)
+    async with platform.db.reading() as session:
+        account = await AccountService(session, platform.passwords).authenticate(login, data.password)
     if account is None:
         return await _login_failed(request, platform, data, target, address)
     refusal = _refusal(account)
@@ -61,15 +63,19 @@ async def login_submit(request: Request, platform: NamedDependency[Platform], da
         async with platform.db.writing() as session:
             record(session, "core.login_failed", result="failed", connection=request, actor_id=account.id,
                    details={"login": account.login, "reason": "blocked" if account.is_blocked else "expired"})
-        return await _login_refused(request, platform, data, target, message=refusal)
+        return await _login_refused(request, data, target, message=refusal)
+    rehash = bool(account.password_hash and platform.passwords.needs_rehash(account.password_hash))
+    if rehash:
+        account.password_hash = await platform.passwords.hash_async(data.password)  # today's parameters
+    async with platform.db.writing() as session:
+        await LoginGuard(session, platform.settings.security).forgive(state.attempt_id)  # the password was right
+        if rehash:
+            await session.execute(update(UserAccount).where(UserAccount.id == account.id).values(password_hash=account.password_hash))
     if account.totp_secret:
         response = redirect(request, "/login/code?" + urlencode({"next": target}))
         set_cookie(response, request.scope, PENDING_COOKIE, pending_token(platform, account), max_age=int(PENDING_FOR.total_seconds()))
         return response
-    rehashed = None
-    if account.password_hash and platform.passwords.needs_rehash(account.password_hash):
-        rehashed = await platform.passwords.hash_async(data.password)
-    return await sign_in(request, platform, account.id, target, rehashed=rehashed)
+    return await sign_in(request, platform, account.id, target)
 
 
 def _refusal(account: UserAccount) -> str | None:
@@ -83,26 +89,22 @@ def _refusal(account: UserAccount) -> str | None:
 
 async def _login_failed(request: Request, platform: Platform, data: LoginForm, target: str, address: str, *,
                         step: str = "password", account_id: int | None = None) -> Response[str]:
-    """Count the failure, wait a little longer after each one, and answer."""
+    """Record the failure (already counted), wait a little longer after each one, and answer."""
     async with platform.db.writing() as session:
-        guard = LoginGuard(session, platform.settings.security)
-        guard.failed(data.login[:200], address, step)
         record(session, "core.login_failed", result="failed", connection=request, actor_id=account_id,
                details={"login": data.login.strip()[:64], "step": step})
-        await session.flush()
-        state = await guard.state(data.login[:200], address)
+        state = await LoginGuard(session, platform.settings.security).state(data.login[:200], address, step)
     await asyncio.sleep(delay_after(state.failures))
     if state.locked_until:
-        return await _login_refused(request, platform, data, target, locked=state)
+        return await _login_refused(request, data, target, locked=state, step=step)
     message = _("Wrong login or password.") if step == "password" else _("Wrong code. Enter the current code from the app or an unused recovery code.")
-    return await _login_refused(request, platform, data, target, message=message, step=step)
+    return await _login_refused(request, data, target, message=message, step=step)
 
 
-async def _login_refused(request: Request, platform: Platform, data: LoginForm, target: str, *, message: str = "",
+async def _login_refused(request: Request, data: LoginForm, target: str, *, message: str = "",
                          locked: LoginState | None = None, step: str = "password") -> Response[str]:
     if locked is not None:
-        message = _("Too many failed attempts. Signing in with this login from here is paused for %(minutes)d min.",
-                    minutes=locked.wait_minutes(utcnow()))
+        message = locked_message(locked)
     if step == "code":
         return await validation_error(request, "core/login_code.html", {"next": target, "error": message},
                                       partial=("core/_login_code_form.html", "core-login-code-form"))
@@ -110,6 +112,11 @@ async def _login_refused(request: Request, platform: Platform, data: LoginForm, 
         request, "core/login.html", {"form": LoginForm(login=data.login[:64], next=target), "error": message},
         partial=("core/_login_form.html", "core-login-form"),
     )
+
+
+def locked_message(state: LoginState) -> str:
+    return _("Too many failed attempts. Signing in with this login from here is paused for %(minutes)d min.",
+             minutes=state.wait_minutes(utcnow()))
 
 
 # ---- the second step: a code from the authenticator app --------------------------------------
@@ -168,47 +175,52 @@ async def login_code_submit(request: Request, platform: NamedDependency[Platform
             flash(request, _("The sign-in took too long. Enter your login and password again."), "error")
             return redirect(request, "/login?" + urlencode({"next": target}))
         login, user_id = account.login, account.id
-        state = await LoginGuard(session, platform.settings.security).state(login, address)
+        state = await LoginGuard(session, platform.settings.security).attempt(login, address, "code")
         accepted = False
         if not state.locked_until:
             accepted = await second_factor_accepted(session, platform, account, data.code[:40])
     form = LoginForm(login=login, next=target)
     if state.locked_until:
-        return await _login_refused(request, platform, form, target, locked=state, step="code")
+        return await _login_refused(request, form, target, locked=state, step="code")
     if not accepted:
         return await _login_failed(request, platform, form, target, address, step="code", account_id=user_id)
-    response = await sign_in(request, platform, user_id, target)
+    response = await sign_in(request, platform, user_id, target, forgive=state.attempt_id)
     set_cookie(response, request.scope, PENDING_COOKIE, "", max_age=0)
     return response
 
 
 async def second_factor_accepted(session: AsyncSession, platform: Platform, account: UserAccount, code: str) -> bool:
-    """A current authenticator code not used before, or an unused recovery code (used up now)."""
+    """A current authenticator code not used before, or an unused recovery code (used up now).
+    The step is taken by a conditional update: of two requests with one code, one wins."""
     assert account.totp_secret is not None
     step = totp.matching_step(account.totp_secret, code, after=account.totp_last_step)
     if step is not None:
-        account.totp_last_step = step
-        return True
-    if any(char.isalpha() for char in code):
+        taken = await session.execute(
+            update(UserAccount).where(UserAccount.id == account.id,
+                                      or_(UserAccount.totp_last_step.is_(None), UserAccount.totp_last_step < step))
+            .values(totp_last_step=step)
+        )
+        return bool(taken.rowcount)
+    if len("".join(code.split())) != totp.DIGITS:  # a recovery code is longer, whatever its characters
         return await AccountService(session, platform.passwords).use_recovery_code(account.id, code)
     return False
 
 
-async def sign_in(request: Request, platform: Platform, user_id: int, target: str, *, rehashed: str | None = None) -> Response[str]:
+async def sign_in(request: Request, platform: Platform, user_id: int, target: str, *, forgive: int | None = None) -> Response[str]:
     """Start a session (a new token at every sign-in) and tell the person about the last one."""
     security = platform.settings.security
     address = client_address(request)
     async with platform.db.writing() as session:
         account = await session.get(UserAccount, user_id)
         assert account is not None
-        if rehashed:
-            account.password_hash = rehashed
         old_token = session_token(request.scope)
         sessions = SessionService(session)
         if old_token:
             await sessions.end(old_token)
-        notice = await _previous_login_notice(session, account)  # before the failures are forgiven
-        await LoginGuard(session, security).succeeded(account.login, address or "?")
+        guard = LoginGuard(session, security)
+        await guard.forgive(forgive)  # the code just accepted
+        notice = await _previous_login_notice(session, account)  # before this address's failures are forgiven
+        await guard.succeeded(account.login, address or "?")
         await _expire_old_password(session, account)
         token = await sessions.start(account, address=address, user_agent=request.headers.get("user-agent"),
                                      lifetime=timedelta(hours=security.session_hours), limits=dict(security.session_limits))

@@ -13,19 +13,20 @@ from typing import Any
 
 import segno
 from litestar import Request, Response, get, post
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.log import client_address, record
 from core.auth import totp
 from core.auth.defences import LoginGuard, delay_after
-from core.auth.models import UserAccount
+from core.auth.models import RoleGrant, UserAccount
 from core.auth.policy import ADMINISTRATIVE_ROLES, is_staff
 from core.auth.services import AccountError, AccountService, CurrentUser, SessionService, hash_token
-from core.db.types import utcnow
 from core.di import FromPath, NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
 from core.platform import Platform
 from core.school.models import School
+from core.web.account_pages import locked_message
 from core.web.pages import flash, redirect, render
 from core.web.sessions import current_user
 
@@ -36,6 +37,13 @@ def _user(request: Request) -> CurrentUser:
     user = current_user(request)
     assert user is not None
     return user
+
+
+async def second_factor_required(session: AsyncSession, user_id: int) -> bool:
+    """A school of the person requires the second factor of one of their roles there."""
+    return bool(await session.scalar(select(exists().where(
+        RoleGrant.user_id == user_id, RoleGrant.role.in_(ADMINISTRATIVE_ROLES), School.id == RoleGrant.school_id,
+        School.two_factor == "admins"))))
 
 
 def session_handle(session_id: str) -> str:
@@ -56,6 +64,7 @@ async def _account_context(request: Request, session: AsyncSession, platform: Pl
         "two_factor_mode": mode, "two_factor_offered": mode != "off" and is_staff(user.all_roles),
         "timezone": timezone, "errors": {}, "must_change": user.must_change_password,
         "recovery_codes": None, "secret": None, "error": None, "off_error": None,
+        "second_factor_required": await second_factor_required(session, user.id),
     }
 
 
@@ -71,6 +80,27 @@ async def account_page(request: Request, platform: NamedDependency[Platform]) ->
     return await _page(request, platform, "core/account.html")
 
 
+async def current_password_error(request: Request, platform: Platform, user: CurrentUser, password: str) -> str | None:
+    """None when ``password`` is the person's own. Checked like a sign-in: counted first, limited
+    by the same lock, a wrong one delayed, so an open session does not let anyone guess it."""
+    address = client_address(request) or "?"
+    async with platform.db.writing() as session:
+        state = await LoginGuard(session, platform.settings.security).attempt(user.login, address)
+    if state.locked_until:
+        return locked_message(state)
+    async with platform.db.reading() as session:
+        right = await AccountService(session, platform.passwords).authenticate(user.login, password) is not None
+    async with platform.db.writing() as session:
+        guard = LoginGuard(session, platform.settings.security)
+        if right:
+            await guard.succeeded(user.login, address)
+            return None
+        record(session, "core.password_check_failed", result="failed", connection=request, object_type="user", object_id=user.id)
+        state = await guard.state(user.login, address)
+    await asyncio.sleep(delay_after(state.failures))
+    return locked_message(state) if state.locked_until else _("The current password is wrong.")
+
+
 @dataclass
 class PasswordChangeForm:
     current: str = ""
@@ -83,25 +113,11 @@ class PasswordChangeForm:
 async def change_password(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[PasswordChangeForm]) -> Response[str]:
     """Needs the current password (a wrong one counts towards the sign-in lock); the new one must
     pass the rules; other sessions end when asked, and always after a one-time password."""
-    user, address = _user(request), client_address(request) or "?"
+    user = _user(request)
     errors: dict[str, str] = {}
-    async with platform.db.reading() as session:
-        account = await session.get(UserAccount, user.id)
-        assert account is not None
-        state = await LoginGuard(session, platform.settings.security).state(user.login, address)
-        right = not state.locked_until and await AccountService(session, platform.passwords).authenticate(user.login, data.current) is not None
-    if state.locked_until:
-        errors["current"] = _("Too many failed attempts. Signing in with this login from here is paused for %(minutes)d min.",
-                              minutes=state.wait_minutes(utcnow()))
-    elif not right:
-        async with platform.db.writing() as session:
-            guard = LoginGuard(session, platform.settings.security)
-            guard.failed(user.login, address)
-            record(session, "core.password_change_failed", result="failed", connection=request, details={"reason": "current"})
-            await session.flush()
-            failures = (await guard.state(user.login, address)).failures
-        await asyncio.sleep(delay_after(failures))
-        errors["current"] = _("The current password is wrong.")
+    wrong = await current_password_error(request, platform, user, data.current)
+    if wrong:
+        errors["current"] = wrong
     elif data.password != data.repeat:
         errors["repeat"] = _("The two new passwords differ.")
     elif data.password == data.current:
@@ -234,21 +250,17 @@ class TwoFactorOffForm:
 async def two_factor_off(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[TwoFactorOffForm]) -> Response[str]:
     """Needs the password; refused where the school requires the second factor for the role."""
     user = _user(request)
-    async with platform.db.reading() as session:
-        right = await AccountService(session, platform.passwords).authenticate(user.login, data.current) is not None
-    error = None if right else _("The current password is wrong.")
+    error = await current_password_error(request, platform, user, data.current)
     async with platform.db.writing() as session:
-        context = await _account_context(request, session, platform)
-        if error is None and context["two_factor_mode"] == "admins" and user.roles & ADMINISTRATIVE_ROLES:
+        if error is None and await second_factor_required(session, user.id):
             error = _("Your school requires the second factor for your role: it cannot be switched off.")
         if error is None:
-            context["account"].totp_secret, context["account"].totp_last_step = None, None
+            account = await session.get(UserAccount, user.id)
+            assert account is not None
+            account.totp_secret, account.totp_last_step = None, None
             await AccountService(session, platform.passwords).clear_recovery_codes(user.id)
             record(session, "core.two_factor_off", connection=request, object_type="user", object_id=user.id)
     if error:
-        if not right:
-            async with platform.db.writing() as session:
-                LoginGuard(session, platform.settings.security).failed(user.login, client_address(request) or "?")
         return await _page(request, platform, "core/account_two_factor.html", _two_factor_context, extra={"off_error": error},
                            status_code=422)
     flash(request, _("The second factor is off."))

@@ -60,14 +60,31 @@ async def test_the_lock_counts_a_login_from_one_address_within_the_window(databa
         for minute in range(4):
             guard.failed("Teacher", "10.0.0.1", now=start + timedelta(minutes=minute))
         await session.flush()
-        assert (await guard.state("teacher", "10.0.0.1", start + timedelta(minutes=4))).locked_until is None  # four: not yet
+        assert (await guard.state("teacher", "10.0.0.1", now=start + timedelta(minutes=4))).locked_until is None  # four: not yet
         guard.failed("teacher", "10.0.0.1", now=start + timedelta(minutes=4))
         await session.flush()
-        locked = await guard.state("teacher", "10.0.0.1", start + timedelta(minutes=5))
+        locked = await guard.state("teacher", "10.0.0.1", now=start + timedelta(minutes=5))
         assert locked.locked_until == start + timedelta(minutes=19)  # exactly at the fifth: 15 minutes from it
-        assert (await guard.state("teacher", "10.0.0.2", start + timedelta(minutes=5))).locked_until is None  # from home
-        assert (await guard.state("director", "10.0.0.1", start + timedelta(minutes=5))).locked_until is None  # others
-        assert (await guard.state("teacher", "10.0.0.1", start + timedelta(minutes=19, seconds=1))).locked_until is None
+        assert (await guard.state("teacher", "10.0.0.2", now=start + timedelta(minutes=5))).locked_until is None  # from home
+        assert (await guard.state("director", "10.0.0.1", now=start + timedelta(minutes=5))).locked_until is None  # others
+        assert (await guard.state("teacher", "10.0.0.1", now=start + timedelta(minutes=19, seconds=1))).locked_until is None
+
+
+async def test_wrong_codes_lock_the_code_step_from_every_address(database_url):
+    """With the password known, an attacker of many addresses would get five codes from each: ten
+    wrong codes of one login, wherever from, stop the code step (the password step stays per address)."""
+    await add_school(database_url)
+    settings = SecuritySettings(lock_after=5, lock_minutes=15)
+    start = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    async with writing(database_url) as session:
+        guard = LoginGuard(session, settings)
+        for number in range(10):
+            state = await guard.attempt("director", f"10.0.{number}.1", "code", now=start + timedelta(seconds=number))
+            assert state.locked_until is None
+        await session.flush()
+        elsewhere = await guard.attempt("director", "10.9.9.9", "code", now=start + timedelta(seconds=11))
+        assert elsewhere.locked_until == start + timedelta(minutes=15, seconds=9)
+        assert (await guard.state("director", "10.9.9.9", "password", now=start + timedelta(seconds=11))).locked_until is None
 
 
 async def test_five_failures_lock_even_the_right_password_and_the_lock_ends(make_client, database_url):
@@ -212,6 +229,8 @@ async def test_a_class_teacher_issues_the_parents_credentials_and_a_parent_must_
         issued = await teacher.post("/people/credentials", data={"group": f"parents:{ids['class_5a']}", "user_ids": [ids["parent"]]})
         assert issued.status_code == 200 and issued.headers["content-type"] == "application/pdf"
         text = _pdf_text(issued.content, tmp_path)
+        again = await teacher.get(f"/people/credentials?group=parents:{ids['class_5a']}")
+        assert f'value="{ids["parent"]}" id="core-credentials-pick-{ids["parent"]}" aria-label="Петрова Анна Сергеевна">' in again.text  # not ticked: her slip stands
     login = (await fetch(database_url, "SELECT login FROM user_account WHERE id = :i", i=ids["parent"]))[0][0]
     assert "получил" in text.lower() and "Петрова Анна Сергеевна" in text and login in text
     password = re.search(re.escape(login) + r"\s+([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})", text)[1]
@@ -231,6 +250,19 @@ async def test_a_class_teacher_issues_the_parents_credentials_and_a_parent_must_
         assert done.status_code == 303
         assert (await parent.get("/", follow_redirects=False)).status_code == 200
     assert await fetch(database_url, "SELECT must_change_password, password_expires_at FROM user_account WHERE id = :i", i=ids["parent"]) == [(False, None)]
+
+
+async def test_a_class_teacher_cannot_reset_a_parent_who_is_staff(make_client, database_url):
+    async with signed_in(make_client, database_url, role="class_teacher") as (teacher, school):
+        teacher_id = (await fetch(database_url, "SELECT id FROM user_account WHERE login = :l", l=f"class-teacher-{school}"))[0][0]
+        ids = await _class_with_families(database_url, school, teacher_id)
+        await execute(database_url, "INSERT INTO role_grant (user_id, school_id, role, granted_at) VALUES (:u, :s, 'director', :at)",
+                      u=ids["parent"], s=school, at=datetime.now(timezone.utc))
+        page = await teacher.get(f"/people/credentials?group=parents:{ids['class_5a']}")
+        assert "пароль сбрасывает администратор журнала" in page.text and f'value="{ids["parent"]}"' not in page.text
+        async with database_unchanged(database_url):
+            refused = await teacher.post("/people/credentials", data={"group": f"parents:{ids['class_5a']}", "user_ids": [ids["parent"]]})
+        assert refused.status_code == 422 and "Ничего не выдано" in refused.text
 
 
 async def test_a_one_time_password_expires_and_reissuing_voids_the_previous(make_client, database_url, tmp_path):

@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from core.audit.log import record
-from core.auth.services import AccountService
+from core.auth.services import AccountService, new_one_time
 from core.db.types import utcnow
 from core.di import FromQuery, NamedDependency
 from core.i18n import format_date
@@ -85,35 +85,48 @@ async def issue_credentials(request: Request, platform: NamedDependency[Platform
     if len(user_ids) != len(picked):
         error = _("Some of the chosen people are not in this group. Nothing was issued; reload the page.")
     if group is not None and error is None:
-        async with platform.db.writing() as session:
+        async with platform.db.reading() as session:  # check and describe the group: no lock held
             service = _service(request, session)
             today = await school_day(session, service.school_id)
             try:
-                holders, accounts = await service.chosen(group, today, user_ids)
+                holders, _accounts = await service.chosen(group, today, user_ids)
             except CredentialsError as exc:
                 error = str(exc)
             else:
-                passwords = await AccountService(session, platform.passwords).issue_one_time(accounts, hours=hours)
                 title = await service.title(group, today)
                 school = await session.get(School, service.school_id)
-                assert school is not None
-                user = request.scope["state"]["user"]
-                record(session, "core.credentials_issued", connection=request, object_type="group", object_id=group.value,
-                       details={"user_ids": [h.id for h in holders], "valid_hours": hours})
-                document = {
-                    "school": school.name, "title": title, "issued_by": user.full_name,
-                    "day": format_date(today, "long"), "rows": protocol_rows(holders, passwords),
-                    "valid_until": utcnow() + timedelta(hours=hours), "timezone": school.timezone,
-                    "address": platform.settings.public_url or str(request.base_url).rstrip("/"),
-                }
+    if error is not None or group is None:
+        return await _refused(request, platform, group, user_ids, error or "")
+    assert school is not None
+    passwords, hashes = await new_one_time(platform.passwords, [h.id for h in holders])
+    document = {
+        "school": school.name, "title": title, "issued_by": request.scope["state"]["user"].full_name,
+        "day": format_date(today, "long"), "rows": protocol_rows(holders, passwords),
+        "valid_until": utcnow() + timedelta(hours=hours), "timezone": school.timezone,
+        "address": platform.settings.public_url or str(request.base_url).rstrip("/"),
+    }
+    pdf = await asyncio.to_thread(protocol_pdf, platform, document)  # first: a PDF that fails changes nothing
+    async with platform.db.writing() as session:
+        service = _service(request, session)
+        try:  # again under the write lock: still the group's people, still theirs to reset
+            _holders, accounts = await service.chosen(group, today, user_ids)
+        except CredentialsError as exc:
+            error = str(exc)
+        else:
+            await AccountService(session, platform.passwords).set_one_time(accounts, hashes, hours=hours)
+            record(session, "core.credentials_issued", connection=request, object_type="group", object_id=group.value,
+                   details={"user_ids": [h.id for h in holders], "valid_hours": hours})
     if error is not None:
-        async with platform.db.reading() as session:
-            context = await _page_context(request, session, group, chosen=set(user_ids))
-        context["error"] = error
-        return await render(request, "core/people/credentials.html", context, status_code=422)
-    pdf = await asyncio.to_thread(protocol_pdf, platform, document)
+        return await _refused(request, platform, group, user_ids, error)
     name = f"{_('protocol')}-{title}-{today.isoformat()}.pdf"
-    return download(pdf, name, "application/pdf", f"protocol-{group.value.replace(':', '-')}-{today.isoformat()}.pdf")  # type: ignore[union-attr]
+    return download(pdf, name, "application/pdf", f"protocol-{group.value.replace(':', '-')}-{today.isoformat()}.pdf")
+
+
+async def _refused(request: Request, platform: Platform, group: Group | None, user_ids: list[int], error: str) -> Response[str]:
+    async with platform.db.reading() as session:
+        context = await _page_context(request, session, group, chosen=set(user_ids))
+    context["error"] = error
+    return await render(request, "core/people/credentials.html", context, status_code=422)
 
 
 ROUTES = [credentials_page, issue_credentials]
