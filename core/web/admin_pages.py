@@ -368,13 +368,18 @@ class SchoolRulesForm:
 
 @post("/admin/school-rules", name="core:admin_school_rules", opt=MODULES)
 async def school_rules(request: Request, platform: NamedDependency[Platform], data: URLEncodedBody[SchoolRulesForm]) -> Response[str]:
-    """The school's own rules: whether a minor is admitted only with a legal representative on record."""
+    """The school's own rules: whether a minor is admitted only with a legal representative on
+    record, and its password and second-factor choices; each change is written to the audit log."""
     school_id = current_school(current_user(request))
     max_age = data.password_max_age_days.strip()
-    if data.two_factor not in TWO_FACTOR_MODES or not (max_age == "" or (max_age.isdigit() and 1 <= int(max_age) <= 3650)):
+    error = None
+    if not (max_age == "" or (max_age.isdigit() and 1 <= int(max_age) <= 3650)):
+        error = _("The password's lifetime is a number of days from 1 to 3650, or empty for none.")
+    elif data.two_factor not in TWO_FACTOR_MODES:
+        error = _("Choose one of the second-factor options offered.")
+    if error:
         async with platform.db.reading() as session:
-            context = await _modules_context(request, platform, session,
-                                             error=_("The password's lifetime is a number of days from 1 to 3650, or empty for none."))
+            context = await _modules_context(request, platform, session, error=error)
         return await render(request, "core/admin_modules.html", context, status_code=422)
     chosen = {
         "representative_required": data.representative_required == "1",

@@ -480,3 +480,19 @@ def test_security_settings_are_read(tmp_path):
                                   "ZHURNAL_TRUSTED_PROXIES": "10.0.0.5,192.168.0.0/24", "ZHURNAL_SESSION_IDLE_MINUTES": "20"})
     assert settings.security.session_limits == {"student": 2, "parent": 3}
     assert settings.security.trusted_proxies == ("10.0.0.5", "192.168.0.0/24") and settings.security.idle_minutes == 20
+
+
+async def test_the_school_rules_refuse_a_bad_lifetime_and_record_a_choice(make_client, database_url):
+    async with signed_in(make_client, database_url, role="journal_admin") as (admin, school):
+        async with database_unchanged(database_url):
+            for bad in ({"password_max_age_days": "никогда"}, {"password_max_age_days": "0"}, {"two_factor": "always"}):
+                refused = await admin.post("/admin/school-rules", data={"two_factor": "optional", **bad})
+                assert refused.status_code == 422, bad
+        assert "вариантов второго фактора" in refused.text
+        done = await admin.post("/admin/school-rules", data={"password_max_age_days": "180", "password_needs_letters_and_digits": "1",
+                                                             "two_factor": "optional"}, follow_redirects=False)
+        assert done.status_code == 303
+    assert await fetch(database_url, "SELECT password_max_age_days, password_needs_letters_and_digits FROM school WHERE id = :s",
+                       s=school) == [(180, True)]
+    [(details,)] = await fetch(database_url, "SELECT details FROM audit_record WHERE action = 'core.school_rules_changed'")
+    assert "180" in str(details) and "password_needs_letters_and_digits" in str(details)
