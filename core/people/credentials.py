@@ -174,9 +174,9 @@ class CredentialsService:
             raise CredentialsError(_("A blocked account gets no credentials. Unblock it first."))
         if any(holders[user_id].beyond for user_id in user_ids):
             raise CredentialsError(_("Some of the chosen accounts are not yours to reset. Nothing was issued."))
-        accounts = (await self.session.scalars(select(UserAccount).where(UserAccount.id.in_(user_ids)))).all()
         ordered = sorted(set(user_ids), key=lambda i: (holders[i].name.casefold(), i))
-        return [holders[i] for i in ordered], sorted(accounts, key=lambda a: ordered.index(a.id))
+        accounts = {a.id: a for a in await self.session.scalars(select(UserAccount).where(UserAccount.id.in_(ordered)))}
+        return [holders[i] for i in ordered], [accounts[i] for i in ordered]
 
     async def title(self, group: Group, day: date) -> str:
         labels = dict(await self.classes(day))

@@ -4,7 +4,6 @@ choosing the current school."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,7 +26,7 @@ from core.platform import Platform
 from core.school.models import School
 from core.web.middleware import cookie_name, cookie_value, set_cookie
 from core.web.pages import flash, local_path, redirect, render, validation_error
-from core.web.sessions import SESSION_COOKIE, current_user, session_token
+from core.web.sessions import SESSION_COOKIE, current_user, session_token, signature
 
 
 @dataclass
@@ -132,8 +131,7 @@ def pending_token(platform: Platform, account: UserAccount) -> str:
 
 
 def _pending_mac(platform: Platform, user_id: int, expires: int, password_hash: str) -> str:
-    message = f"second-factor:{user_id}:{expires}:{password_hash}".encode()
-    return hmac.new(platform.settings.secret_key.encode(), message, hashlib.sha256).hexdigest()[:40]
+    return signature(platform.settings.secret_key, "second-factor", f"{user_id}:{expires}:{password_hash}")
 
 
 async def pending_account(request: Request, session: AsyncSession, platform: Platform) -> UserAccount | None:
@@ -219,9 +217,13 @@ async def sign_in(request: Request, platform: Platform, user_id: int, target: st
             await sessions.end(old_token)
         guard = LoginGuard(session, security)
         await guard.forgive(forgive)  # the code just accepted
-        notice = await _previous_login_notice(session, account)  # before this address's failures are forgiven
+        timezone, max_age_days = (await session.execute(
+            select(func.min(School.timezone), func.min(School.password_max_age_days))  # min: the strictest school's age
+            .join(RoleGrant, RoleGrant.school_id == School.id).where(RoleGrant.user_id == account.id)
+        )).one()
+        notice = await _previous_login_notice(session, account, timezone)  # before this address's failures are forgiven
         await guard.succeeded(account.login, address or "?")
-        await _expire_old_password(session, account)
+        _expire_old_password(account, max_age_days)
         token = await sessions.start(account, address=address, user_agent=request.headers.get("user-agent"),
                                      lifetime=timedelta(hours=security.session_hours), limits=dict(security.session_limits))
         schools = await sessions.schools_of(account.id)
@@ -234,24 +236,17 @@ async def sign_in(request: Request, platform: Platform, user_id: int, target: st
     return response
 
 
-async def _expire_old_password(session: AsyncSession, account: UserAccount) -> None:
+def _expire_old_password(account: UserAccount, days: int | None) -> None:
     """The school's periodic change, when it chose one: an old password works once more, to set a new one."""
-    days = await session.scalar(
-        select(func.min(School.password_max_age_days)).join(RoleGrant, RoleGrant.school_id == School.id)
-        .where(RoleGrant.user_id == account.id)
-    )
     changed = account.password_changed_at or account.created_at
     if days and changed and changed < utcnow() - timedelta(days=days):
         account.must_change_password = True
 
 
-async def _previous_login_notice(session: AsyncSession, account: UserAccount) -> str | None:
+async def _previous_login_notice(session: AsyncSession, account: UserAccount, timezone: str | None) -> str | None:
     """«Previous sign-in: …, from …», and the failures since then, so a person notices a stranger."""
     if account.last_login_at is None:  # about to become the previous one
         return None
-    timezone = await session.scalar(
-        select(School.timezone).join(RoleGrant, RoleGrant.school_id == School.id).where(RoleGrant.user_id == account.id).limit(1)
-    )
     failures = await session.scalar(
         select(func.count()).select_from(LoginAttempt).where(LoginAttempt.login == account.login, LoginAttempt.at > account.last_login_at)
     )

@@ -7,7 +7,6 @@ One URL serves a full page and its partial: the partial only when htmx asks for 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from markupsafe import Markup
 
 from core.plugins.calling import call_each
 from core.web.middleware import cookie_name, cookie_value, set_cookie
+from core.web.sessions import signature
 from core.plugins.types import NavItem
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _sign(platform: Platform, flashes: list[Flash]) -> str:
 
 
 def _mac(platform: Platform, payload: str) -> str:
-    return hmac.new(platform.settings.secret_key.encode(), f"flash:{payload}".encode(), hashlib.sha256).hexdigest()[:32]
+    return signature(platform.settings.secret_key, "flash", payload, 32)
 
 
 def _incoming_flashes(request: Request, platform: Platform) -> list[Flash]:

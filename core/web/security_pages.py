@@ -5,7 +5,6 @@ the person must first set their own password or the second factor their school r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +27,7 @@ from core.platform import Platform
 from core.school.models import School
 from core.web.account_pages import locked_message
 from core.web.pages import flash, redirect, render
-from core.web.sessions import current_user
+from core.web.sessions import current_user, signature
 
 ACCOUNT = {"permission": "core.use_site", "schoolless": True, "account_setup": True}
 
@@ -61,7 +60,7 @@ async def _account_context(request: Request, session: AsyncSession, platform: Pl
     mode, timezone = (school.two_factor, school.timezone) if school else ("optional", None)
     return {
         "account": account, "sessions": [(session_handle(s.id), s, s.id == user.session_id) for s in sessions],
-        "two_factor_mode": mode, "two_factor_offered": mode != "off" and is_staff(user.all_roles),
+        "two_factor_offered": mode != "off" and is_staff(user.all_roles),
         "timezone": timezone, "errors": {}, "must_change": user.must_change_password,
         "recovery_codes": None, "secret": None, "error": None, "off_error": None,
         "second_factor_required": await second_factor_required(session, user.id),
@@ -148,7 +147,8 @@ async def end_session(request: Request, handle: FromPath[str], platform: NamedDe
     user = _user(request)
     async with platform.db.writing() as session:
         service = SessionService(session)
-        mine = {session_handle(s.id): s.id for s in await service.of_user(user.id, idle=timedelta(days=365))}
+        idle = timedelta(minutes=platform.settings.security.idle_minutes)
+        mine = {session_handle(s.id): s.id for s in await service.of_user(user.id, idle=idle)}
         session_id = mine.get(handle[:32])
         if session_id is not None and session_id != user.session_id:
             await service.end_for_user(user.id, session_id)
@@ -174,8 +174,7 @@ async def end_other_sessions(request: Request, platform: NamedDependency[Platfor
 
 
 def _enrolment_mac(platform: Platform, user_id: int, secret: str) -> str:
-    message = f"totp-enrolment:{user_id}:{secret}".encode()
-    return hmac.new(platform.settings.secret_key.encode(), message, hashlib.sha256).hexdigest()[:40]
+    return signature(platform.settings.secret_key, "totp-enrolment", f"{user_id}:{secret}")
 
 
 def _qr_svg(uri: str) -> str:

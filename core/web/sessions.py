@@ -104,7 +104,13 @@ def csrf_token_matches(scope: Scope, presented: str | None) -> bool:
 
 
 def _mac(secret: str, message: str) -> str:
-    return hmac.new(secret.encode(), f"csrf:{message}".encode(), hashlib.sha256).hexdigest()[:40]
+    return signature(secret, "csrf", message)
+
+
+def signature(secret: str, purpose: str, message: str, length: int = 40) -> str:
+    """An HMAC-SHA256 of ``message`` under the installation's key, bound to ``purpose`` so a value
+    signed for one use (a flash cookie, a sign-in in progress) is worthless for another."""
+    return hmac.new(secret.encode(), f"{purpose}:{message}".encode(), hashlib.sha256).hexdigest()[:length]
 
 
 # ---- headers on every response -----------------------------------------------------------------

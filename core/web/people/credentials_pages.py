@@ -35,12 +35,15 @@ def _service(request: Request, session: Any) -> CredentialsService:
 
 
 async def _page_context(request: Request, session: Any, group: Group | None, *, error: str | None = None,
-                        chosen: set[int] | None = None, out_of_reach_is_404: bool = False) -> dict[str, Any]:
+                        chosen: set[int] | None = None, out_of_reach_is_404: bool = False,
+                        default_group: bool = False) -> dict[str, Any]:
     """The page for ``group``. Asked for by address, a group out of reach (another class, another
     school's person, an id that names nothing) is a 404 that looks like nothing at all."""
     service = _service(request, session)
     today = await school_day(session, service.school_id)
     classes = await service.classes(today)
+    if default_group and len(classes) == 1 and not service.whole_school:  # a class teacher's one class: its parents
+        group = Group("parents", classes[0][0])
     holders = []
     if group is not None and error is None:
         try:
@@ -60,15 +63,12 @@ async def _page_context(request: Request, session: Any, group: Group | None, *, 
 @get("/people/credentials", name="core:credentials", opt=ISSUE_CREDENTIALS)
 async def credentials_page(request: Request, platform: NamedDependency[Platform], group: FromQuery[str] = "",
                            user: FromQuery[str] = "") -> Response[str]:
-    chosen = parse_group(f"person:{user}" if user else group) if (group or user) else None
+    asked = bool(group or user)
+    chosen = parse_group(f"person:{user}" if user else group) if asked else None
+    if asked and chosen is None:
+        raise NotFoundException()
     async with platform.db.reading() as session:
-        if chosen is None and not (group or user):
-            classes = await _service(request, session).classes(await school_day(session, reach_of(request).school_id))
-            if len(classes) == 1 and not _service(request, session).whole_school:  # a class teacher's one class
-                chosen = Group("parents", classes[0][0])
-        if (group or user) and chosen is None:
-            raise NotFoundException()
-        context = await _page_context(request, session, chosen, out_of_reach_is_404=True)
+        context = await _page_context(request, session, chosen, out_of_reach_is_404=True, default_group=not asked)
     return await render(request, "core/people/credentials.html", context)
 
 
