@@ -152,7 +152,7 @@ async def _in_migration_transaction(platform: Platform, work: Callable[[Connecti
 def _version_rows(conn: Connection) -> list[str]:
     if not inspect(conn).has_table(VERSION_TABLE):
         return []
-    return [row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]
+    return [row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))]  # nosec B608 # a constant table name
 
 
 def _parked_rows(conn: Connection) -> dict[str, str]:
@@ -167,14 +167,14 @@ def _park_and_restore(conn: Connection, platform: Platform) -> None:
     for revision in _version_rows(conn):
         owner = owner_of(revision)
         if owner not in loaded:
-            conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version_num = :r"), {"r": revision})
+            conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version_num = :r"), {"r": revision})  # nosec B608 # a constant table name, the revision bound
             conn.execute(
                 ParkedMigration.__table__.insert().values(revision=revision, owner=owner, parked_at=utcnow())
             )
     for revision, owner in _parked_rows(conn).items():
         if owner in loaded:
             conn.execute(text("DELETE FROM parked_migration WHERE revision = :r"), {"r": revision})
-            conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:r)"), {"r": revision})
+            conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:r)"), {"r": revision})  # nosec B608 # a constant table name, the revision bound
 
 
 async def upgrade(platform: Platform, target: str = "heads") -> None:
@@ -285,7 +285,7 @@ async def forget(platform: Platform, plugin: str) -> list[str]:
         recorded = [r for r in _version_rows(conn) if owner_of(r) == plugin]
         parked = [r for r, owner in _parked_rows(conn).items() if owner == plugin]
         for revision in recorded:
-            conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version_num = :r"), {"r": revision})
+            conn.execute(text(f"DELETE FROM {VERSION_TABLE} WHERE version_num = :r"), {"r": revision})  # nosec B608 # a constant table name, the revision bound
         for revision in parked:
             conn.execute(text("DELETE FROM parked_migration WHERE revision = :r"), {"r": revision})
         return recorded + parked

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from litestar import MediaType, Request, Response
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
-from markupsafe import Markup
 
 from core.plugins.calling import call_each
 from core.web.middleware import cookie_name, cookie_value, set_cookie
@@ -146,7 +145,7 @@ def _oob_flashes(request: Request, platform: Platform) -> str:
         return ""
     request.state["flash_out"] = []
     html = platform.jinja.get_template("core/_flash.html").render({"flashes": pending, "oob": True})
-    return str(Markup(html))
+    return html
 
 
 def _sign(platform: Platform, flashes: list[Flash]) -> str:
