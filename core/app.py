@@ -22,7 +22,7 @@ from core.web.dependencies import DEPENDENCIES
 from core.web.errors import EXCEPTION_HANDLERS
 from core.web.guards import refuse_out_of_range_ids
 from core.access.guard import enforce_access
-from core.web import account_pages, admin_pages, people, security_pages, structure, timetable
+from core.web import account_pages, activity_pages, admin_pages, audit_pages, data_view_pages, people, security_pages, structure, timetable
 from core.web.middleware import add_security_headers, request_context
 from core.web.routes import ROUTES
 from core.web.sessions import load_user, session_headers
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     return Litestar(
         route_handlers=[
-            *ROUTES, *account_pages.ROUTES, *security_pages.ROUTES, *admin_pages.ROUTES, *structure.ROUTES, *people.ROUTES, *timetable.ROUTES, static.serve_static, static.favicon, health.healthz, health.readyz,
+            *ROUTES, *account_pages.ROUTES, *security_pages.ROUTES, *admin_pages.ROUTES, *audit_pages.ROUTES, *activity_pages.ROUTES, *data_view_pages.ROUTES, *structure.ROUTES, *people.ROUTES, *timetable.ROUTES, static.serve_static, static.favicon, health.healthz, health.readyz,
             *plugin_routers(platform),
         ],
         guards=[enforce_access],

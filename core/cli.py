@@ -424,6 +424,70 @@ def user_block(login: str, unblock: bool) -> None:
     click.echo(run_async(platform, lambda: _account_command(platform, login, work)))
 
 
+# ---- audit ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """The audit log's hash chains: seal, verify, export the heads."""
+
+
+@audit.command("seal")
+def audit_seal() -> None:
+    """Seal the records added since the last round (housekeeping does it hourly)."""
+    from core.audit.chain import seal_pending
+
+    async def work() -> str:
+        async with platform.db.writing() as session:
+            seals = await seal_pending(session)
+        return f"Sealed {sum(s.records for s in seals)} records in {len(seals)} batches."
+
+    platform = load_platform()
+    click.echo(run_async(platform, work))
+
+
+@audit.command("verify")
+@click.option("--heads", "heads_file", type=click.File("r"), help="Chain heads exported earlier (JSON from 'zhurnal audit heads').")
+def audit_verify(heads_file: Any) -> None:
+    """Recompute every chain; fail if a record was changed, removed or added after sealing."""
+    import json
+
+    from core.audit.chain import verify
+
+    exported = json.load(heads_file)["chains"] if heads_file else None
+
+    async def work() -> Any:
+        async with platform.db.reading() as session:
+            return await verify(session, exported)
+
+    platform = load_platform()
+    report = run_async(platform, work)
+    click.echo(f"{report.schools} chains, {report.batches} sealed batches ({report.purged_batches} past retention), "
+               f"{report.records} records checked, {report.unsealed} not sealed yet.")
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if not report.intact:
+        raise ZhurnalError(f"the audit log was tampered with: {len(report.problems)} problem(s)")
+    click.echo("The audit log is intact.")
+
+
+@audit.command("heads")
+@click.option("--output", type=click.File("w"), default="-", help="Where to write the JSON [default: standard output].")
+def audit_heads(output: Any) -> None:
+    """Print the latest head of every chain, to keep outside the database."""
+    import json
+
+    from core.audit.chain import chain_heads
+
+    async def work() -> Any:
+        async with platform.db.reading() as session:
+            return await chain_heads(session)
+
+    platform = load_platform()
+    json.dump({"chains": run_async(platform, work)}, output, indent=1)
+    output.write("\n")
+
+
 # ---- i18n (for developers) ------------------------------------------------------------------
 
 

@@ -90,6 +90,17 @@ class SchoolCreated(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsentWithdrawn(Event):
+    """A person's consent to the processing of their personal data was withdrawn, wholly or for
+    some purposes (``scopes``, comma-separated keys of ``core.people.consent.CONSENT_SCOPES``).
+    Each plugin stops what it does for those purposes: e-mail copies, calendar feeds."""
+
+    name: ClassVar[str] = "core.consent_withdrawn"
+    person_id: int
+    scopes: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class TimetableChanged(Event):
     """The lessons of some dates changed: a change was recorded or withdrawn by the dispatcher.
     ``on_date`` (to ``ends_on`` for a long-term replacement; plus ``to_date`` for a move) are the

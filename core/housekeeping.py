@@ -1,5 +1,6 @@
 """Periodic clean-up in every app process: expired and idle sessions, day-old failed sign-ins, delivered events, week-old uploaded
-lists, and whatever plugins clean up through the ``housekeeping`` hook.
+lists, and whatever plugins clean up through the ``housekeeping`` hook. It also seals the audit log's new records and removes
+those past the school's retention.
 
 Each run is a short transaction; running it in several processes at once is harmless.
 """
@@ -11,6 +12,8 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from core.audit.chain import purge_expired, seal_pending
+from core.audit.views import forget_old_views
 from core.auth.defences import LoginGuard
 from core.auth.services import SessionService
 from core.db.types import utcnow
@@ -32,6 +35,7 @@ async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int
         sessions = await SessionService(session).delete_expired(idle=timedelta(minutes=platform.settings.security.idle_minutes))
         await LoginGuard(session, platform.settings.security).delete_old(now)
         uploads = await forget_old_uploads(session, now)
+        await forget_old_views(session, now)
     if uploads:
         log.info("forgot %d week-old uploaded lists", uploads)
     events = await dispatcher.prune()
@@ -40,6 +44,12 @@ async def run_once(platform: Platform, dispatcher: Dispatcher) -> tuple[int, int
             await resolve(invoke(impl, platform=platform, now=now))
         except Exception:  # one plugin's trouble does not stop the others' clean-up
             log.exception("housekeeping of %s failed; trying again later", impl.plugin_name)
+    async with platform.db.writing() as session:  # last: a lock that times out here stops nothing else
+        sealed = sum(seal.records for seal in await seal_pending(session))
+    async with platform.db.writing() as session:  # not under the sealing lock: writers need not wait for it
+        purged = await purge_expired(session, now)
+    if sealed or purged:
+        log.info("sealed %d audit records; removed %d past their retention", sealed, purged)
     return sessions, events
 
 

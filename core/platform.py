@@ -88,6 +88,13 @@ class Platform:
         return build_registry(self)
 
     @cached_property
+    def audit_events(self) -> Any:
+        """The audited actions of core and every plugin (``core.audit.catalogue``), by name."""
+        from core.audit.catalogue import audit_catalogue
+
+        return audit_catalogue(self)
+
+    @cached_property
     def passwords(self) -> Any:
         from core.auth.passwords import Passwords
 

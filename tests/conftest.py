@@ -32,6 +32,8 @@ from core.db import migrate  # noqa: E402
 from core.db.session import make_engine  # noqa: E402
 from core.platform import Platform  # noqa: E402
 from core.settings import Settings, normalize_database_url  # noqa: E402
+from tests.support import audit_catalogue  # noqa: E402
+from tests.support.battery import write_tally  # noqa: E402
 from tests.support.snapshot import database_unchanged  # noqa: E402,F401
 
 PG_ENV = "ZHURNAL_TEST_DATABASE_URL"
@@ -48,6 +50,11 @@ def backends() -> list[Any]:
     if postgres_admin_url():
         found.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
     return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    write_tally()  # the security battery's figures, for .ci/run
+    audit_catalogue.check(session, lambda: set(Platform(settings_for(normalize_database_url("sqlite:///:memory:", PG_ENV), TESTS)).audit_events))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

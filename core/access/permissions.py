@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 CORE_PERMISSIONS = (
     Permission("core.use_site", N_("Use the site: the main page, choosing the current school"), EVERYONE),
     Permission("core.manage_accounts", N_("Create, edit and block accounts; grant and revoke roles"), frozenset({"journal_admin", "operator"})),
+    Permission("core.view_audit", N_("See the school's audit log and its catalogue of actions; download the chain heads"),
+               frozenset({"journal_admin", "operator"})),
+    Permission("core.view_activity", N_("See and download the monthly report of users' activity"),
+               frozenset({"journal_admin", "operator", "director", "deputy"})),
+    Permission("core.see_data_views", N_("See which staff opened one's own records and one's children's"),
+               frozenset({"student", "parent"})),
     Permission("core.manage_modules", N_("Switch the school's modules on and off"), frozenset({"journal_admin", "operator"})),
     Permission("core.view_structure", N_("See the school's calendar, classes, groups, curriculum, subject pages and load"),
                frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})),

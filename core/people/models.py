@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base
@@ -131,4 +131,40 @@ class ImportUpload(Base):
     summary: Mapped[str] = mapped_column(String(300), default="")  # what the confirmation did, for the history
 
 
-PEOPLE_MODELS: tuple[type, ...] = (PersonProfile, Enrollment, Guardianship, StaffPosition, ImportUpload)
+class PersonalDataConsent(Base):
+    """A written consent to the processing of a person's personal data (regulation 1.11, 1.12), for
+    the purposes in ``scopes`` (keys of ``core.people.consent.CONSENT_SCOPES``), and its withdrawal
+    or replacement recorded beside it. ``signed_by``: the representative who signed for a minor.
+    ``kept_ground``: the legal ground on which the school keeps what the law makes it keep."""
+
+    __tablename__ = "personal_data_consent"
+    __table_args__ = (
+        Index("ix_personal_data_consent_person", "school_id", "person_id", "given_on"),
+        Index("uq_personal_data_consent_standing", "school_id", "person_id", unique=True,
+              sqlite_where=text("withdrawn_on IS NULL"), postgresql_where=text("withdrawn_on IS NULL")),
+        CheckConstraint("withdrawn_on IS NULL OR withdrawn_on >= given_on", name="dates"),
+        CheckConstraint("valid_until IS NULL OR valid_until >= given_on", name="validity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    given_on: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(300))  # «заявление от 01.09.2026, личное дело № 5-12»
+    scopes: Mapped[str] = mapped_column(String(100))
+    valid_until: Mapped[date | None] = mapped_column(Date)  # None: for the whole time of study
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawal_document: Mapped[str] = mapped_column(String(300), default="")
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kept_ground: Mapped[str] = mapped_column(String(300), default="")
+
+    @property
+    def scope_list(self) -> list[str]:
+        return [scope for scope in self.scopes.split(",") if scope]
+
+
+PEOPLE_MODELS: tuple[type, ...] = (PersonProfile, Enrollment, Guardianship, StaffPosition, ImportUpload, PersonalDataConsent)

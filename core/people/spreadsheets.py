@@ -1,11 +1,13 @@
 """Writing XLSX files people open in Excel or LibreOffice: class lists, staff lists, the movement
-of students, class occupancy.
+of students, class occupancy, and the plugins' reports and plans (every export's cells go through
+``cell_value``).
 
-Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or
-a carriage return) is written with a leading apostrophe, so it shows as typed and never runs;
-a phone number such as ``+7 912 555-12-34`` is the one exception, because it is only digits and
-punctuation and a stored string cell is never evaluated. Numbers stay numbers, dates are real
-dates shown as дд.мм.гггг.
+Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, their
+full-width forms, a tab or a carriage return; CWE-1236) is written with a leading apostrophe: it
+is a text cell, never a formula (openpyxl writes any string starting with ``=`` as one), and it
+stays text when someone edits the cell or saves the sheet as CSV. A phone number such as
+``+7 912 555-12-34`` is the one exception, because it is only digits and punctuation and a stored
+text cell is never evaluated. Numbers stay numbers, dates are real dates shown as дд.мм.гггг.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # full-width: IME input, Excel's East Asian locales
 PHONE = re.compile(r"\+?[\d\s()\-]+")
 SHEET_TITLE_LIMIT = 31  # Excel's limit
 TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

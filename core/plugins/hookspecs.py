@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from core.auth.services import CurrentUser
     from core.events import Event
     from core.platform import Platform
-    from core.plugins.types import DiaryEntry, DiarySubjectMarks, GradeScale, NavItem, Permission, RecipientGroup, UserTextField, Widget
+    from core.plugins.types import AuditEvent, DiaryEntry, DiarySubjectMarks, GradeScale, NavItem, Permission, RecipientGroup, UserTextField, Widget
     from core.school.models import School
     from core.structure.models import Subject
 
@@ -133,6 +133,15 @@ def register_permissions(platform: Platform) -> list[Permission]:
 
     Synchronous. A duplicate name, a wrong prefix or an unknown role stops start-up. Every route
     declares one of these in ``opt={"permission": ...}``.
+    """
+
+
+@hookspec
+def register_audit_events(platform: Platform) -> list[AuditEvent]:
+    """Return the actions the plugin writes to the audit log, named ``<plugin>.<what>``.
+
+    Synchronous. They join core's catalogue: the audit viewer names and filters records by it, and
+    the test suite fails when a catalogued action is never written or a written one is missing.
     """
 
 

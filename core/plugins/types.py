@@ -69,6 +69,38 @@ class Permission:
             raise ValueError(f"permission name must be '<owner>.<verb>' in lower-case Latin letters, got {self.name!r}")
 
 
+AUDIT_CATEGORIES: dict[str, str] = {
+    "sign_in": N_("Sign-in and sessions"),
+    "credentials": N_("Passwords and the second factor"),
+    "access": N_("Accounts, roles and access"),
+    "personal_data": N_("Personal data"),
+    "structure": N_("School structure and timetable"),
+    "journal": N_("Journal"),
+    "communication": N_("Messages, announcements and feeds"),
+    "export": N_("Exports and prints"),
+    "settings": N_("Settings"),
+}
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An action the audit log records, named like a permission (``<owner>.<what>``).
+
+    ``category`` is a key of ``AUDIT_CATEGORIES``; ``description`` an English msgid, shown
+    translated in the audit viewer and its catalogue.
+    """
+
+    action: str
+    category: str
+    description: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", self.action):
+            raise ValueError(f"audit action must be '<owner>.<what>' in lower-case Latin letters, got {self.action!r}")
+        if self.category not in AUDIT_CATEGORIES:
+            raise ValueError(f"audit action {self.action!r}: unknown category {self.category!r}")
+
+
 @dataclass(frozen=True)
 class UserTextField:
     """A form field where people type text others will see: the security battery stores attack

@@ -26,11 +26,14 @@ class School(Base):
     password_needs_letters_and_digits: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_max_age_days: Mapped[int | None] = mapped_column()  # None: no forced change
     two_factor: Mapped[str] = mapped_column(String(16), default="optional", server_default="optional")  # TWO_FACTOR_MODES
+    # How long the audit log keeps the school's records (FSTEC order 21, РСБ.7): a year by default.
+    audit_retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
 
 
 # off: staff cannot turn it on; optional: any staff member may; admins: required for the
 # administrative roles (ADMINISTRATIVE_ROLES in core.auth.policy).
 TWO_FACTOR_MODES = ("off", "optional", "admins")
+AUDIT_RETENTION_DAYS = range(365, 3651)  # from one year to ten
 
 
 class SchoolModule(Base):

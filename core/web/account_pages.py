@@ -17,7 +17,7 @@ from core.audit.log import client_address, record
 from core.auth import totp
 from core.auth.defences import LoginGuard, LoginState, delay_after
 from core.auth.models import LoginAttempt, RoleGrant, UserAccount
-from core.auth.services import AccountService, SessionService
+from core.auth.services import AccountService, SessionService, normalize_login
 from core.db.types import utcnow
 from core.di import FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import format_datetime, ngettext
@@ -90,9 +90,18 @@ async def _login_failed(request: Request, platform: Platform, data: LoginForm, t
                         step: str = "password", account_id: int | None = None) -> Response[str]:
     """Record the failure (already counted), wait a little longer after each one, and answer."""
     async with platform.db.writing() as session:
-        record(session, "core.login_failed", result="failed", connection=request, actor_id=account_id,
-               details={"login": data.login.strip()[:64], "step": step})
+        details = {"login": data.login.strip()[:64], "step": step}
+        if account_id is None:  # a wrong password for a real account belongs in its school's log
+            account_id = await session.scalar(select(UserAccount.id).where(UserAccount.login == normalize_login(data.login[:200])))
+        schools = set((await session.scalars(select(RoleGrant.school_id).where(
+            RoleGrant.user_id == account_id, RoleGrant.school_id.is_not(None)))).all()) if account_id else set()
+        school_id = schools.pop() if len(schools) == 1 else None  # several schools: shown to each administrator
+        record(session, "core.login_failed", result="failed", connection=request, actor_id=account_id, school_id=school_id,
+               details=details)
         state = await LoginGuard(session, platform.settings.security).state(data.login[:200], address, step)
+        if state.locked_until:  # this failure started the pause: attempts during it are refused unchecked
+            record(session, "core.login_locked", result="denied", connection=request, actor_id=account_id, school_id=school_id,
+                   details={**details, "until": state.locked_until.isoformat(timespec="seconds")})
     await asyncio.sleep(delay_after(state.failures))
     if state.locked_until:
         return await _login_refused(request, data, target, locked=state, step=step)

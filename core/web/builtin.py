@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from core import hookimpl
+from core.audit.activity import REMINDER_DAYS
+from core.db.types import utcnow
 from core.i18n import gettext as _
 from core.plugins.types import FIVE_POINT, GradeScale, NavItem, UserTextField, Widget
 
@@ -36,6 +38,10 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[NavItem]:
         items.append(NavItem(id="admin-users", label=_("Accounts"), url="/admin/users", section=90, order=10))
     if platform.permissions.allows(user.roles, "core.manage_modules"):
         items.append(NavItem(id="admin-modules", label=_("Modules"), url="/admin/modules", section=90, order=20))
+    if platform.permissions.allows(user.roles, "core.view_activity"):
+        items.append(NavItem(id="activity", label=_("Activity"), url="/admin/activity", section=90, order=25))
+    if platform.permissions.allows(user.roles, "core.view_audit"):
+        items.append(NavItem(id="audit", label=_("Audit log"), url="/admin/audit", section=90, order=30))
     return items
 
 
@@ -46,7 +52,7 @@ def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
     schools = [(short_name or user.school_name, user.school_name)] if user is not None and user.school_name else []
     disabled = user.disabled_modules if user is not None else frozenset()
     modules = [(p.title, p.name, p.version) for p in platform.plugins.values() if p.name not in disabled]
-    return [
+    widgets = [
         Widget(
             id="school", title=_("School"), template="core/_widget_school.html",
             context={"schools": schools, "modules": modules,
@@ -54,13 +60,18 @@ def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
             order=0,
         )
     ]
+    today = utcnow().date()  # a reminder: the hours between UTC and the school's zone do not matter
+    if user is not None and "journal_admin" in user.roles and today.day in REMINDER_DAYS:
+        widgets.append(Widget(id="activity-reminder", title=_("Users' activity report"), template="core/_widget_activity.html",
+                              context={"month": f"{today:%Y-%m}", "last_day": REMINDER_DAYS.stop - 1}, order=1))
+    return widgets
 
 
 @hookimpl
 def user_text_fields(platform: Any) -> list[UserTextField]:
     shown = ("core:admin_users", "core:admin_user")
     return [
-        UserTextField(form="core:admin_user_create", field="full_name", shown_on=shown),
+        UserTextField(form="core:admin_user_create", field="full_name", shown_on=(*shown, "core:activity")),
         UserTextField(form="core:admin_user_update", field="full_name", shown_on=shown),
         UserTextField(form="core:subject_create", field="name",
                       shown_on=("core:subjects", "core:curriculum", "core:subject_pages", "core:subject_page", "core:class")),
@@ -70,6 +81,8 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
         UserTextField(form="core:bells_create", field="name", shown_on=("core:calendar",)),
         UserTextField(form="core:position_add", field="title", shown_on=("core:staff", "core:person")),
         UserTextField(form="core:representative_add", field="rep_document", shown_on=("core:student",)),
+        UserTextField(form="core:consent_give", field="document", shown_on=("core:student", "core:audit")),
+        UserTextField(form="core:consent_withdraw", field="withdrawal_document", shown_on=("core:student", "core:audit")),
         UserTextField(form="core:student_leave", field="note", shown_on=("core:student", "core:movement")),
         UserTextField(form="core:import_upload", field="file", shown_on=("core:import", "core:import_preview")),  # its name
         UserTextField(form="core:room_create", field="name", shown_on=(

@@ -30,6 +30,13 @@ def register_migrations(platform: Any) -> Path:
 
 
 @hookimpl
+def register_audit_events(platform: Any) -> list[Any]:
+    from plugins.diary.permissions import AUDIT_EVENTS
+
+    return list(AUDIT_EVENTS)
+
+
+@hookimpl
 def register_permissions(platform: Any) -> list[Any]:
     from plugins.diary.permissions import PERMISSIONS
 
@@ -55,6 +62,13 @@ def nav_items(platform: Any, request: Any, user: Any) -> list[Any]:
     from plugins.diary.web import diary_nav
 
     return diary_nav(platform, user)
+
+
+@hookimpl
+async def on_event(platform: Any, event: Any) -> None:
+    from plugins.diary.feeds import stop_feeds_without_consent
+
+    await stop_feeds_without_consent(platform, event)
 
 
 @hookimpl

@@ -15,12 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import RoleGrant
 from core.auth.services import CurrentUser
 from core.db.types import utcnow
+from core.events import ConsentWithdrawn
 from core.i18n import gettext as _
 from core.plugins.types import DiaryEntry
 from core.school.models import School, SchoolModule
@@ -49,6 +50,17 @@ async def revoke(session: AsyncSession, user: CurrentUser, student_id: int) -> i
         DiaryFeed.user_id == user.id, DiaryFeed.student_id == student_id, DiaryFeed.revoked_at.is_(None))
         .values(revoked_at=utcnow()))
     return done.rowcount or 0
+
+
+async def stop_feeds_without_consent(platform: Any, event: Any) -> None:
+    """The consent to the calendar feed was withdrawn: every feed of the person's lessons stops,
+    and every feed the person made (a parent's of their children)."""
+    if not isinstance(event, ConsentWithdrawn) or "calendar" not in event.scopes.split(","):
+        return
+    async with platform.db.writing() as session:
+        await session.execute(update(DiaryFeed).where(
+            DiaryFeed.school_id == event.school_id, or_(DiaryFeed.student_id == event.person_id, DiaryFeed.user_id == event.person_id),
+            DiaryFeed.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
 async def make_feed(session: AsyncSession, user: CurrentUser, student_id: int) -> str:

@@ -4,7 +4,7 @@ a student themself; a parent their children while the guardianship holds."""
 from __future__ import annotations
 
 from core.i18n import N_
-from core.plugins.types import Permission, UserTextField
+from core.plugins.types import AuditEvent, Permission, UserTextField
 
 VIEW = "diary.view"
 MANAGE_REFUSALS = "diary.manage_refusals"
@@ -19,4 +19,11 @@ PERMISSIONS = (
 TEXT_FIELDS = (
     UserTextField(form="diary:refusal_record", field="document", shown_on=("diary:refusals",)),
     UserTextField(form="diary:refusal_withdraw", field="withdrawal_document", shown_on=("diary:refusals",)),
+)
+
+AUDIT_EVENTS: tuple[AuditEvent, ...] = (
+    AuditEvent("diary.feed_made", "communication", N_("A calendar feed address was made")),
+    AuditEvent("diary.feed_revoked", "communication", N_("A calendar feed address was revoked")),
+    AuditEvent("diary.refusal_recorded", "personal_data", N_("A refusal of the electronic diary was recorded")),
+    AuditEvent("diary.refusal_withdrawn", "personal_data", N_("A refusal of the electronic diary was withdrawn")),
 )

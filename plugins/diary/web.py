@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.auth.services import CurrentUser
 from core.audit.log import record
+from core.people.consent import refused
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
 from core.i18n import format_date, format_datetime
 from core.i18n import gettext as _
@@ -228,9 +229,15 @@ class CalendarForm:
 async def diary_calendar_save(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform],
                               data: URLEncodedBody[CalendarForm]) -> Response[str]:
     """Make a new address (the old one stops working at once) and show it this once; or turn the feed off."""
-    user, child, children, _today, _zone = await _child(request, platform, student_id)
+    user, child, children, today, _zone = await _child(request, platform, student_id)
     if data.action not in ("make", "revoke"):
         raise NotFoundException()
+    if data.action == "make":
+        async with platform.db.reading() as session:
+            if await refused(session, child.id, "calendar", today):
+                flash(request, _("The written consent to the processing of the child's data does not cover the calendar "
+                                 "feed. Ask the school's secretary to record a new consent."), "error")
+                return redirect(request, f"/diary/students/{child.id}/calendar")
     async with platform.db.writing() as session:
         if data.action == "make":
             token = await make_feed(session, user, child.id)

@@ -1,5 +1,8 @@
 """The journal's append-only history: every change of a lesson's fields, an attendance entry or a
-mark, written in the same transaction as the change (who, when, old, new, why)."""
+mark, written in the same transaction as the change (who, when, old, new, why).
+
+Each change also goes to the audit log, whose hash chain makes a later edit of the journal's own
+history detectable."""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit.log import record as audit
 from core.auth.models import UserAccount
 from core.db.types import utcnow
 from core.i18n import N_
 from plugins.journal.models import JournalHistory
 
+AUDIT_ACTIONS = {"lesson": "journal.lesson_changed", "attendance": "journal.attendance_changed", "grade": "journal.mark_changed",
+                 "final": "journal.final_changed"}
 FIELD_LABELS = {
     "topic": N_("Topic"), "homework": N_("Homework"), "homework_due": N_("Due"), "no_homework": N_("No homework"),
     "work_kind": N_("Kind of work"), "note": N_("Note"), "code": N_("Attendance"), "reason": N_("Absence reason"),
@@ -35,6 +41,8 @@ class HistoryWriter:
             school_id=self.school_id, lesson_id=lesson_id, student_id=student_id, record=record, record_id=record_id,
             field=field, old_value=_text(old), new_value=_text(new), reason=reason or self.reason, changed_by=self.actor_id,
             changed_at=self.at))
+        self._audit(record, record_id or lesson_id, {"lesson": lesson_id, "student": student_id, "field": field,
+                                                     "old": _text(old), "new": _text(new), "reason": reason or self.reason})
 
     def add_final(self, page_id: int, student_id: int, field: str, old: str | None, new: str | None, *,
                   record_id: int, reason: str = "", comment: str = "") -> None:
@@ -45,6 +53,12 @@ class HistoryWriter:
             school_id=self.school_id, lesson_id=None, subject_page_id=page_id, student_id=student_id, record="final",
             record_id=record_id, field=field, old_value=_text(old), new_value=_text(shown), reason=reason,
             changed_by=self.actor_id, changed_at=self.at))
+        self._audit("final", record_id, {"subject_page": page_id, "student": student_id, "field": field, "old": _text(old),
+                                         "new": _text(shown), "reason": reason})
+
+    def _audit(self, record: str, object_id: int, details: dict[str, object]) -> None:
+        audit(self.session, AUDIT_ACTIONS[record], actor_id=self.actor_id, school_id=self.school_id,
+              object_type=f"journal_{record}", object_id=object_id, details={k: v for k, v in details.items() if v})
 
 
 def _text(value: object) -> str | None:

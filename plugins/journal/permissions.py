@@ -9,7 +9,7 @@ the journal administrator read every journal of the school and write none (regul
 from __future__ import annotations
 
 from core.i18n import N_
-from core.plugins.types import Permission, UserTextField
+from core.plugins.types import AuditEvent, Permission, UserTextField
 
 READERS = frozenset({"teacher", "class_teacher", "deputy", "director", "journal_admin"})
 
@@ -70,4 +70,26 @@ TEXT_FIELDS = (
                   shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
     UserTextField(form="journal:attendance_code_create", field="name",
                   shown_on=("journal:settings", "journal:lesson", "journal:absences", "journal:grid")),
+)
+
+AUDIT_EVENTS: tuple[AuditEvent, ...] = (
+    AuditEvent("journal.lesson_changed", "journal", N_("A lesson's topic, homework, kind of work or note was changed")),
+    AuditEvent("journal.attendance_changed", "journal", N_("A student's attendance or absence reason was changed")),
+    AuditEvent("journal.mark_changed", "journal", N_("A mark was given, changed or removed")),
+    AuditEvent("journal.final_changed", "journal", N_("A final mark was given, changed or removed")),
+    AuditEvent("journal.settings_saved", "settings", N_("The journal's settings were changed")),
+    AuditEvent("journal.subject_scale_saved", "settings", N_("A subject's scale of marks was changed")),
+    AuditEvent("journal.work_kind_created", "settings", N_("A kind of work was added")),
+    AuditEvent("journal.work_kind_updated", "settings", N_("A kind of work was changed")),
+    AuditEvent("journal.attendance_code_created", "settings", N_("An attendance code was added")),
+    AuditEvent("journal.attendance_code_updated", "settings", N_("An attendance code was changed")),
+    AuditEvent("journal.period_due", "journal", N_("The deadline for a period's final marks was set")),
+    AuditEvent("journal.period_close", "journal", N_("A study period was closed")),
+    AuditEvent("journal.period_reopen", "journal", N_("A study period was reopened")),
+    AuditEvent("journal.check_recorded", "journal", N_("A check of the journal was recorded")),
+    AuditEvent("journal.check_note_sent", "journal", N_("A check's note was sent to the teachers")),
+    AuditEvent("journal.plan_created", "journal", N_("A lesson plan (КТП) was created")),
+    AuditEvent("journal.plan_imported", "journal", N_("A lesson plan was imported from a file")),
+    AuditEvent("journal.plan_copied", "journal", N_("A lesson plan was copied from another")),
+    AuditEvent("journal.plan_deleted", "journal", N_("A lesson plan was deleted")),
 )

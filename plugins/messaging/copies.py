@@ -23,6 +23,8 @@ from sqlalchemy.orm import aliased
 from core import i18n, smtp
 from core.auth.models import UserAccount
 from core.db.types import utcnow
+from core.events import ConsentWithdrawn
+from core.people.consent import covered_elsewhere, refused
 from core.i18n import gettext as _
 from core.school.models import School
 from plugins.messaging.attachments import attachments_of
@@ -54,16 +56,34 @@ async def choose_email(session: AsyncSession, user_id: int, address: str | None)
     address = address.strip()
     if not smtp.is_address(address):
         raise EmailChoiceError(_("Enter an e-mail address such as name@example.ru."))
+    if await refused(session, user_id, "email", utcnow().date()):
+        raise EmailChoiceError(_("Your written consent to the processing of personal data does not cover copies by "
+                                 "e-mail. Ask the school's secretary to record a new consent."))
     session.add(MessagingEmailChoice(user_id=user_id, address=address))
 
 
 async def handle_event(platform: Any, event: Any) -> None:
+    if isinstance(event, ConsentWithdrawn):
+        await stop_copies_without_consent(platform, event)
+        return
     if not isinstance(event, MessagesSent) or platform.settings.smtp is None or not event.message_ids:
         return
     await queue_copies(platform, event.message_ids)
     left = await send_waiting(platform, event.message_ids)
     if left:  # the dispatcher tries again with back-off; housekeeping after that
         raise RuntimeError(f"{left} e-mail copies are still waiting")
+
+
+async def stop_copies_without_consent(platform: Any, event: ConsentWithdrawn) -> None:
+    """The consent to e-mail was withdrawn: the person's choice is forgotten and nothing waiting is sent."""
+    if "email" not in event.scopes.split(","):
+        return
+    async with platform.db.writing() as session:
+        if await covered_elsewhere(session, event.person_id, "email", event.school_id or 0, utcnow().date()):
+            return  # another school's consent still covers the copies
+        await session.execute(delete(MessagingEmailChoice).where(MessagingEmailChoice.user_id == event.person_id))
+        await session.execute(update(MessagingEmailCopy).where(MessagingEmailCopy.recipient_id == event.person_id,
+                                                               MessagingEmailCopy.sent_at.is_(None)).values(given_up=True))
 
 
 async def queue_copies(platform: Any, message_ids: list[int]) -> None:

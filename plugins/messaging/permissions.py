@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.access.roles import ROLES
 from core.i18n import N_
-from core.plugins.types import Permission, UserTextField
+from core.plugins.types import AuditEvent, Permission, UserTextField
 
 USE = "messaging.use"
 MANAGE = "messaging.manage"
@@ -26,4 +26,10 @@ TEXT_FIELDS = (
     UserTextField(form="messaging:send", field="body", shown_on=("messaging:thread", "messaging:inbox")),
     UserTextField(form="messaging:reply", field="body", shown_on=("messaging:thread",)),
     UserTextField(form="messaging:send", field="attachments", shown_on=("messaging:thread", "messaging:broadcast")),  # file names
+)
+
+AUDIT_EVENTS: tuple[AuditEvent, ...] = (
+    AuditEvent("messaging.email_copies_on", "communication", N_("Copies of messages by e-mail were turned on")),
+    AuditEvent("messaging.email_copies_off", "communication", N_("Copies of messages by e-mail were turned off")),
+    AuditEvent("messaging.settings_changed", "settings", N_("The messaging settings were changed")),
 )

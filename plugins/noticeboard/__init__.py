@@ -28,6 +28,13 @@ def register_migrations(platform: Any) -> Path:
 
 
 @hookimpl
+def register_audit_events(platform: Any) -> list[Any]:
+    from plugins.noticeboard.permissions import AUDIT_EVENTS
+
+    return list(AUDIT_EVENTS)
+
+
+@hookimpl
 def register_permissions(platform: Any) -> list[Any]:
     from plugins.noticeboard.permissions import PERMISSIONS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.access.roles import ROLES
 from core.i18n import N_
-from core.plugins.types import Permission, UserTextField
+from core.plugins.types import AuditEvent, Permission, UserTextField
 
 READ = "noticeboard.read"
 POST = "noticeboard.post"
@@ -28,8 +28,16 @@ PERMISSIONS = (
 # its files' names on its page.
 TEXT_FIELDS = (
     UserTextField(form="noticeboard:publish", field="title", shown_on=(
-        "noticeboard:board", "noticeboard:notice", "noticeboard:widget", "noticeboard:history", "noticeboard:edit", "diary:week")),
+        "noticeboard:board", "noticeboard:notice", "noticeboard:widget", "noticeboard:history", "noticeboard:edit", "diary:week",
+        "core:audit")),
     UserTextField(form="noticeboard:publish", field="body", shown_on=("noticeboard:board", "noticeboard:notice",
                                                                       "noticeboard:history")),
     UserTextField(form="noticeboard:publish", field="attachments", shown_on=("noticeboard:notice",)),
+)
+
+AUDIT_EVENTS: tuple[AuditEvent, ...] = (
+    AuditEvent("noticeboard.published", "communication", N_("An announcement was published")),
+    AuditEvent("noticeboard.edited", "communication", N_("An announcement was edited")),
+    AuditEvent("noticeboard.withdrawn", "communication", N_("An announcement was withdrawn")),
+    AuditEvent("noticeboard.settings_changed", "settings", N_("The noticeboard settings were changed")),
 )

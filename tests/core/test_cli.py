@@ -16,6 +16,7 @@ ROOT = Path(__file__).parents[2]
 COMMANDS = [
     [], ["serve"], ["demo"], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["db", "check"],
     ["db", "forget"], ["db", "revision"], ["plugins"], ["worker"], ["events"], ["testplugin"], ["testplugin", "count-notes"],
+    ["audit"], ["audit", "seal"], ["audit", "verify"], ["audit", "heads"],
 ]
 
 
@@ -124,3 +125,24 @@ def test_demo_creates_its_database_once_and_answers(tmp_path):
     assert "seeding" not in output  # the data is there already
     assert second_start < 5
     assert "Вход в электронный журнал" in page
+    audit_verify_passes_on_the_demo_and_fails_after_an_edit_by_hand(tmp_path)
+
+
+def audit_verify_passes_on_the_demo_and_fails_after_an_edit_by_hand(tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "var" / "demo.db"
+    env = {"ZHURNAL_DATABASE_URL": f"sqlite:///{database}", "ZHURNAL_DATA_DIR": str(tmp_path / "var")}
+    intact = zhurnal("audit", "verify", cwd=tmp_path, env=env)
+    assert intact.returncode == 0, intact.stderr
+    assert "The audit log is intact." in intact.stdout and " 0 not sealed yet" in intact.stdout
+    heads = zhurnal("audit", "heads", "--output", "heads.json", cwd=tmp_path, env=env)
+    assert heads.returncode == 0 and (tmp_path / "heads.json").exists()
+    with sqlite3.connect(database) as connection:  # as someone with the database file would
+        connection.execute("DROP TRIGGER audit_record_no_update")
+        changed = connection.execute("UPDATE audit_record SET details = '{\"new\": \"5\"}' WHERE id = (SELECT max(id) "
+                                     "FROM audit_record WHERE action LIKE 'journal.%')").rowcount
+    assert changed == 1
+    tampered = zhurnal("audit", "verify", "--heads", "heads.json", cwd=tmp_path, env=env)
+    assert tampered.returncode != 0
+    assert "a record was changed" in tampered.stderr and "tampered with" in tampered.stderr

@@ -66,7 +66,8 @@ async def test_hook_user_text_fields(make_platform):
         ("core:admin_user_create", "full_name"), ("core:admin_user_update", "full_name"),
         ("core:subject_create", "name"), ("core:subject_update", "short_name"), ("core:group_create", "name"),
         ("core:days_create", "name"), ("core:bells_create", "name"),
-        ("core:position_add", "title"), ("core:representative_add", "rep_document"), ("core:student_leave", "note"),
+        ("core:position_add", "title"), ("core:representative_add", "rep_document"),
+        ("core:consent_give", "document"), ("core:consent_withdraw", "withdrawal_document"), ("core:student_leave", "note"),
         ("core:import_upload", "file"), ("core:room_create", "name"), ("core:room_create", "note"),
         ("core:timetable_change_create", "reason"),
         ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
@@ -75,3 +76,28 @@ async def test_hook_user_text_fields(make_platform):
         assert field.form in names and set(field.shown_on) <= names
     blocked = make_platform(plugins=())
     assert [plugin for plugin, _found in call_sync_each(blocked.hook.user_text_fields, platform=blocked)] == ["core"]
+
+
+def test_hook_register_audit_events(make_platform):
+    from core.audit.catalogue import CORE_EVENTS
+    from core.plugins.types import AuditEvent
+
+    platform = make_platform(plugins=("testplugin",))
+    events = platform.audit_events
+    assert list(events)[:len(CORE_EVENTS)] == [e.action for e in CORE_EVENTS]  # core's first
+    assert events["testplugin.note_added"].category == "journal"
+    assert "testplugin.note_added" not in make_platform(plugins=()).audit_events
+    with pytest.raises(ValueError, match="category"):
+        AuditEvent("testplugin.x", "gossip", "x")
+    with pytest.raises(ValueError, match="owner"):
+        AuditEvent("Test plugin.x", "journal", "x")
+
+
+def test_a_plugin_cannot_catalogue_another_owners_action(make_platform, monkeypatch):
+    from core.plugins.types import AuditEvent
+
+    platform = make_platform(plugins=("testplugin",))
+    impl = next(i for i in platform.hook.register_audit_events.get_hookimpls() if i.plugin_name == "testplugin")
+    monkeypatch.setattr(impl, "function", lambda platform: [AuditEvent("core.login", "sign_in", "x")])
+    with pytest.raises(ValueError, match="cannot catalogue"):
+        platform.audit_events

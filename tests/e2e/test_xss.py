@@ -18,7 +18,7 @@ from plugins.diary import user_text_fields as diary_fields
 from plugins.journal import user_text_fields as journal_fields
 from plugins.messaging import user_text_fields as messaging_fields
 from plugins.noticeboard import user_text_fields as noticeboard_fields
-from tests.security.conftest import TALLY
+from tests.support.battery import TALLY
 from tests.security.matrix import MATRIX
 from tests.security.payloads import PAYLOADS
 from tests.testplugin import user_text_fields as plugin_fields
@@ -182,6 +182,11 @@ async def store_in_people(admin, base: str) -> dict[str, int]:
     for leaver, payload in zip(leavers, PAYLOADS):
         await post(f"/people/students/{leaver}/leave", {"kind": "left", "day": today, "order_number": "1-в",
                                                         "order_date": today, "note": payload})
+    for payload in PAYLOADS:  # each consent replaces the one before: the card's history shows them all
+        await post(f"/people/persons/{student}/consent", {"given_on": today, "document": payload[:300], "valid_until": "",
+                                                          "signed_by": "", "scopes": "journal", "back": "student"})
+    await post(f"/people/persons/{student}/consent/withdraw", {"withdrawn_on": today, "withdrawal_document": PAYLOADS[0][:300],
+                                                               "back": "student"})
     return {"student": student, "leaver": leavers[0], "staff": staff, "upload": int(upload.rsplit("/", 1)[1]),
             "start": int(today[:4]) - (1 if today[5:7] < "09" else 0), "today": today}
 
@@ -488,7 +493,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
              ("core:timetable_changes", f"/timetable/changes?day={structure['tt_day']}"),
              ("core:timetable_day", f"/timetable?day={structure['tt_day']}"),
              ("core:timetable_class", f"/timetable/classes/{structure['tt_class']}?week={structure['tt_day']}"),
-             ("core:timetable_editor", "/timetable/edit")]
+             ("core:timetable_editor", "/timetable/edit"), ("core:activity", "/admin/activity?role=all"),
+             ("core:audit", "/admin/audit?category=personal_data"), ("core:audit", "/admin/audit?category=communication")]
     pages += [("journal:lessons", f"/journal/lessons?page={structure['jr_page']}&week={week}") for week in structure["jr_weeks"]]
     pages += [("journal:lesson", f"/journal/lessons/{lesson}") for lesson in structure["jr_lessons"]]
     first = structure["jr_lessons"][0]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any, AsyncIterator
 
 import pytest
@@ -12,9 +10,7 @@ import pytest
 from core.settings import SecuritySettings
 
 from tests.security.world import World
-
-TALLY: Counter[str] = Counter()
-REPORT = Path(__file__).parents[2] / "test-output" / "battery.json"
+from tests.support.battery import TALLY  # written at the session's end by tests/conftest.py
 
 
 @pytest.fixture
@@ -30,10 +26,3 @@ async def world(make_client: Any, database_url: str) -> AsyncIterator[World]:
 @pytest.fixture
 def tally() -> Counter[str]:
     return TALLY
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write what the battery checked; .ci/run prints it as the run's last screen."""
-    if TALLY:
-        REPORT.parent.mkdir(exist_ok=True)
-        REPORT.write_text(json.dumps(dict(sorted(TALLY.items())), indent=1, ensure_ascii=False))

@@ -16,6 +16,7 @@ from tests.support.families import CLASS_TEACHER_STUDENT
 
 ALL = frozenset(ROLES)
 ADMINS = frozenset({"journal_admin", "operator"})
+ACTIVITY_READERS = ADMINS | {"director", "deputy"}  # regulation 4.4, 6.1, 6.2
 STRUCTURE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "secretary", "dispatcher"})
 TEACHERS = frozenset({"teacher", "class_teacher"})
 PEOPLE_READERS = frozenset({"journal_admin", "operator", "director", "deputy", "secretary"})
@@ -89,6 +90,13 @@ MATRIX: dict[str, Row] = {
     "core:admin_modules": Row("GET", "/admin/modules", ADMINS, content="Модули школы"),
     "core:admin_school_rules": Row("POST", "/admin/school-rules", ADMINS, (303,), form={"representative_required": "0"}),
     "core:admin_modules_switch": Row("POST", "/admin/modules", ADMINS, (303,), form={"plugin": "testdependent", "enabled": "1"}),
+    "core:activity": Row("GET", "/admin/activity", ACTIVITY_READERS, content="Активность пользователей"),
+    "core:activity_export": Row("GET", "/admin/activity.xlsx?month=2026-11", ACTIVITY_READERS),
+    "core:data_views": Row("GET", "/account/views", FAMILY, content="Кто просматривал данные"),
+    "core:audit": Row("GET", "/admin/audit", ADMINS, content="Журнал событий"),
+    "core:audit_events": Row("GET", "/admin/audit/events", ADMINS, content="Каталог действий"),
+    "core:audit_heads": Row("GET", "/admin/audit/heads", ADMINS, content='"chains"'),
+    "core:audit_retention": Row("POST", "/admin/audit/retention", ADMINS, (303,), form={"days": "400"}),
     # The school's structure: the administrators edit, the administration reads, teachers see their own load.
     "core:calendar": Row("GET", "/structure/calendar?year={year}", STRUCTURE_READERS, content="2026/2027"),
     "core:year_create": Row("POST", "/structure/years", ADMINS, (303,), form={"starts_on": "{new_year_start}", "ends_on": "{new_year_end}"}),
@@ -163,6 +171,13 @@ MATRIX: dict[str, Row] = {
         "kind": "left", "day": "2026-11-20", "order_number": "125-у", "order_date": "2026-11-20", "note": "МАОУ СОШ № 1"}),
     "core:representative_add": Row("POST", "/people/students/{rep_student}/representatives", PEOPLE_MANAGERS, (303,), form={
         "rep_person_id": "", "rep_full_name": "Представителева Анна Ивановна", "rep_kind": "mother", "rep_phone": "", "rep_document": ""}),
+    "core:consent_give": Row("POST", "/people/persons/{ct_student}/consent", PEOPLE_MANAGERS, (303,), form={
+        "given_on": "2026-11-02", "document": "заявление {role}", "valid_until": "", "signed_by": "", "scopes": "journal",
+        "back": "student"}),
+    # 422 when another role's withdrawal left no consent standing: the access is what the matrix checks
+    "core:consent_withdraw": Row("POST", "/people/persons/{ct_student}/consent/withdraw", PEOPLE_MANAGERS, (303, 422), form={
+        "withdrawn_on": "2026-11-20", "withdrawal_document": "отзыв {role}", "back": "student"}),
+    "core:consents": Row("GET", "/people/consents", PEOPLE_READERS, content="Без согласия на обработку"),
     "core:representative_end": Row("POST", "/people/representatives/{own_link}/end", PEOPLE_MANAGERS, (303,), form={"ends_on": "2026-11-20"}),
     "core:staff": Row("GET", "/people/staff", PEOPLE_READERS, content="Целевой Учитель Тестович"),
     "core:staff_export": Row("GET", "/people/staff.xlsx", PEOPLE_READERS),

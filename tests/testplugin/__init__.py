@@ -142,6 +142,13 @@ def register_permissions(platform: Any) -> list[Any]:
 
 
 @hookimpl
+def register_audit_events(platform: Any) -> list[Any]:
+    from core.plugins.types import AuditEvent
+
+    return [AuditEvent("testplugin.note_added", "journal", "A note was added")]
+
+
+@hookimpl
 def user_text_fields(platform: Any) -> list[Any]:
     from core.plugins.types import UserTextField
 

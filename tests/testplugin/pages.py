@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import emit
+from core.audit.log import record
 from core.di import NamedDependency, URLEncodedBody
 from core.i18n import gettext as _
 from core.web.pages import flash, redirect, render, render_fragment, validation_error
@@ -64,6 +65,7 @@ async def add_note_form(
     write_session.add(note)
     await write_session.flush()
     emit(write_session, NoteAdded(school_id=school_id, note_id=note.id, text=text))
+    record(write_session, "testplugin.note_added", connection=request, object_type="testplugin_note", object_id=note.id)
     await write_session.commit()
     flash(request, _("The note was added."))
     return redirect(request, "/testplugin/notes")

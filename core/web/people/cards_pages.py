@@ -21,13 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.access.roles import ROLES
 from core.access.scope import led_classes
 from core.audit.log import record
+from core.audit.views import note_view
 from core.auth.models import UserAccount
 from core.di import FromPath, FromQuery, NamedDependency, URLEncodedBody
-from core.i18n import folded
+from core.i18n import N_, folded
 from core.i18n import gettext as _
 from core.people.cards import (
     PersonChanges, StaleForm, class_students, is_staff, link_holds, person_card, require_class_reach, require_reach, student_card, update_person,
 )
+from core.people.consent import card_consent
 from core.people.list_export import class_list_xlsx
 from core.people.models import GUARDIAN_KIND_LABELS, GUARDIAN_KINDS, Enrollment, Guardianship, PersonProfile
 from core.people.spreadsheets import XLSX_MEDIA_TYPE
@@ -39,6 +41,7 @@ from core.structure.organisation import OrganisationService
 from core.structure.rules import hours_text
 from core.structure.models import AcademicYear, ClassGroup, ClassTeacherAppointment, StudyGroup, StudyGroupClass
 from core.web.pages import flash, redirect, render
+from core.web.sessions import current_user
 from core.web.people.common import EDIT_CONTACTS, VIEW_CARDS, VIEW_PEOPLE, people_context, reach_of
 from core.web.structure.common import form_date, parse_date, query_id, refusal_errors, school_day
 from core.web.uploads import download
@@ -152,7 +155,8 @@ async def student_context(request: Request, session: AsyncSession, student_id: i
         siblings_parents = await likely_representatives(session, reach.school_id, card.person, student_id)
     return people_context(request, "students" if reach.whole_school else "", today, card=card, reach=reach,
                           can_edit_names=reach.can_manage, classes=classes, siblings_parents=siblings_parents,
-                          errors=errors or {}, form=form or {}, **card_helpers())
+                          errors=errors or {}, form=form or {}, **card_helpers(),
+                          **await card_consent(session, reach.school_id, student_id, today))
 
 
 async def likely_representatives(session: AsyncSession, school_id: int, person: Any, student_id: int) -> list[tuple[int, str]]:
@@ -176,6 +180,7 @@ async def likely_representatives(session: AsyncSession, school_id: int, person: 
 async def student_page(request: Request, student_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     async with platform.db.reading() as session:
         context = await student_context(request, session, student_id)
+    await note_view(platform, current_user(request), kind="person", object_id=student_id, what=N_("the student's card"))
     return await render(request, "core/people/student.html", context)
 
 
@@ -202,13 +207,14 @@ async def person_context(request: Request, session: AsyncSession, person_id: int
             load = await PageService(session, reach.school_id).rows(year, today, teacher_id=person_id)
     return people_context(request, "staff" if reach.whole_school and is_staff(card) else "", today, card=card, reach=reach,
                           staff=is_staff(card), load=load, can_edit_names=reach.can_manage, errors=errors or {},
-                          form=form or {}, **card_helpers())
+                          form=form or {}, **card_helpers(), **await card_consent(session, reach.school_id, person_id, today))
 
 
 @get("/people/persons/{person_id:int}", name="core:person", opt=VIEW_CARDS)
 async def person_page(request: Request, person_id: FromPath[int], platform: NamedDependency[Platform]) -> Response[str]:
     async with platform.db.reading() as session:
         context = await person_context(request, session, person_id)
+    await note_view(platform, current_user(request), kind="person", object_id=person_id, what=N_("the card"))
     return await render(request, "core/people/person.html", context)
 
 
@@ -298,6 +304,7 @@ async def class_card_page(request: Request, class_id: FromPath[int], platform: N
                           day: FromQuery[str] = "") -> Response[str]:
     async with platform.db.reading() as session:
         context = await class_card_context(request, session, class_id, day)
+    await note_view(platform, current_user(request), kind="class", object_id=class_id, what=N_("the class list"))
     return await render(request, "core/people/class.html", context)
 
 
@@ -313,6 +320,7 @@ async def class_export(request: Request, class_id: FromPath[int], platform: Name
         on_day = day_param(day, today) if reach.whole_school else today
         content = await class_list_xlsx(session, reach.school_id, class_group, on_day)
         name = class_group.name
+    await note_view(platform, current_user(request), kind="class", object_id=class_id, what=N_("the class list (XLSX)"))
     return attachment(content, f"class-{class_id}-{on_day.isoformat()}.xlsx", f"Класс {name} на {on_day:%d.%m.%Y}.xlsx")
 
 

@@ -30,6 +30,7 @@ TABS = (
     ("staff", N_("Staff"), "/people/staff", "core.view_people"),
     ("movement", N_("Movement of students"), "/people/movement", "core.view_people"),
     ("occupancy", N_("Class occupancy"), "/people/occupancy", "core.view_people"),
+    ("consents", N_("Consents"), "/people/consents", "core.view_people"),
     ("import", N_("Import lists"), "/people/import", "core.manage_people"),
     ("credentials", N_("Logins and passwords"), "/people/credentials", "core.issue_credentials"),
 )

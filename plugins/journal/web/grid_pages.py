@@ -12,9 +12,10 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from core.access.scope import led_classes
+from core.audit.views import note_view
 from core.di import FromPath, FromQuery, NamedDependency
 from core.structure.models import ClassGroup
-from core.i18n import format_date, gettext as _
+from core.i18n import N_, format_date, gettext as _
 from core.platform import Platform
 from core.web.guards import MAX_ID
 from core.web.pages import render
@@ -71,6 +72,7 @@ async def grid_page(request: Request, page_id: FromPath[int], platform: NamedDep
               "month_names": {month: _month_name(month) for month in grid.months},
               "column_days": {lesson.id: lesson.day.strftime("%d.%m") for lesson in grid.lessons},
               "may_amend": grid.rules.finals.may_amend(user.roles)}
+    await note_view(platform, user, kind="page", object_id=page_id, what=N_("the class journal"))
     return await render(request, GRID, values)
 
 

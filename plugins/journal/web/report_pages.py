@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.services import CurrentUser
 from core.di import FromPath, FromQuery, NamedDependency
+from core.audit.views import note_view
+from core.i18n import N_
 from core.i18n import gettext as _
 from core.people.spreadsheets import Sheet, xlsx_bytes
 from core.platform import Platform
@@ -193,6 +195,7 @@ async def grades_summary_page(request: Request, class_id: FromPath[int], platfor
                               term: FromQuery[str] = "") -> Response[str]:
     """«Сводная ведомость учета успеваемости»: the class's marks of a period or the year by subject."""
     context = await _grades_context(request, platform, class_id, term)
+    await note_view(platform, user_of(request), kind="class", object_id=class_id, what=N_("the summary of marks"))
     return await render(request, TEMPLATES + "grades_summary.html", context)
 
 
@@ -200,6 +203,7 @@ async def grades_summary_page(request: Request, class_id: FromPath[int], platfor
 async def grades_summary_export(request: Request, class_id: FromPath[int], platform: NamedDependency[Platform],
                                 term: FromQuery[str] = "") -> Response[bytes]:
     context = await _grades_context(request, platform, class_id, term)
+    await note_view(platform, user_of(request), kind="class", object_id=class_id, what=N_("the summary of marks (XLSX)"))
     sheet = context["summary"].sheet(context["holder"], context["term_names"][context["term"].key])
     return attachment(xlsx_bytes([sheet]), f"marks-{class_id}-{context['term'].key}.xlsx")
 
@@ -225,6 +229,7 @@ async def attendance_summary_page(request: Request, class_id: FromPath[int], pla
                                   start: RangeStart = "", end: RangeEnd = "") -> Response[str]:
     """«Сводная ведомость учета посещаемости»: lessons and days missed per student and month."""
     context = await _attendance_context(request, platform, class_id, start, end)
+    await note_view(platform, user_of(request), kind="class", object_id=class_id, what=N_("the summary of attendance"))
     return await render(request, TEMPLATES + "attendance_summary.html", context,
                         status_code=422 if context["errors"] else 200)
 
@@ -236,6 +241,7 @@ async def attendance_summary_export(request: Request, class_id: FromPath[int], p
     if context["errors"]:
         return await render(request, TEMPLATES + "attendance_summary.html", context, status_code=422)
     summary = context["summary"]
+    await note_view(platform, user_of(request), kind="class", object_id=class_id, what=N_("the summary of attendance (XLSX)"))
     return attachment(xlsx_bytes([summary.sheet(context["holder"])]),
                       f"attendance-{class_id}-{summary.starts_on.isoformat()}-{summary.ends_on.isoformat()}.xlsx")
 

@@ -5,11 +5,12 @@ who keeps the contacts; every change in the audit log with its old and new value
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from core.people.services import PeopleService
 from core.structure.models import AcademicYear, ClassGroup
 from core.structure.organisation import OrganisationService
+from tests.support.exports import FORMULAS, checked_xlsx, quoted
 from tests.support.people import add_school, add_user, sign_in
 from tests.support.snapshot import database_unchanged, fetch
 from tests.support.structure import add_small_school, writing
@@ -340,3 +341,42 @@ async def test_uploaded_lists_are_forgotten_after_a_week(database_url):
         assert await forget_old_uploads(session, now) == 2
     assert await fetch(database_url, "SELECT filename, length(content) FROM import_upload ORDER BY id") == [
         ("8-True.csv", 0), ("2-False.csv", 1)]  # the confirmed one keeps its history line, not the file
+
+
+# ---- the exports keep formulas as text (CWE-1236) ------------------------------------------------
+
+
+async def test_the_class_list_export_keeps_formula_like_text_as_text(make_client, database_url):
+    ids = await small_school_with_people(database_url)
+    async with writing(database_url) as session:
+        people, class_5a = PeopleService(session, ids["school"]), await session.get(ClassGroup, ids["class_5a"])
+        for first_name, formula in zip(("Анна", "Вера", "Олег", "Иван", "Лев", "Яна"), FORMULAS):
+            person = await people.add_person(last_name="Формулов", first_name=first_name, birth_date=date(2015, 3, 1))
+            await people.enroll(person.id, class_5a, starts_on=date(2026, 9, 1), order_number=formula,
+                                order_date=date(2026, 8, 28))
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        values = checked_xlsx((await client.get(f"/people/classes/{ids['class_5a']}/list.xlsx?day=2026-10-01")).content)
+    assert all(quoted(values, formula) for formula in FORMULAS)
+    assert "+7 900 000-00-01" in values and any(isinstance(value, datetime) for value in values)  # phones and dates as they are
+
+
+async def test_the_staff_list_export_keeps_formula_like_text_as_text(make_client, database_url):
+    await small_school_with_people(database_url)
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        for first_name, formula in zip(("Анна", "Вера", "Олег", "Иван", "Лев", "Яна"), FORMULAS):
+            added = await client.post("/people/staff", data={"last_name": "Формулова", "first_name": first_name,
+                                                            "title": formula, "starts_on": "2026-09-01"}, follow_redirects=False)
+            assert added.status_code == 303
+        values = checked_xlsx((await client.get("/people/staff.xlsx")).content)
+    assert all(quoted(values, formula) for formula in FORMULAS) and "Формулова" in values
+
+
+async def test_the_import_samples_hold_no_formula(make_client, database_url):
+    await small_school_with_people(database_url)
+    async with make_client() as client:
+        await sign_in(client, "secretary")
+        for kind in ("students", "staff"):
+            values = checked_xlsx((await client.get(f"/people/import/sample/{kind}")).content)
+            assert "Иванова" in values or "Смирнова" in values

@@ -15,6 +15,7 @@ from core.structure.common import school_today
 from core.structure.models import AcademicYear, ClassGroup
 from core.structure.organisation import OrganisationService
 from tests.core.structure.test_organisation_pages import counted_statements
+from tests.support.exports import FORMULAS, checked_xlsx, quoted
 from tests.support.people import add_user, signed_in
 from tests.support.structure import SmallSchool, add_small_school, writing
 
@@ -232,6 +233,23 @@ async def test_the_movement_export_has_the_rows_and_the_class_table(make_client,
     assert all(cell.font.bold for cell in by_class[6]) and not by_class["A2"].font.bold
 
 
+async def test_the_movement_export_keeps_formula_like_orders_and_notes_as_text(make_client, database_url):
+    async with signed_in(make_client, database_url, role="secretary") as (secretary, school_id):
+        school = await build_school(database_url, school_id)
+        async with writing(database_url) as session:
+            people, class_5b = PeopleService(session, school_id), await session.get(ClassGroup, school.class_5b)
+            for first_name, formula in zip(("Анна", "Вера", "Олег", "Иван", "Лев", "Яна"), FORMULAS):
+                person = await people.add_person(last_name="Формулов", first_name=first_name)
+                await people.enroll(person.id, class_5b, starts_on=date(2026, 10, 1), order_number=formula,
+                                    order_date=date(2026, 9, 30))
+                await people.leave(person.id, last_day=date(2026, 12, 1), order_number=formula, order_date=date(2026, 12, 1),
+                                   note=formula)
+        response = await secretary.get("/people/movement.xlsx", params={"from": "01.09.2026", "to": "2027-05-31"})
+    values = checked_xlsx(response.content)
+    assert all(quoted(values, formula) for formula in FORMULAS) and "'" + NOTE in values
+    assert values[-7:] == ["Всего по школе", 1, 10, 1, 1, 7, 4]  # the class table's figures stay numbers
+
+
 # ---- the occupancy page --------------------------------------------------------------------------
 
 
@@ -291,6 +309,15 @@ async def test_the_occupancy_export_has_the_classes_then_bold_subtotals(make_cli
         ["Начальное общее образование (1–4 классы)", "1 класс", 1], ["Основное общее образование (5–9 классы)", "2 класса", 3],
         ["Среднее общее образование (10–11 классы)", "1 класс", 1], ["Всего по школе", "4 класса", 5]]
     assert not sheet["A2"].font.bold and all(sheet.cell(row, column).font.bold for row in range(6, 13) for column in (1, 2, 3))
+
+
+async def test_the_occupancy_export_keeps_a_formula_like_teacher_name_as_text(make_client, database_url):
+    async with signed_in(make_client, database_url, role="secretary") as (secretary, school_id):
+        teacher = await add_user(database_url, f"teacher-{school_id}", [("class_teacher", school_id)], full_name=FORMULAS[0])
+        await build_school(database_url, school_id, await add_small_school(database_url, school_id, teacher))
+        response = await secretary.get("/people/occupancy.xlsx", params={"day": "2026-11-16"})
+    values = checked_xlsx(response.content)
+    assert quoted(values, FORMULAS[0]) and values[-1] == 5  # the school's total stays a number
 
 
 async def test_the_pages_take_a_fixed_number_of_statements_however_large_the_school(make_client, database_url):

@@ -15,7 +15,7 @@ from plugins.journal.models import JournalAttendance, JournalGrade, JournalHisto
 from tests.core.structure.test_subject_pages import count_statements, statements
 from tests.support.journal import TODAY, journal_world, lesson_id
 from tests.support.people import add_user, sign_in
-from tests.support.snapshot import database_unchanged
+from tests.support.snapshot import database_unchanged, fetch
 from tests.support.structure import writing
 
 PLUGINS = ("journal",)
@@ -217,8 +217,8 @@ async def test_the_grid_reads_a_fixed_number_of_statements_whatever_its_size(mak
     # the session; the page (with its school, year, rules version and how far its lessons exist);
     # its teachers and the reader's appointments; the periods; the lessons, the roster, the marks
     # and absences, the year's hours, «без отметок» rules and whether the period is closed; the
-    # period's final marks
-    assert full == 9
+    # period's final marks; the look, counted for the families («who viewed my child's data»)
+    assert full == 10
 
 
 async def test_saving_a_mark_takes_a_fixed_handful_of_statements(make_client, database_url):
@@ -233,10 +233,10 @@ async def test_saving_a_mark_takes_a_fixed_handful_of_statements(make_client, da
             assert (await save(client, lesson, student, "5")).status_code == 200
             counts.append(len([s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]))
     # the session; the lesson, the right to write it, the cell and the period's marks; the mark, its
-    # history line and its event. The school's rules are read by the first save only, which also
+    # history line, its audit record and its event. The school's rules are read by the first save only, which also
     # notes that the lesson's attendance was taken (later saves find it noted).
     locks = 0 if database_url.startswith("sqlite") else 2  # PostgreSQL holds the school (against closing) and the lesson
-    assert counts == [10 + locks, 5 + locks, 5 + locks], counts
+    assert counts == [11 + locks, 6 + locks, 6 + locks], counts
 
 
 async def test_the_average_after_a_save_is_the_lessons_period_and_ungraded_rules_are_the_pages(make_client, database_url):
@@ -428,3 +428,13 @@ async def test_a_class_teacher_reads_only_their_own_students_in_a_group_of_two_c
         led = await client.get(f"/journal/pages/{page.id}")
     rows = [re.findall(r'<tr id="journal-row-(\d+)"', answer.text) for answer in (taught, led)]
     assert rows == [[str(world.roster[0]), str(other)], [str(world.roster[0])]], rows  # by name
+
+
+async def test_opening_the_journal_is_noted_for_the_families_who_viewed_page(make_client, database_url):
+    school, world = await journal_world(database_url)
+    page = world.tt.pages["5А математика"]
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        for _ in range(3):
+            assert (await client.get(f"/journal/pages/{page}")).status_code == 200
+    assert await fetch(database_url, "SELECT kind, object_id, what, times FROM data_view") == [("page", page, "the class journal", 3)]

@@ -10,14 +10,16 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from core.structure.models import SubjectPage
 from plugins.journal.models import JournalHistory, JournalLesson, JournalLessonPlan, JournalLessonPlanItem
 from plugins.journal.plan_feed import LessonState, Slot, adjust_page, feed_plan, page_progress, walk
 from plugins.journal.plan_import import PlanRow
 from plugins.journal.plans import PlanRefused, PlanService
+from tests.support.exports import FORMULAS, checked_xlsx, quoted
 from tests.support.journal import TODAY, as_user, journal_world, lesson_id
 from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged
@@ -490,3 +492,29 @@ async def test_a_feed_computed_before_a_teachers_save_leaves_the_lesson_as_the_t
     async with writing(database_url) as session:
         row = await session.get(JournalLesson, target)
         assert (written, row.topic, row.plan_topic) == (0, "Тема учителя", False)
+
+
+# ---- the exports keep formulas as text (CWE-1236) ------------------------------------------------
+
+
+async def test_the_plan_export_keeps_formula_like_sections_topics_and_homework_as_text(make_client, database_url):
+    rows = [PlanRow(formula, formula, 1, "lesson", formula) for formula in FORMULAS]
+    school, _world, _page_id, plan_id = await world_plan(database_url, rows)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"tt-math-{school}")
+        values = checked_xlsx((await client.get(f"/journal/plans/{plan_id}/xlsx")).content)
+    assert all(quoted(values, formula) for formula in FORMULAS)
+    assert values[-1] == len(FORMULAS)  # «Итого»: the hours stay a number
+
+
+async def test_the_plan_check_export_keeps_formula_like_teacher_names_as_text(make_client, database_url):
+    school, world, page_id, _plan_id = await world_plan(database_url)
+    await add_user(database_url, f"pl-deputy-{school}", [("deputy", school)])
+    async with writing(database_url) as session:
+        for teacher, name in zip(("math", "physics"), FORMULAS):
+            await session.execute(update(UserAccount).where(UserAccount.id == world.teacher(teacher)).values(full_name=name))
+        year_id = (await session.get(SubjectPage, page_id)).academic_year_id
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"pl-deputy-{school}")
+        values = checked_xlsx((await client.get(f"/journal/plan-check.xlsx?year={year_id}")).content)
+    assert quoted(values, FORMULAS[0]) and quoted(values, FORMULAS[1]) and 6 in values  # the plan's hours stay a number

@@ -13,12 +13,14 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
+from core.auth.models import UserAccount
 from core.i18n import gettext as _
 from plugins.journal.deadlines import deadline_rules
 from plugins.journal.models import (
     JournalAttendance, JournalCheckRecipient, JournalFinalGrade, JournalLesson, JournalSettings,
 )
 from tests.plugins.journal.test_finals import first_quarter
+from tests.support.exports import FORMULAS, checked_xlsx, quoted
 from tests.support.journal import TODAY, journal_world, lesson_form, lesson_id
 from tests.support.people import add_user, sign_in
 from tests.support.snapshot import database_unchanged
@@ -301,3 +303,90 @@ async def test_a_check_note_reaches_the_teachers_concerned_who_mark_it_read(make
         assert f"/journal/checks/{check_id}" not in (await client.get("/journal/home")).text
         await sign_in(client, f"tt-spare-{school}")
         assert (await client.get(f"/journal/checks/{check_id}")).status_code == 404
+
+
+# ---- the exports keep formulas as text (CWE-1236) ------------------------------------------------
+
+
+async def rename(url: str, people: list[int], names=FORMULAS) -> None:
+    """Names as a school's import could store them (the forms refuse them): each a formula."""
+    async with writing(url) as session:
+        for person, name in zip(people, names):
+            await session.execute(update(UserAccount).where(UserAccount.id == person).values(full_name=name))
+
+
+async def test_the_timeliness_export_keeps_formula_like_names_and_topics_as_text(make_client, database_url):
+    school, world = await journal_world(database_url)
+    await fill_week(database_url, world)
+    await rename(database_url, [world.teacher("math")], FORMULAS[-1:])
+    async with writing(database_url) as session:
+        for day, topic in zip(WEEK, FORMULAS):
+            await session.execute(update(JournalLesson).where(JournalLesson.subject_page_id == world.tt.pages["5А математика"],
+                                                              JournalLesson.day == day).values(topic=topic))
+    await add_user(database_url, f"dep-{school}", [("deputy", school)])
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"dep-{school}")
+        response = await client.get(f"/journal/reports/timeliness.xlsx?from={WEEK[0].isoformat()}&to={WEEK[-1].isoformat()}")
+    values = checked_xlsx(response.content)
+    assert all(quoted(values, formula) for formula in FORMULAS) and 5 in values  # the lessons due stay a number
+
+
+async def test_the_substitutions_export_keeps_formula_like_names_as_text(make_client, database_url):
+    school, world = await journal_world(database_url)
+    await add_user(database_url, f"dep-{school}", [("deputy", school)])
+    await rename(database_url, [world.teacher("spare"), world.teacher("math")])
+    async with writing(database_url) as session:
+        await session.execute(update(JournalLesson).where(JournalLesson.subject_page_id == world.tt.pages["5А математика"],
+                                                          JournalLesson.day.in_(WEEK[:2])).values(
+            teacher_id=world.teacher("spare"), replaced_teacher_id=world.teacher("math"), change_kind="substitute"))
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"dep-{school}")
+        values = checked_xlsx((await client.get("/journal/reports/substitutions.xlsx?month=2026-11")).content)
+    assert quoted(values, FORMULAS[0]) and quoted(values, FORMULAS[1]) and 2 in values
+
+
+async def students_with_formula_names(url: str, world) -> int:
+    """The first students of 5А named as formulas, everyone with a «5» in the first quarter: the quarter."""
+    period = await first_quarter(url, world)
+    await rename(url, world.roster)
+    async with writing(url) as session:
+        for student in world.roster:
+            session.add(JournalFinalGrade(school_id=world.school, subject_page_id=world.tt.pages["5А математика"],
+                                          student_id=student, kind="period", study_period_id=period, mark="5"))
+    return period
+
+
+async def test_the_marks_summary_export_keeps_formula_like_names_as_text(make_client, database_url):
+    school, world = await journal_world(database_url)
+    period = await students_with_formula_names(database_url, world)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        values = checked_xlsx((await client.get(f"/journal/classes/{world.tt.classes['5А']}/summary.xlsx?term={period}")).content)
+    assert all(quoted(values, formula) for formula in FORMULAS)
+    assert values.count("5") == len(world.roster) and 30 in values  # marks as given, the row numbers numbers
+
+
+async def test_the_page_results_export_keeps_formula_like_names_as_text(make_client, database_url):
+    school, world = await journal_world(database_url)
+    period = await students_with_formula_names(database_url, world)
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        response = await client.get(f"/journal/pages/{world.tt.pages['5А математика']}/results.xlsx?term={period}")
+    values = checked_xlsx(response.content)
+    assert all(quoted(values, formula) for formula in FORMULAS)
+    assert values.count("5") == len(world.roster) and 30 in values
+
+
+async def test_the_attendance_summary_export_keeps_formula_like_names_as_text(make_client, database_url):
+    school, world = await journal_world(database_url)
+    await rename(database_url, world.roster)
+    async with writing(database_url) as session:
+        lesson = await session.scalar(select(JournalLesson.id).where(
+            JournalLesson.subject_page_id == world.tt.pages["5А математика"], JournalLesson.day == date(2026, 11, 17)))
+        session.add(JournalAttendance(school_id=school, lesson_id=lesson, student_id=world.roster[0], code="Н"))
+    async with make_client(plugins=PLUGINS) as client:
+        await sign_in(client, f"jr-ct-{school}")
+        response = await client.get(f"/journal/classes/{world.tt.classes['5А']}/attendance.xlsx?from=2026-11-01&to=2026-11-30")
+    values = checked_xlsx(response.content)
+    assert all(quoted(values, formula) for formula in FORMULAS)
+    assert values[values.index("'" + FORMULAS[0]) + 1] == 1  # the lesson the first student missed stays a number
