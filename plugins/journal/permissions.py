@@ -51,10 +51,11 @@ PERMISSIONS = (
 _LESSON = ("journal:lesson", "journal:lesson_save", "journal:cell_history")  # the history shows old and new values
 _PLAN = ("journal:plan", "journal:page_plan")
 TEXT_FIELDS = (
-    # the diary (another plugin) shows a lesson's topic and homework to the student and the parents
+    # the diary (another plugin) shows a lesson's topic and homework to the student and the parents (homework as
+    # links); the audit viewer shows each change's old and new value
     UserTextField(form="journal:lesson_save", field="topic", shown_on=(*_LESSON, "journal:lessons", "journal:grid",
-                                                                       "diary:week")),
-    UserTextField(form="journal:lesson_save", field="homework", shown_on=(*_LESSON, "diary:week")),
+                                                                       "diary:week", "core:audit")),
+    UserTextField(form="journal:lesson_save", field="homework", shown_on=(*_LESSON, "diary:week", "diary:homework", "core:audit")),
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
     UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
     UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
@@ -66,10 +67,10 @@ TEXT_FIELDS = (
     UserTextField(form="journal:check_create", field="findings", shown_on=("journal:check",)),
     UserTextField(form="journal:check_create", field="recommendations", shown_on=("journal:check",)),
     *(UserTextField(form="journal:plan_item", field=name, shown_on=_PLAN) for name in ("section", "topic", "homework")),
-    UserTextField(form="journal:work_kind_create", field="name",
-                  shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")),
-    UserTextField(form="journal:attendance_code_create", field="name",
-                  shown_on=("journal:settings", "journal:lesson", "journal:absences", "journal:grid")),
+    *(UserTextField(form=f"journal:work_kind_{verb}", field="name",
+                    shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")) for verb in ("create", "update")),
+    *(UserTextField(form=f"journal:attendance_code_{verb}", field="name",
+                    shown_on=("journal:settings", "journal:lesson", "journal:absences", "journal:grid")) for verb in ("create", "update")),
 )
 
 AUDIT_EVENTS: tuple[AuditEvent, ...] = (

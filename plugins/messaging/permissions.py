@@ -22,10 +22,13 @@ PERMISSIONS = (
 # The subject and text of a new message, and an answer: the recipient reads them in their thread, the
 # sender in what they sent.
 TEXT_FIELDS = (
-    UserTextField(form="messaging:send", field="subject", shown_on=("messaging:inbox", "messaging:thread", "messaging:sent")),
-    UserTextField(form="messaging:send", field="body", shown_on=("messaging:thread", "messaging:inbox")),
-    UserTextField(form="messaging:reply", field="body", shown_on=("messaging:thread",)),
+    UserTextField(form="messaging:send", field="subject", shown_on=("messaging:inbox", "messaging:thread", "messaging:sent",
+                                                                   "messaging:broadcast")),
+    UserTextField(form="messaging:send", field="body", shown_on=("messaging:thread", "messaging:inbox", "messaging:sent",
+                                                                "messaging:broadcast")),
+    UserTextField(form="messaging:reply", field="body", shown_on=("messaging:thread", "messaging:inbox", "messaging:sent")),
     UserTextField(form="messaging:send", field="attachments", shown_on=("messaging:thread", "messaging:broadcast")),  # file names
+    UserTextField(form="messaging:reply", field="attachments", shown_on=("messaging:thread",)),
 )
 
 AUDIT_EVENTS: tuple[AuditEvent, ...] = (

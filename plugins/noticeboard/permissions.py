@@ -31,8 +31,13 @@ TEXT_FIELDS = (
         "noticeboard:board", "noticeboard:notice", "noticeboard:widget", "noticeboard:history", "noticeboard:edit", "diary:week",
         "core:audit")),
     UserTextField(form="noticeboard:publish", field="body", shown_on=("noticeboard:board", "noticeboard:notice",
-                                                                      "noticeboard:history")),
-    UserTextField(form="noticeboard:publish", field="attachments", shown_on=("noticeboard:notice",)),
+                                                                      "noticeboard:history", "noticeboard:edit")),
+    UserTextField(form="noticeboard:publish", field="attachments", shown_on=("noticeboard:notice", "noticeboard:edit",
+                                                                             "noticeboard:history")),
+    # the edit form stores into the same columns
+    UserTextField(form="noticeboard:save", field="title", shown_on=("noticeboard:board", "noticeboard:notice", "noticeboard:history")),
+    UserTextField(form="noticeboard:save", field="body", shown_on=("noticeboard:board", "noticeboard:notice", "noticeboard:history",
+                                                                  "noticeboard:edit")),
 )
 
 AUDIT_EVENTS: tuple[AuditEvent, ...] = (

@@ -258,6 +258,12 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
                                                "name": f"{number} {payload}", "is_absence": "", "excused": ""})
     settings = await (await admin.request.get(f"{base}/journal/settings")).text()
     kind = re.findall(r'action="/journal/settings/kinds/(\d+)"', settings)[-1]  # the last one added
+    code = re.findall(r'action="/journal/settings/codes/(\d+)"', settings)[-1]
+    last = len(PAYLOADS) - 1
+    for payload in PAYLOADS[:5]:  # renamed through the edit forms too
+        await post(f"/journal/settings/kinds/{kind}", {"name": f"{last} {payload} (изм.)", "weight": "1"})
+        await post(f"/journal/settings/codes/{code}", {"code": f"X{chr(65 + last // 26)}{chr(65 + last % 26)}",
+                                                       "name": f"{last} {payload} (изм.)", "is_absence": "", "excused": ""})
     groups = packed(PAYLOADS, 500)
     week = await (await teacher.request.get(f"{base}/journal/lessons")).text()
     page_id = re.findall(r'<option value="(\d+)"[^>]*>Математика, 5А</option>', week)[0]
@@ -271,8 +277,9 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
         if len(lessons) >= len(groups):
             break
     assert len(lessons) >= len(groups), "too few past lessons of 5А's mathematics"
+    due = (date.today() + timedelta(days=3)).isoformat()  # the newest lesson's homework is due soon: the diary lists it
     for number, (lesson, group) in enumerate(zip(lessons, groups)):
-        await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind})
+        await fill_lesson(teacher, base, lesson, group, {} if number else {"work_kind": kind, "homework_due": due})
     history, absence_pages = await store_reasons(browser, base)
     finals, closed_history, finals_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     check = await store_in_a_check(browser, base)
@@ -494,7 +501,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
              ("core:timetable_day", f"/timetable?day={structure['tt_day']}"),
              ("core:timetable_class", f"/timetable/classes/{structure['tt_class']}?week={structure['tt_day']}"),
              ("core:timetable_editor", "/timetable/edit"), ("core:activity", "/admin/activity?role=all"),
-             ("core:audit", "/admin/audit?category=personal_data"), ("core:audit", "/admin/audit?category=communication")]
+             ("core:audit", "/admin/audit?category=personal_data"), ("core:audit", "/admin/audit?category=communication"),
+             ("core:audit", "/admin/audit?action=journal.lesson_changed")]
     pages += [("journal:lessons", f"/journal/lessons?page={structure['jr_page']}&week={week}") for week in structure["jr_weeks"]]
     pages += [("journal:lesson", f"/journal/lessons/{lesson}") for lesson in structure["jr_lessons"]]
     first = structure["jr_lessons"][0]
@@ -513,7 +521,8 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("noticeboard:board", "/noticeboard/board"), ("noticeboard:board", "/noticeboard/board?page=2"),
               ("noticeboard:widget", "/noticeboard/widget"), ("noticeboard:notice", structure["nb_notice"]),
               ("noticeboard:notice", structure["nb_files"]), ("noticeboard:history", f"{structure['nb_notice']}/history"),
-              ("noticeboard:edit", f"{structure['nb_notice']}/edit"), ("diary:week", structure["jr_diary"])]
+              ("noticeboard:edit", f"{structure['nb_notice']}/edit"), ("diary:week", structure["jr_diary"]),
+              ("diary:homework", f"{structure['jr_diary']}/homework")]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"
