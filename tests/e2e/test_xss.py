@@ -145,8 +145,8 @@ async def store_in_the_structure(admin, base: str) -> dict[str, int]:
                                                 "valid_to": "", "bells": "14:00-14:40"})
     listing = await admin.request.get(f"{base}/structure/subjects")
     subject = int(re.findall(r'/structure/subjects/(\d+)', await listing.text())[-1])
-    for payload in [p for p in PAYLOADS if len(p) <= 40][:5]:
-        await post(f"/structure/subjects/{subject}", {"name": f"Предмет {len(payload)}", "short_name": payload, "sort_order": "1"})
+    for number, payload in enumerate([p for p in PAYLOADS if len(p) <= 40][:5]):  # renamed: the name and the short name
+        await post(f"/structure/subjects/{subject}", {"name": f"Изм. {number} {payload}", "short_name": payload, "sort_order": "1"})
     page = await post("/structure/years/1/pages", {"subject_id": str(subject), "holder": "c1"})
     groups = await admin.request.get(f"{base}/structure/groups?year=1")
     group = int(re.findall(r'/structure/groups/(\d+)', await groups.text())[-1])
@@ -173,6 +173,9 @@ async def store_in_people(admin, base: str) -> dict[str, int]:
     # The teacher also represents the student, so the class teacher of 5А reaches their card too.
     await post(f"/people/students/{student}/representatives", {"rep_person_id": str(staff), "rep_full_name": "", "rep_kind": "other",
                                                                "rep_phone": "", "rep_document": ""})
+    for payload in PAYLOADS[:5]:  # new staff members' positions
+        await post("/people/staff", {"last_name": "Новая", "first_name": "Сотрудница", "middle_name": "", "birth_date": "",
+                                     "phone": "", "email": "", "title": payload[:200], "starts_on": today})
     for number, payload in enumerate(PAYLOADS):
         await post(f"/people/persons/{staff}/positions", {"title": f"{number} {payload}"[:200], "starts_on": today})
         await post(f"/people/students/{student}/representatives", {

@@ -29,6 +29,7 @@ async def test_the_secretary_records_a_consent_signed_by_the_mother(make_client,
         response = await client.post(f"/people/persons/{ids['ivanov']}/consent",
                                      data=consent_form(signed_by=str(ids["mother"])), follow_redirects=True)
     assert "не записано" in before.text and 'id="core-consent-form"' in before.text
+    assert f'<option value="{ids["mother"]}" selected>' in before.text  # a minor's consent is the parent's to sign
     assert response.status_code == 200 and "Согласие записано." in response.text
     assert "действует" in response.text and "личное дело № 5-12" in response.text
     assert "электронный журнал и дневник; телефон и электронная почта в журнале" in response.text
