@@ -66,10 +66,10 @@ def differences(before: Snapshot, after: Snapshot) -> list[str]:
     return found
 
 
-@asynccontextmanager
 AUDIT_TABLES = frozenset({"audit_record", "audit_seal", "audit_purge", "data_view"})
 
 
+@asynccontextmanager
 async def database_unchanged(url: str, ignore: frozenset[str] = AUDIT_TABLES) -> AsyncIterator[None]:
     """Fail the test if anything in the database changed inside the block.
 
