@@ -151,27 +151,28 @@ async def _close(session: AsyncSession, consent: PersonalDataConsent, on: date, 
     await session.flush()
 
 
-async def covered_elsewhere(session: AsyncSession, person_id: int, scope: str, school_id: int, day: date) -> bool:
-    """Whether another school (the profile and the e-mail choice are the person's, not a school's)
-    holds a valid consent of the person for ``scope``."""
+async def _states_by_school(session: AsyncSession, person_id: int, day: date, *, except_school: int | None = None) -> list[ConsentState]:
+    """The person's consent state on ``day`` in each school that recorded one (the profile and the
+    e-mail choice are the person's, not a school's)."""
+    query = select(PersonalDataConsent).where(PersonalDataConsent.person_id == person_id)
+    if except_school is not None:
+        query = query.where(PersonalDataConsent.school_id != except_school)
     records: dict[int, list[PersonalDataConsent]] = {}
-    for consent in await session.scalars(
-            select(PersonalDataConsent).where(PersonalDataConsent.person_id == person_id, PersonalDataConsent.school_id != school_id)
-            .order_by(PersonalDataConsent.given_on.desc(), PersonalDataConsent.id.desc())):
+    for consent in await session.scalars(query.order_by(PersonalDataConsent.given_on.desc(), PersonalDataConsent.id.desc())):
         records.setdefault(consent.school_id, []).append(consent)
-    return any(scope in state_on(found, day).scopes for found in records.values())
+    return [state_on(found, day) for found in records.values()]
+
+
+async def covered_elsewhere(session: AsyncSession, person_id: int, scope: str, school_id: int, day: date) -> bool:
+    """Whether another school holds a valid consent of the person for ``scope``."""
+    return any(scope in state.scopes for state in await _states_by_school(session, person_id, day, except_school=school_id))
 
 
 async def refused(session: AsyncSession, person_id: int, scope: str, day: date) -> bool:
     """Whether the person's recorded consents leave ``scope`` out (withdrawn, expired or never
     given for it) and none covers it. Nothing recorded is no refusal: the school may not keep its
     consents in the journal."""
-    records: dict[int, list[PersonalDataConsent]] = {}
-    for consent in await session.scalars(
-            select(PersonalDataConsent).where(PersonalDataConsent.person_id == person_id)
-            .order_by(PersonalDataConsent.given_on.desc(), PersonalDataConsent.id.desc())):
-        records.setdefault(consent.school_id, []).append(consent)
-    states = [state_on(found, day) for found in records.values()]
+    states = await _states_by_school(session, person_id, day)
     return bool(states) and not any(scope in state.scopes for state in states)
 
 
