@@ -66,6 +66,7 @@ class CurrentUser:
     disabled_modules: frozenset[str] = frozenset()  # plugins switched off in the current school
     all_roles: frozenset[str] = frozenset()  # in every school: for the pages before a school is chosen
     school_name: str | None = None  # the current school's full name
+    school_timezone: str = "UTC"  # the current school's IANA zone: its dates
     must_change_password: bool = False  # signed in with a one-time or expired password
     second_factor_missing: bool = False  # the school requires a second factor this person has not set up
 
@@ -317,6 +318,7 @@ class SessionService:
         now = now or utcnow()
         current = aliased(School)
         two_factor = select(current.two_factor).where(current.id == UserSession.school_id).correlate(UserSession).scalar_subquery()
+        zone = select(current.timezone).where(current.id == UserSession.school_id).correlate(UserSession).scalar_subquery()
         off = (
             select(SchoolModule.school_id, SchoolModule.plugin).where(SchoolModule.enabled.is_(False)).subquery()
         )
@@ -326,7 +328,7 @@ class SessionService:
                     UserSession.id, UserSession.school_id, UserSession.last_seen_at,
                     UserAccount.id, UserAccount.login, UserAccount.full_name,
                     RoleGrant.school_id, RoleGrant.role, School.short_name, School.name, off.c.plugin,
-                    UserAccount.must_change_password, UserAccount.totp_secret.is_not(None), two_factor,
+                    UserAccount.must_change_password, UserAccount.totp_secret.is_not(None), two_factor, zone,
                 )
                 .join(UserAccount, UserAccount.id == UserSession.user_id)
                 .outerjoin(RoleGrant, RoleGrant.user_id == UserAccount.id)
@@ -339,7 +341,7 @@ class SessionService:
         if not rows:
             return None
         session_id, school_id, last_seen_at, user_id, login, full_name = rows[0][:6]
-        must_change, has_second_factor, school_two_factor = rows[0][11:14]
+        must_change, has_second_factor, school_two_factor, school_timezone = rows[0][11:15]
         grants = {(row[6], row[7], row[8], row[9]) for row in rows if row[7] is not None}
         disabled = frozenset(row[10] for row in rows if row[10] is not None)
         roles = frozenset(role for grant_school, role, _short, _name in grants if grant_school is None or grant_school == school_id)
@@ -353,6 +355,7 @@ class SessionService:
             id=user_id, login=login, full_name=full_name, session_id=session_id, school_id=school_id,
             roles=roles, schools=schools, last_seen_at=last_seen_at, disabled_modules=disabled,
             all_roles=frozenset(role for _school, role, _short, _name in grants), school_name=school_name,
+            school_timezone=school_timezone or "UTC",
             must_change_password=bool(must_change),
             second_factor_missing=school_two_factor == "admins" and not has_second_factor and bool(roles & ADMINISTRATIVE_ROLES),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core import hookimpl
 from core.audit.activity import REMINDER_DAYS
@@ -60,8 +61,10 @@ def dashboard_widgets(platform: Any, request: Any, user: Any) -> list[Widget]:
             order=0,
         )
     ]
-    today = utcnow().date()  # a reminder: the hours between UTC and the school's zone do not matter
-    if user is not None and "journal_admin" in user.roles and today.day in REMINDER_DAYS:
+    if user is None or "journal_admin" not in user.roles:
+        return widgets
+    today = utcnow().astimezone(ZoneInfo(user.school_timezone)).date()
+    if today.day in REMINDER_DAYS:
         widgets.append(Widget(id="activity-reminder", title=_("Users' activity report"), template="core/_widget_activity.html",
                               context={"month": f"{today:%Y-%m}", "last_day": REMINDER_DAYS.stop - 1}, order=1))
     return widgets
@@ -75,7 +78,8 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
         UserTextField(form="core:admin_user_update", field="full_name", shown_on=shown),
         UserTextField(form="core:subject_create", field="name",
                       shown_on=("core:subjects", "core:curriculum", "core:subject_pages", "core:subject_page", "core:class")),
-        UserTextField(form="core:subject_update", field="short_name", shown_on=("core:subjects", "core:curriculum")),
+        *(UserTextField(form=form, field="short_name", shown_on=("core:subjects", "core:curriculum"))
+          for form in ("core:subject_create", "core:subject_update")),
         UserTextField(form="core:subject_update", field="name",
                       shown_on=("core:subjects", "core:curriculum", "core:subject_pages", "core:subject_page", "core:class")),
         UserTextField(form="core:group_create", field="name", shown_on=("core:groups", "core:group", "core:class", "core:subject_pages")),
@@ -83,14 +87,17 @@ def user_text_fields(platform: Any) -> list[UserTextField]:
         UserTextField(form="core:bells_create", field="name", shown_on=("core:calendar",)),
         UserTextField(form="core:position_add", field="title", shown_on=("core:staff", "core:person")),
         UserTextField(form="core:staff_create", field="title", shown_on=("core:staff", "core:person")),
-        UserTextField(form="core:representative_add", field="rep_document", shown_on=("core:student",)),
+        *(UserTextField(form=form, field="rep_document", shown_on=("core:student",))
+          for form in ("core:representative_add", "core:student_create")),
         UserTextField(form="core:consent_give", field="document", shown_on=("core:student", "core:audit")),
         UserTextField(form="core:consent_withdraw", field="withdrawal_document", shown_on=("core:student", "core:audit")),
         UserTextField(form="core:student_leave", field="note", shown_on=("core:student", "core:movement")),
+        *(UserTextField(form=form, field="order_number", shown_on=("core:student", "core:movement"))
+          for form in ("core:student_create", "core:student_transfer", "core:student_leave", "core:import_upload")),
         UserTextField(form="core:import_upload", field="file", shown_on=("core:import", "core:import_preview")),  # its name
         UserTextField(form="core:room_create", field="name", shown_on=(
             "core:rooms", "core:timetable_room", "core:timetable_changes", "core:timetable_day", "core:timetable_class",
-            "core:timetable_editor")),
+            "core:timetable_slot_form")),
         UserTextField(form="core:room_create", field="note", shown_on=("core:rooms",)),
         UserTextField(form="core:timetable_change_create", field="reason", shown_on=("core:timetable_changes",)),
     ]

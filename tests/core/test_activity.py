@@ -99,11 +99,12 @@ async def test_the_journal_administrator_is_reminded_from_the_20th_to_the_23rd(m
     seen = {}
     async with make_client(plugins=()) as client:
         await sign_in(client, "admin")
-        for day in (19, 20, 23, 24):
-            monkeypatch.setattr(builtin, "utcnow", lambda day=day: datetime(2026, 11, day, 8, tzinfo=timezone.utc))
-            seen[day] = 'id="core-activity-reminder"' in (await client.get("/")).text
+        for day, hour in ((19, 8), (19, 20), (20, 8), (23, 8), (23, 20), (24, 8)):
+            monkeypatch.setattr(builtin, "utcnow", lambda day=day, hour=hour: datetime(2026, 11, day, hour, tzinfo=timezone.utc))
+            seen[day, hour] = 'id="core-activity-reminder"' in (await client.get("/")).text
     async with make_client(plugins=()) as client:
         await sign_in(client, "director")
         director_sees = 'id="core-activity-reminder"' in (await client.get("/")).text
-    assert seen == {19: False, 20: True, 23: True, 24: False}
+    # The school's days (Yekaterinburg, UTC+5): 20:00 UTC on the 19th is already the 20th there.
+    assert seen == {(19, 8): False, (19, 20): True, (20, 8): True, (23, 8): True, (23, 20): False, (24, 8): False}
     assert not director_sees  # the duty is the journal administrator's (regulation 4.4)
