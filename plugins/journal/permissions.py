@@ -57,8 +57,9 @@ TEXT_FIELDS = (
                                                                        "diary:week", "core:audit")),
     UserTextField(form="journal:lesson_save", field="homework", shown_on=(*_LESSON, "diary:week", "diary:homework", "core:audit")),
     UserTextField(form="journal:lesson_save", field="note", shown_on=_LESSON),
-    UserTextField(form="journal:absence_reason", field="reason", shown_on=("journal:absences", "journal:cell_history")),
-    UserTextField(form="journal:absence_reasons_bulk", field="reason", shown_on=("journal:absences", "journal:cell_history")),
+    # the diary shows the family a lesson's absence with its reason
+    *(UserTextField(form=form, field="reason", shown_on=("journal:absences", "journal:cell_history", "diary:attendance", "diary:week"))
+      for form in ("journal:absence_reason", "journal:absence_reasons_bulk")),
     UserTextField(form="journal:finals_save", field="comment", shown_on=("journal:finals", "journal:finals_history")),
     UserTextField(form="journal:finals_save", field="reason", shown_on=("journal:finals_history",)),
     UserTextField(form="journal:cell_save", field="reason", shown_on=("journal:cell_history",)),
@@ -67,6 +68,8 @@ TEXT_FIELDS = (
     UserTextField(form="journal:check_create", field="findings", shown_on=("journal:check",)),
     UserTextField(form="journal:check_create", field="recommendations", shown_on=("journal:check",)),
     *(UserTextField(form="journal:plan_item", field=name, shown_on=_PLAN) for name in ("section", "topic", "homework")),
+    UserTextField(form="journal:plan_import", field="file", shown_on=("journal:plan_import",)),  # its name and rows, previewed
+    UserTextField(form="journal:plan_import_apply", field="rows", shown_on=_PLAN),
     *(UserTextField(form=f"journal:work_kind_{verb}", field="name",
                     shown_on=("journal:settings", "journal:lesson", "journal:cell_history", "journal:grid")) for verb in ("create", "update")),
     *(UserTextField(form=f"journal:attendance_code_{verb}", field="name",

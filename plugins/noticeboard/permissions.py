@@ -38,6 +38,7 @@ TEXT_FIELDS = (
     UserTextField(form="noticeboard:save", field="title", shown_on=("noticeboard:board", "noticeboard:notice", "noticeboard:history")),
     UserTextField(form="noticeboard:save", field="body", shown_on=("noticeboard:board", "noticeboard:notice", "noticeboard:history",
                                                                   "noticeboard:edit")),
+    UserTextField(form="noticeboard:save", field="attachments", shown_on=("noticeboard:notice", "noticeboard:edit")),
 )
 
 AUDIT_EVENTS: tuple[AuditEvent, ...] = (

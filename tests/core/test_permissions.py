@@ -64,11 +64,13 @@ async def test_hook_user_text_fields(make_platform):
     fields = [f for _plugin, found in call_sync_each(platform.hook.user_text_fields, platform=platform) for f in found]
     assert [(f.form, f.field) for f in fields] == [
         ("core:admin_user_create", "full_name"), ("core:admin_user_update", "full_name"),
-        ("core:subject_create", "name"), ("core:subject_update", "short_name"), ("core:subject_update", "name"), ("core:group_create", "name"),
+        ("core:subject_create", "name"), ("core:subject_create", "short_name"), ("core:subject_update", "short_name"), ("core:subject_update", "name"), ("core:group_create", "name"),
         ("core:days_create", "name"), ("core:bells_create", "name"),
         ("core:position_add", "title"), ("core:staff_create", "title"), ("core:representative_add", "rep_document"),
+        ("core:student_create", "rep_document"),
         ("core:consent_give", "document"), ("core:consent_withdraw", "withdrawal_document"), ("core:student_leave", "note"),
-        ("core:import_upload", "file"), ("core:room_create", "name"), ("core:room_create", "note"),
+        ("core:student_create", "order_number"), ("core:student_transfer", "order_number"), ("core:student_leave", "order_number"),
+        ("core:import_upload", "order_number"), ("core:import_upload", "file"), ("core:room_create", "name"), ("core:room_create", "note"),
         ("core:timetable_change_create", "reason"),
         ("testplugin:add_note_form", "text"), ("testplugin:add_note", "text"),
     ]

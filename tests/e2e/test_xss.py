@@ -3,7 +3,9 @@ page that shows them is opened as each role that may see it. Nothing may run or 
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 from datetime import date, timedelta
@@ -25,16 +27,23 @@ from tests.testplugin import user_text_fields as plugin_fields
 
 FIELDS: list[UserTextField] = [*core_fields(None), *plugin_fields(None), *journal_fields(None), *diary_fields(None),
                                *messaging_fields(None), *noticeboard_fields(None)]
-# A POST route that shows the text in its answer: (who submits the form, the form's button) on the page the
-# battery opens for it; the answer swapped into that page is checked like a page.
-SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save")}
-# Pages of someone's own mail: only the two people of a conversation open it, only the sender a broadcast.
+# A file's name holds no slash: what comes before one never reaches the server as the name.
+FILE_NAMES = [payload for payload in PAYLOADS if "/" not in payload and "\\" not in payload]
+# A POST route that shows the text in its answer: (who submits the form, the form's button, the file to choose
+# first when it takes one) on the page the battery opens for it; the answer is checked like a page.
+SUBMITTED = {"journal:lesson_save": ("teacher", "#journal-save", None),
+             "journal:plan_import": ("teacher", "#journal-plan-import button[type=submit]", ("#journal-plan-file", FILE_NAMES[1]))}
+# Who sees the stored text on a page: the two people of a conversation, the sender of a broadcast, those who
+# wrote or were written to in their mailboxes, the notices' readers on the dashboard.
 VIEWERS = {"messaging:thread": {"student", "teacher"}, "messaging:broadcast": {"class_teacher"},
-           "noticeboard:history": {"deputy", "director"}, "noticeboard:edit": {"deputy", "director"}}
+           "messaging:inbox": {"student", "teacher", "parent"}, "messaging:sent": {"student", "teacher", "class_teacher"},
+           "noticeboard:history": {"deputy", "director"}, "noticeboard:edit": {"deputy", "director"},
+           "core:dashboard": set(ROLES) - {"operator"}}  # the operator reads no notices
 
 DETECT = """() => ({
   markup: document.querySelectorAll('[data-xss]').length,
   ran: window.__xss === 1,
+  shown: document.documentElement.outerHTML.includes('data-xss'),
 })"""
 
 
@@ -100,25 +109,40 @@ async def test_stored_xss_runs_nowhere(browser, live_server):
         role = next(r for r, name in DEMO_LOGINS.items() if name == login)
         for name, path in shown_pages(created, structure):
             row = MATRIX[name]
-            if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role) or role not in VIEWERS.get(name, {role}):
+            if not may_open(role, name, path, structure):
                 continue
             response = await page.goto(f"{live_server}{path}")
             assert response.status == 200, (login, path, response.status)
             if row.method == "POST":
+                _who, button, chosen = SUBMITTED[name]
+                if chosen:
+                    await page.set_input_files(chosen[0], plan_file(chosen[1]))
                 async with page.expect_response(lambda answer: answer.request.method == "POST") as answer:
-                    await page.click(SUBMITTED[name][1])
+                    await page.click(button)
                 assert (await answer.value).status == 200, (login, name, path)
+                await page.wait_for_load_state()
             await page.wait_for_timeout(200)  # give anything that would run the chance to
             found = await detect(page)
             TALLY["XSS pages opened"] += 1
             if found["markup"] or found["ran"] or found["dialogs"] or page.errors:
                 TALLY["XSS executed"] += 1
                 problems.append(f"{login} {path}: {found} {page.errors[:2]}")
+            elif not found["shown"]:  # else the page proves nothing
+                problems.append(f"{login} {path}: no payload shown")
         await context.close()
     assert not problems, "\n".join(problems)
 
 
 DEMO_LOGINS = {role: role.replace("_", "-").replace("journal-admin", "admin") for role in ROLES}
+
+
+def may_open(role: str, name: str, path: str, structure: dict[str, Any]) -> bool:
+    """Whether ``role`` opens the page: its row allows it, it is its form to submit, its own mail, and
+    (for a class teacher) a card of their own class."""
+    row = MATRIX[name]
+    if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role) or role not in VIEWERS.get(name, {role}):
+        return False
+    return not (role == "class_teacher" and path in structure["whole_school_only"])
 
 
 def poster(admin, base: str):
@@ -133,11 +157,12 @@ def poster(admin, base: str):
 
 async def store_in_the_structure(admin, base: str) -> dict[str, int]:
     """Payloads as subject names and short names, group names, holiday and bell-schedule names of
-    the demo's year (id 1), on a subject page of class 1 (1А); returns the ids the pages show."""
+    the demo's year (id 1); the last subject in 1А's curriculum and on a subject page of class 1 (1А).
+    Returns the ids the pages show."""
     post = poster(admin, base)
     for number, payload in enumerate(PAYLOADS):
         named = f"{number} {payload}"[:200]  # names are unique regardless of case, and two payloads differ only so
-        await post("/structure/subjects", {"name": named, "short_name": "", "sort_order": ""})
+        await post("/structure/subjects", {"name": named, "short_name": payload if len(payload) <= 40 else "", "sort_order": ""})
         await post("/structure/years/1/groups", {"name": named, "subject_id": "", "class_ids": "1"})
         await post("/structure/years/1/days", {"kind": "holiday", "name": payload, "starts_on": "2027-04-12", "ends_on": "",
                                                "grade_from": "1", "grade_to": "11"})
@@ -148,8 +173,9 @@ async def store_in_the_structure(admin, base: str) -> dict[str, int]:
     for number, payload in enumerate([p for p in PAYLOADS if len(p) <= 40][:5]):  # renamed: the name and the short name
         await post(f"/structure/subjects/{subject}", {"name": f"Изм. {number} {payload}", "short_name": payload, "sort_order": "1"})
     page = await post("/structure/years/1/pages", {"subject_id": str(subject), "holder": "c1"})
-    groups = await admin.request.get(f"{base}/structure/groups?year=1")
-    group = int(re.findall(r'/structure/groups/(\d+)', await groups.text())[-1])
+    await post("/structure/years/1/curriculum", {"grade_level": "1", "subject_id": str(subject), "hours": "1", "pattern": "weekly"})
+    groups = await (await admin.request.get(f"{base}/structure/groups?year=1")).text()
+    group = next(int(found) for found, name in re.findall(r'href="/structure/groups/(\d+)">([^<]*)<', groups) if "data-xss" in name)
     return {"group": group, "page": int(page.rsplit("/", 1)[1]) if page.rsplit("/", 1)[1].isdigit() else 0}
 
 
@@ -182,16 +208,47 @@ async def store_in_people(admin, base: str) -> dict[str, int]:
             "rep_person_id": "", "rep_full_name": "Опекунова Анна Ивановна", "rep_kind": "guardian", "rep_phone": "",
             "rep_document": payload})
         upload = await upload_named(admin, base, payload)
-    for leaver, payload in zip(leavers, PAYLOADS):
-        await post(f"/people/students/{leaver}/leave", {"kind": "left", "day": today, "order_number": "1-в",
+    short = [payload for payload in PAYLOADS if len(payload) <= 40]  # an order's number holds 40 characters
+    for number, (leaver, payload) in enumerate(zip(leavers, PAYLOADS)):
+        await post(f"/people/students/{leaver}/leave", {"kind": "left", "day": today, "order_number": short[number % len(short)],
                                                         "order_date": today, "note": payload})
+    moved = await store_in_movements(admin, base, today, short)
     for payload in PAYLOADS:  # each consent replaces the one before: the card's history shows them all
         await post(f"/people/persons/{student}/consent", {"given_on": today, "document": payload[:300], "valid_until": "",
                                                           "signed_by": "", "scopes": "journal", "back": "student"})
     await post(f"/people/persons/{student}/consent/withdraw", {"withdrawn_on": today, "withdrawal_document": PAYLOADS[0][:300],
                                                                "back": "student"})
     return {"student": student, "leaver": leavers[0], "staff": staff, "upload": int(upload.rsplit("/", 1)[1]),
-            "start": int(today[:4]) - (1 if today[5:7] < "09" else 0), "today": today}
+            "start": int(today[:4]) - (1 if today[5:7] < "09" else 0), "today": today, "mover": moved[0], "admitted": moved[1],
+            # a class teacher opens a staff member as a parent of the class, and other classes' students not at all
+            "whole_school_only": [*moved, f"/people/persons/{staff}"]}
+
+
+async def store_in_movements(admin, base: str, today: str, short: list[str]) -> list[str]:
+    """Short payloads as the orders' numbers of transfers of 8А's students to 8Б, of an admission to
+    8Б (with a payload as its guardian's document) and of a list imported into 8Б (each shown on the
+    student's card and in the movement report).
+    Returns the cards of a moved and of the admitted student."""
+    post = poster(admin, base)
+    listing = await (await admin.request.get(f"{base}/people/students")).text()
+    classes = {name: value for value, name in re.findall(r'<option value="(\d+)"[^>]*>(\d+[А-Я])</option>', listing)}
+    from_8a = await (await admin.request.get(f"{base}/people/students?class_id={classes['8А']}")).text()
+    movers = list(dict.fromkeys(int(found) for found in re.findall(r'/people/students/(\d+)"', from_8a)))[:len(short)]
+    assert len(movers) == len(short), "too few students in 8А"
+    for mover, payload in zip(movers, short):
+        await post(f"/people/students/{mover}/transfer", {"class_id": classes["8Б"], "day": today, "order_number": payload,
+                                                         "order_date": today})
+    admitted = await post("/people/students", {
+        "last_name": "Принятый", "first_name": "Ученик", "middle_name": "", "birth_date": "2012-05-05", "class_id": classes["8Б"],
+        "starts_on": today, "kind": "admitted", "order_number": short[0], "order_date": today,
+        "rep_full_name": "Опекунова Анна Ивановна", "rep_kind": "guardian", "rep_phone": "", "rep_document": PAYLOADS[0]})
+    answer = await admin.request.post(f"{base}/people/import", max_redirects=0, multipart={
+        "kind": "students", "class_id": classes["8Б"], "starts_on": today, "start_kind": "admitted", "order_number": short[1],
+        "order_date": today, "_csrf_token": admin.csrf,
+        "file": {"name": "8Б.csv", "mimeType": "text/csv", "buffer": "ФИО;Дата рождения\nСписочный Пётр Ильич;02.02.2012\n".encode()}})
+    assert answer.status == 303, (answer.status, (await answer.text())[:300])
+    await post(f"{answer.headers['location']}/confirm", {})
+    return [f"/people/students/{movers[0]}", admitted.split("?")[0]]
 
 
 async def upload_named(admin, base: str, payload: str) -> str:
@@ -229,8 +286,14 @@ async def store_in_the_timetable(admin, base: str) -> dict[str, Any]:
     for (slot, _label), room in zip(slots[len(PAYLOADS):], room_ids[:5]):
         await post("/timetable/changes", {"day": day.isoformat(), "kind": "room", "slot_id": slot, "room_id": str(room),
                                           "reason": "ремонт"})
-    class_id = re.findall(r'href="/timetable/classes/(\d+)', await (await admin.request.get(f"{base}/timetable?day={day.isoformat()}")).text())
-    return {"room": room_ids[0], "tt_day": day.isoformat(), "tt_class": int(class_id[0])}
+    classes = re.findall(r'href="/timetable/classes/(\d+)', await (await admin.request.get(f"{base}/timetable?day={day.isoformat()}")).text())
+    for tt_class in dict.fromkeys(classes):  # the class of a lesson moved to a payload's room
+        if "data-xss" in await (await admin.request.get(f"{base}/timetable/classes/{tt_class}?week={day.isoformat()}")).text():
+            break
+    editor = await admin.request.get(f"{base}/timetable/edit?class={tt_class}")
+    version = re.search(r'/timetable/versions/(\d+)/delete', await editor.text())[1]  # one still to come: its lessons are edited
+    return {"room": room_ids[0], "tt_day": day.isoformat(), "tt_class": int(tt_class),
+            "tt_slot_form": f"/timetable/edit/{version}/slot?class={tt_class}&weekday=1&number=2"}
 
 
 def packed(texts: list[str], limit: int) -> list[list[str]]:
@@ -287,17 +350,57 @@ async def store_in_the_journal(browser, admin, teacher, base: str) -> dict[str, 
     finals, closed_history, finals_history = await store_in_a_closed_quarter(browser, teacher, base, page_id)
     check = await store_in_a_check(browser, base)
     plan = await store_in_a_plan(teacher, base, page_id)
-    diary = await diary_of_the_demo_student(browser, base)
-    return {"jr_diary": diary, "jr_plan": plan, "jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
+    imported = await store_in_an_imported_plan(teacher, base)
+    diary, attendance = await diary_of_the_demo_student(browser, base)
+    return {"jr_diary": diary, "jr_attendance": attendance, "jr_imported": imported, "jr_plan": plan, "jr_check": check, "jr_finals_history": finals_history, "jr_page": page_id, "jr_lessons": lessons[:len(groups)], "jr_weeks": weeks, "jr_history": history,
             "jr_absences": absence_pages, "jr_finals": finals, "jr_closed_history": closed_history}
 
 
-async def diary_of_the_demo_student(browser, base: str) -> str:
-    """The demo student's diary (5А, whose mathematics lessons hold the payloads): its address."""
+async def diary_of_the_demo_student(browser, base: str) -> tuple[str, list[str]]:
+    """The demo student's diary (5А, whose mathematics lessons hold the payloads): its address, and
+    its attendance pages of the periods so far (the absences' reasons)."""
     context, student = await new_tab(browser, base, "student")
-    home = await student.request.get(f"{base}/diary/home", max_redirects=0)
+    home = (await student.request.get(f"{base}/diary/home", max_redirects=0)).headers["location"]
+    attendance = await (await student.request.get(f"{base}{home}/attendance")).text()
     await context.close()
-    return home.headers["location"]
+    past = attendance.split('aria-current="page"', 1)[0]  # the periods before the current one
+    return home, [f"{home}/attendance", *re.findall(r'href="(/diary/students/\d+/attendance\?period=\d+)"', past)]
+
+
+async def store_in_an_imported_plan(teacher, base: str) -> int:
+    """As the demo teacher: an own variant of the plan of a page other than 5А's mathematics,
+    imported from a CSV file with the payloads as sections, topics and homework; the preview's rows saved."""
+    week = await (await teacher.request.get(f"{base}/journal/lessons")).text()
+    pages = re.findall(r'<option value="(\d+)"[^>]*>(?!Математика, 5А<)[^<]*</option>', week.split('name="page_id"', 1)[1].split("</select>", 1)[0])
+    for page_id in pages:
+        progress = await (await teacher.request.get(f"{base}/journal/pages/{page_id}/plan")).text()
+        fields = re.search(r'id="journal-page-plan-variant">.*?name="year_id" value="(\d+)">.*?name="subject_id" value="(\d+)">'
+                           r'.*?name="grade_level" value="(\d+)">', progress, re.S)
+        if fields:
+            break
+    assert fields, "no page of the demo teacher may have its own plan"
+    year_id, subject_id, level = fields.groups()
+    plan = (await poster(teacher, base)("/journal/plans", {"year_id": year_id, "subject_id": subject_id, "grade_level": level,
+                                                           "page_id": page_id})).rsplit("/", 1)[1]
+    shown = await (await teacher.request.get(f"{base}/journal/plans/{plan}")).text()
+    version = re.search(r'id="journal-plan-import">.*?name="version" value="(\d+)"', shown, re.S)[1]
+    answer = await teacher.request.post(f"{base}/journal/plans/{plan}/import", multipart={
+        "version": version, "_csrf_token": teacher.csrf, "file": plan_file(FILE_NAMES[0])})
+    preview = await answer.text()
+    assert answer.status == 200 and 'id="journal-plan-import-apply"' in preview, (answer.status, preview[:300])
+    rows = html.unescape(re.search(r'name="rows" value="([^"]*)"', preview)[1])
+    await poster(teacher, base)(f"/journal/plans/{plan}/import/apply", {"version": version, "rows": rows})
+    TALLY["XSS payloads stored"] += 3 * len(PAYLOADS)
+    return int(plan)
+
+
+def plan_file(name: str) -> dict[str, Any]:
+    """A CSV plan named after ``name`` with a row per payload: its section, topic and homework."""
+    lines = io.StringIO()
+    writer = csv.writer(lines, delimiter=";")
+    writer.writerow(["№", "Раздел", "Тема урока", "Кол-во часов", "Д/з"])
+    writer.writerows([number, payload, payload, 1, payload] for number, payload in enumerate(PAYLOADS, 1))
+    return {"name": f"{name}.csv", "mimeType": "text/csv", "buffer": lines.getvalue().encode()}
 
 
 async def store_in_a_plan(teacher, base: str, page_id: str) -> int:
@@ -384,29 +487,42 @@ async def fill_lesson(teacher, base: str, lesson: int, payloads: list[str], extr
     TALLY["XSS payloads stored"] += 3 * len(payloads)
 
 
+def absence_entries(listing: str) -> list[tuple[bool, tuple[int, str, int, str, str]]]:
+    """(whether it is the demo student's, (entry, subject, version, code, history)) of a week's absences page."""
+    found = []
+    for section in listing.split('<section class="card journal-absences-student"')[1:]:
+        own = "Петров Илья" in section.split("</h2>", 1)[0]
+        rows = re.findall(r'<tr id="journal-absence-(\d+)">\s*<td[^>]*>[^<]*</td>\s*<td>([^<]*)</td>(.*?)</tr>', section, re.S)
+        found += [(own, (int(entry), subject, int(re.search(r'name="version" value="(\d+)"', rest)[1]),
+                         re.search(r'<option value="([^"]+)" selected>', rest)[1],
+                         re.search(r'(/journal/lessons/\d+/history\?student=\d+)', rest)[1])) for entry, subject, rest in rows]
+    return found
+
+
 async def store_reasons(browser, base: str) -> tuple[str, list[str]]:
     """As the demo class teacher: every payload in turn as the reason of one absence from a 5А
     mathematics lesson (its history shows them all), and the payloads packed as reasons of other
-    entries of recent weeks. Returns that entry's history and the weeks' absence pages."""
+    entries of recent weeks, the demo student's own first (the diary shows them to the family).
+    Returns that entry's history and the weeks' absence pages."""
     context, class_teacher = await new_tab(browser, base, "class-teacher")
     post = poster(class_teacher, base)
     home = (await class_teacher.request.get(f"{base}/journal/absences", max_redirects=0)).headers["location"]
     groups = packed(PAYLOADS, 300)
-    entries, pages = [], []
-    for back in range(1, 12):
+    entries, own, pages = [], [], []
+    for back in range(1, 16):
         listing = await (await class_teacher.request.get(f"{base}{home}?week={monday_back(back)}")).text()
-        rows = re.findall(r'<tr id="journal-absence-(\d+)">\s*<td[^>]*>[^<]*</td>\s*<td>([^<]*)</td>(.*?)</tr>', listing, re.S)
-        entries += [(int(entry), subject, int(re.search(r'name="version" value="(\d+)"', rest)[1]),
-                     re.search(r'<option value="([^"]+)" selected>', rest)[1],
-                     re.search(r'(/journal/lessons/\d+/history\?student=\d+)', rest)[1]) for entry, subject, rest in rows]
-        pages += [f"{home}?week={monday_back(back)}"] if rows else []
-        if len(entries) > len(groups) and any(entry[1] == "Математика" for entry in entries):
+        found = absence_entries(listing)
+        entries += [entry for mine, entry in found if not mine]
+        own += [entry for mine, entry in found if mine]
+        pages += [f"{home}?week={monday_back(back)}"] if found else []
+        if len(entries) > len(groups) and len(own) >= len(groups) and any(entry[1] == "Математика" for entry in entries):
             break
+    assert len(own) >= 2, "the demo student has too few absences"
     first = next(entry for entry in entries if entry[1] == "Математика")
     entry, _subject, version, code, history = first
     for number, payload in enumerate(PAYLOADS):
         await post(f"/journal/attendance/{entry}/reason", {"code": code, "reason": payload, "version": str(version + number)})
-    others = [other for other in entries if other is not first]
+    others = own + [other for other in entries if other is not first]
     assert len(others) >= len(groups), "too few absences in 5А"
     for (entry, _subject, version, code, _history), group in zip(others, groups):
         await post(f"/journal/attendance/{entry}/reason", {"code": code, "reason": " ".join(group), "version": str(version)})
@@ -449,7 +565,7 @@ async def store_in_messages(browser, base: str) -> dict[str, str]:
     await context.close()
     context, teacher = await new_tab(browser, base, "teacher")
     await poster(teacher, base)(f"{thread.split('#')[0]}/reply", {"body": body})
-    for group in packed(PAYLOADS, 190):  # as names of files, one answer each
+    for group in packed(FILE_NAMES, 190):  # as names of files, one answer each
         answer = await teacher.request.post(f"{base}{thread.split('#')[0]}/reply", max_redirects=0, multipart={
             "body": "Во вложении", "_csrf_token": teacher.csrf,
             "attachments": {"name": f"{' '.join(group)}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}})
@@ -467,21 +583,25 @@ async def store_in_messages(browser, base: str) -> dict[str, str]:
 async def store_in_notices(browser, base: str) -> dict[str, str]:
     """As the deputy, for the whole school: the payloads packed as titles of notices, all of them as
     each one's text, and packed as names of the last one's files; then one notice edited with them
-    again (its history shows both). Returns a notice's page."""
+    again and a file added (its history shows both). Returns a notice's page."""
     context, deputy = await new_tab(browser, base, "deputy")
     post = poster(deputy, base)
     body = " ".join(PAYLOADS)
     for group in packed(PAYLOADS, 200):
         notice = await post("/noticeboard/new", {"title": " ".join(group), "body": body, "audience": "school:0:everyone"})
     TALLY["XSS payloads stored"] += 2 * len(PAYLOADS) - len(packed(PAYLOADS, 200))
-    for group in packed(PAYLOADS, 190):
+    for group in packed(FILE_NAMES, 190):
         answer = await deputy.request.post(f"{base}/noticeboard/new", max_redirects=0, multipart={
             "title": "Файлы", "body": "Во вложении", "audience": "school:0:everyone", "_csrf_token": deputy.csrf,
             "attachments": {"name": f"{' '.join(group)}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}})
         assert answer.status == 303, (answer.status, (await answer.text())[:300])
         TALLY["XSS payloads stored"] += len(group)
         files = answer.headers["location"]
-    await post(f"{notice}/edit", {"title": PAYLOADS[-1][:200], "body": body, "audience": "school:0:everyone", "version": "1"})
+    answer = await deputy.request.post(f"{base}{notice}/edit", max_redirects=0, multipart={  # with one more file
+        "title": PAYLOADS[-1][:200], "body": body, "audience": "school:0:everyone", "version": "1", "_csrf_token": deputy.csrf,
+        "attachments": {"name": f"{FILE_NAMES[0]}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}})
+    assert answer.status == 303, (answer.status, (await answer.text())[:300])
+    TALLY["XSS payloads stored"] += 3
     await context.close()
     return {"nb_notice": notice, "nb_files": files}
 
@@ -497,15 +617,16 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
              ("core:group", f"/structure/groups/{structure['group']}"), ("core:calendar", "/structure/calendar"),
              ("core:staff", "/people/staff"), ("core:person", f"/people/persons/{structure['staff']}"),
              ("core:student", f"/people/students/{structure['student']}"), ("core:student", f"/people/students/{structure['leaver']}"),
+             ("core:student", structure["mover"]), ("core:student", structure["admitted"]),
              ("core:movement", f"/people/movement?from={structure['start']}-09-01&to={structure['today']}"),
              ("core:import", "/people/import"), ("core:import_preview", f"/people/import/{structure['upload']}"),
              ("core:rooms", "/timetable/rooms"), ("core:timetable_room", f"/timetable/rooms/{structure['room']}"),
              ("core:timetable_changes", f"/timetable/changes?day={structure['tt_day']}"),
              ("core:timetable_day", f"/timetable?day={structure['tt_day']}"),
              ("core:timetable_class", f"/timetable/classes/{structure['tt_class']}?week={structure['tt_day']}"),
-             ("core:timetable_editor", "/timetable/edit"), ("core:activity", "/admin/activity?role=all"),
+             ("core:timetable_slot_form", structure["tt_slot_form"]), ("core:activity", "/admin/activity?role=all"),
              ("core:audit", "/admin/audit?category=personal_data"), ("core:audit", "/admin/audit?category=communication"),
-             ("core:audit", "/admin/audit?action=journal.lesson_changed")]
+             ("core:audit", "/admin/audit?action=journal.lesson_changed&who=teacher")]
     pages += [("journal:lessons", f"/journal/lessons?page={structure['jr_page']}&week={week}") for week in structure["jr_weeks"]]
     pages += [("journal:lesson", f"/journal/lessons/{lesson}") for lesson in structure["jr_lessons"]]
     first = structure["jr_lessons"][0]
@@ -525,7 +646,10 @@ def shown_pages(created: list[int], structure: dict[str, Any]) -> list[tuple[str
               ("noticeboard:widget", "/noticeboard/widget"), ("noticeboard:notice", structure["nb_notice"]),
               ("noticeboard:notice", structure["nb_files"]), ("noticeboard:history", f"{structure['nb_notice']}/history"),
               ("noticeboard:edit", f"{structure['nb_notice']}/edit"), ("diary:week", structure["jr_diary"]),
-              ("diary:homework", f"{structure['jr_diary']}/homework")]
+              ("diary:homework", f"{structure['jr_diary']}/homework"),
+              ("journal:plan", f"/journal/plans/{structure['jr_imported']}"),
+              ("journal:plan_import", f"/journal/plans/{structure['jr_imported']}"),
+              *(("diary:attendance", path) for path in structure["jr_attendance"])]
     shown = {route for field in FIELDS for route in field.shown_on}
     missing = shown - {name for name, _path in pages}
     assert not missing, f"pages showing user text that the XSS test does not open: {missing}"
