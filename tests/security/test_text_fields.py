@@ -15,7 +15,6 @@ from tests.security.world import World
 # Typed text that no page shows back to anyone as text.
 NEVER_SHOWN = {
     "password", "current", "repeat",  # passwords: checked, hashed, never shown
-    "code",  # one-time and two-factor codes; a journal entry's code is a choice of the school's codes
     "login",  # sign-in names: letters, digits, dots and dashes only, refused otherwise
     "username",  # the account's own login beside a password, for password managers; not sent back
 }
@@ -24,12 +23,13 @@ STRICT = {
     "phone": "digits, spaces and + ( ) -", "rep_phone": "as phone",
     "email": "an address; refused unless it parses as one",
     "address": "an e-mail address for copies, as above",
+    "code": "a one-time or two-factor code (digits, never shown back), or an attendance code: one to four letters",
     "value": "a mark or attendance code of the scale, refused otherwise",
     "mark": "a student's marks in a lesson's or final marks' row (new-12, period-12): marks of the scale only",
-    "bells": "lesson times as HH:MM-HH:MM",
+    "bells": "lesson times as HH:MM-HH:MM: only the times are kept",
     "hours": "a number",
     "weight": "a number",
-    "letter": "a class's letter: one or two letters",
+    "letter": "a class's letter: letters, digits and dashes, at most 10",
 }
 # Names of people are refused when they hold anything but letters, spaces, dashes and apostrophes
 # (tests/security/test_name_fields.py stores every payload through each of these and sees it refused).
