@@ -156,6 +156,31 @@ async def test_injection_strings_never_reach_the_database_as_sql(world: World, t
     assert not failures, "\n".join(failures)
 
 
+async def test_injection_strings_in_every_posted_field(world: World, tally):
+    """Each field of every state-changing route's form (and JSON body) in turn holds each injection
+    string, as a role allowed there: a clear answer, never a 5xx or database error text."""
+    failures = []
+    number = 0
+    for name, row in MATRIX.items():
+        if row.method != "POST":
+            continue
+        role = next(iter(sorted(row.allowed - {"director"})), "teacher")
+        body_kind, body = ("data", row.form) if row.form is not None else ("json", row.json)
+        filled = fill(body or {}, world, role)
+        for field, payload in ((field, payload) for field in filled for payload in INJECTIONS):
+            number += 1
+            kwargs = {body_kind: {**filled, field: payload}}
+            if row.files is not None:
+                kwargs["files"] = row.files
+            response = await world.request(role, "POST", fill(row.path, world, role), **kwargs)
+            tally["injection requests"] += 1
+            if response.status_code >= 500 or any(marker in response.text.lower() for marker in SQL_ERRORS):
+                tally["injection errors"] += 1
+                failures.append(f"{name} field {field} with {payload!r}: {response.status_code}")
+    assert number > 2000, number  # the forms were filled
+    assert not failures, "\n".join(failures)
+
+
 async def test_structure_object_probes(world: World, tally, database_url):
     """Another school's journal administrator — who may edit a structure, just not this one —
     reaches none of this school's years, classes, groups, pages or assignments, whatever the id."""
