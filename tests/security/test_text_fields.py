@@ -100,7 +100,7 @@ def exempt(field: str) -> bool:
     return field in NEVER_SHOWN or field in STRICT or field in NAMES
 
 
-async def test_every_text_field_is_in_the_xss_run(world: World, make_platform):
+async def test_every_text_field_is_in_the_xss_run(world: World, make_platform, tally):
     platform = make_platform(plugins=None)  # the world's plugins
     declared = {(field.form, field.field) for _plugin, fields in call_sync_each(platform.hook.user_text_fields, platform=platform)
                 for field in fields}
@@ -127,6 +127,8 @@ async def test_every_text_field_is_in_the_xss_run(world: World, make_platform):
     assert not unknown_actions, f"forms posting to no route: {sorted(unknown_actions)}"
     missing = sorted(f"{route} field {field!r} (on {page})" for (route, field), page in seen.items()
                      if (route, canonical(field)) not in declared and not exempt(field))
+    tally["form text fields"] += len(seen)
+    tally["form text fields missed"] += len(missing)
     assert not missing, "text fields the XSS run does not fill; declare them in a user_text_fields hook:\n" + "\n".join(missing)
     assert len(seen) > 50, len(seen)  # the pages were read
 
