@@ -137,8 +137,8 @@ DEMO_LOGINS = {role: role.replace("_", "-").replace("journal-admin", "admin") fo
 
 
 def may_open(role: str, name: str, path: str, structure: dict[str, Any]) -> bool:
-    """Whether ``role`` opens the page: its row allows it, it is its form to submit, its own mail, and
-    (for a class teacher) a card of their own class."""
+    """Whether ``role`` opens the page: its row allows it, it is the role's form to submit, the role
+    sees the stored text there (``VIEWERS``), and for a class teacher, it is no whole-school-only card."""
     row = MATRIX[name]
     if role not in row.allowed or (row.method == "POST" and SUBMITTED[name][0] != role) or role not in VIEWERS.get(name, {role}):
         return False
